@@ -1,0 +1,138 @@
+// Bindings of the layers: NAC_f32/NAC_f64 and NALU_f32/NALU_f64, over a shared Layer_<dtype> base.
+//
+// The Python classes in nalu_ext.layers wrap these; the names here are private.
+// Pattern of every call: validate and convert with the GIL held, then release the GIL and lock the
+// layer (its workspace is not shared between threads), run the C++ kernels, and return.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "arrays.hpp"
+#include "nalu/layer.hpp"
+#include "nalu/layers/nac_layer.hpp"
+#include "nalu/layers/nalu_layer.hpp"
+
+namespace nalu_bindings {
+
+namespace {
+
+std::size_t feature_count(long long n, const char* name) {
+    if (n <= 0)
+        throw py::value_error(std::string(name) + " must be a positive integer, got " +
+                              std::to_string(n));
+    return static_cast<std::size_t>(n);
+}
+
+template <class T>
+const nalu::ParamInfo& find_param(const nalu::Layer<T>& layer, const std::string& name) {
+    for (const auto& p : layer.param_info())
+        if (p.name == name) return p;
+    std::string known;
+    for (const auto& p : layer.param_info()) known += (known.empty() ? "" : ", ") + p.name;
+    throw py::key_error(std::string(layer.kind()) + " has no parameter '" + name + "' (it has " +
+                        known + ")");
+}
+
+// A writable NumPy view of one named slice of `buffer`, keeping `owner` (the layer) alive.
+template <class T>
+py::array_t<T> buffer_view(py::object owner, T* buffer, const nalu::ParamInfo& p) {
+    std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
+    return py::array_t<T>(shape, buffer + p.offset, owner);
+}
+
+template <class T>
+void bind_layer_base(py::module_& m, const std::string& suffix) {
+    using L = nalu::Layer<T>;
+    py::class_<L, std::shared_ptr<L>>(m, ("Layer" + suffix).c_str())
+        .def_property_readonly("kind", &L::kind)
+        .def_property_readonly("in_features", &L::in_features)
+        .def_property_readonly("out_features", &L::out_features)
+        .def_property_readonly("dtype", [](const L&) { return dtype_name<T>(); })
+        .def_property_readonly("has_forward", &L::has_forward)
+        .def_property_readonly("param_names",
+                               [](const L& self) {
+                                   py::list names;
+                                   for (const auto& p : self.param_info()) names.append(p.name);
+                                   return names;
+                               })
+        .def("param", [](py::object self, const std::string& name) {
+            L& layer = self.cast<L&>();
+            return buffer_view(self, layer.params(), find_param(layer, name));
+        })
+        .def("grad", [](py::object self, const std::string& name) {
+            L& layer = self.cast<L&>();
+            return buffer_view(self, layer.grads(), find_param(layer, name));
+        })
+        .def("forward", [](L& self, py::handle x_obj) {
+            const std::string where = std::string(self.kind()) + ".forward";
+            CArray<T> x = as_batch_matrix<T>(x_obj, where, "x", self.in_features());
+            const std::size_t batch = static_cast<std::size_t>(x.shape(0));
+            py::array_t<T> y({static_cast<py::ssize_t>(batch),
+                              static_cast<py::ssize_t>(self.out_features())});
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(self.mutex());
+                self.forward_copying_input(x.data(), y.mutable_data(), batch);
+            }
+            return y;
+        })
+        .def(
+            "backward",
+            [](L& self, py::handle dy_obj, bool need_dx) -> py::object {
+                const std::string where = std::string(self.kind()) + ".backward";
+                CArray<T> dy = as_batch_matrix<T>(dy_obj, where, "dy", self.out_features());
+                const std::size_t batch = static_cast<std::size_t>(dy.shape(0));
+                py::array_t<T> dx;
+                if (need_dx)
+                    dx = py::array_t<T>({static_cast<py::ssize_t>(batch),
+                                         static_cast<py::ssize_t>(self.in_features())});
+                T* dx_ptr = need_dx ? dx.mutable_data() : nullptr;
+                {
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(self.mutex());
+                    self.backward(dy.data(), dx_ptr, batch);  // checks forward came first
+                }
+                if (!need_dx) return py::none();
+                return std::move(dx);
+            },
+            py::arg("dy"), py::arg("need_dx") = true);
+}
+
+template <class T>
+void bind_units(py::module_& m, const std::string& suffix) {
+    using L = nalu::Layer<T>;
+    py::class_<nalu::NacLayer<T>, L, std::shared_ptr<nalu::NacLayer<T>>>(m, ("NAC" + suffix).c_str())
+        .def(py::init([](long long in, long long out) {
+                 return std::make_shared<nalu::NacLayer<T>>(feature_count(in, "in_features"),
+                                                            feature_count(out, "out_features"));
+             }),
+             py::arg("in_features"), py::arg("out_features"));
+
+    py::class_<nalu::NaluLayer<T>, L, std::shared_ptr<nalu::NaluLayer<T>>>(m, ("NALU" + suffix).c_str())
+        .def(py::init([](long long in, long long out, double eps) {
+                 if (!(std::isfinite(eps) && eps >= 0.0))
+                     throw py::value_error("eps must be a finite number >= 0, got " +
+                                           std::string(py::str(py::float_(eps))));
+                 return std::make_shared<nalu::NaluLayer<T>>(feature_count(in, "in_features"),
+                                                             feature_count(out, "out_features"),
+                                                             static_cast<T>(eps));
+             }),
+             py::arg("in_features"), py::arg("out_features"), py::arg("eps"))
+        .def_property_readonly("eps", &nalu::NaluLayer<T>::eps);
+}
+
+}  // namespace
+
+void bind_layers(py::module_& m) {
+    bind_layer_base<float>(m, "_f32");
+    bind_layer_base<double>(m, "_f64");
+    bind_units<float>(m, "_f32");
+    bind_units<double>(m, "_f64");
+}
+
+}  // namespace nalu_bindings

@@ -1,0 +1,15 @@
+// The compiled module nalu_ext._core. Each area binds itself in its own bind_<area>.cpp.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace nalu_bindings {
+void bind_layers(py::module_& m);
+void bind_build_info(py::module_& m);
+}  // namespace nalu_bindings
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "nalu_ext's C++ core: neural arithmetic unit kernels (use the nalu_ext package)";
+    nalu_bindings::bind_layers(m);
+    nalu_bindings::bind_build_info(m);
+}

@@ -1,0 +1,125 @@
+// The stateful side of a unit: parameters, gradients and the workspace its kernels need.
+//
+// Every layer keeps all its parameters in one flat buffer and all gradients in a second buffer of
+// the same layout, so optimizers can update a layer with one loop. Named views into the buffers
+// (ParamInfo) give the shapes users see. Workspace grows with the largest batch seen and is then
+// reused: no allocation happens in a steady training loop.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nalu {
+
+// a * b, or std::length_error when the product does not fit in size_t.
+inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
+    if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
+        throw std::length_error(std::string(what) + " is too large to allocate");
+    return a * b;
+}
+
+// Grows v to at least n elements; never shrinks, so steady-state calls do not allocate.
+template <class T>
+inline T* ensure_size(std::vector<T>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+}
+
+struct ParamInfo {
+    std::string name;
+    std::vector<std::size_t> shape;
+    std::size_t offset;  // into params() and grads()
+    std::size_t size;
+};
+
+template <class T>
+class Layer {
+public:
+    virtual ~Layer() = default;
+    Layer(const Layer&) = delete;
+    Layer& operator=(const Layer&) = delete;
+
+    virtual const char* kind() const = 0;
+    std::size_t in_features() const { return in_; }
+    std::size_t out_features() const { return out_; }
+
+    const std::vector<ParamInfo>& param_info() const { return info_; }
+    T* params() { return params_.data(); }
+    T* grads() { return grads_.data(); }
+    std::size_t num_params() const { return params_.size(); }
+
+    bool has_forward() const { return has_forward_; }
+    std::size_t last_batch() const { return batch_; }
+
+    // Held by callers that may run on several threads at once (the bindings release the GIL).
+    std::mutex& mutex() const { return mutex_; }
+
+    // y (batch, out) from x (batch, in). The layer keeps a pointer to x for backward: x must stay
+    // alive and unchanged until then (forward_copying_input lifts that requirement).
+    void forward(const T* x, T* y, std::size_t batch) {
+        has_forward_ = false;  // a throwing forward leaves no stale state behind
+        do_forward(x, y, batch);
+        x_ = x;
+        batch_ = batch;
+        has_forward_ = true;
+    }
+
+    // forward on a private copy of x, for callers whose x may change before backward.
+    void forward_copying_input(const T* x, T* y, std::size_t batch) {
+        const std::size_t n = checked_mul(batch, in_, "input");
+        T* copy = ensure_size(input_copy_, n);
+        for (std::size_t k = 0; k < n; ++k) copy[k] = x[k];
+        forward(copy, y, batch);
+    }
+
+    // Writes grads() for the last forward and, unless dx is null, dx (batch, in) from dy (batch, out).
+    void backward(const T* dy, T* dx, std::size_t batch) {
+        if (!has_forward_)
+            throw std::logic_error(std::string(kind()) +
+                                   ".backward() was called before forward(): there is nothing to "
+                                   "differentiate yet");
+        if (batch != batch_)
+            throw std::invalid_argument(std::string(kind()) + ".backward(): dy has batch " +
+                                        std::to_string(batch) + " but the last forward had batch " +
+                                        std::to_string(batch_));
+        do_backward(dy, dx, batch);
+    }
+
+protected:
+    Layer(std::size_t in, std::size_t out) : in_(in), out_(out) {
+        if (in == 0 || out == 0)
+            throw std::invalid_argument("in_features and out_features must be positive, got " +
+                                        std::to_string(in) + " and " + std::to_string(out));
+    }
+
+    // Declares a parameter (called from constructors, in a fixed order). Returns its offset.
+    std::size_t add_param(std::string name, std::vector<std::size_t> shape) {
+        std::size_t size = 1;
+        for (std::size_t d : shape) size = checked_mul(size, d, "a parameter");
+        const std::size_t offset = params_.size();
+        info_.push_back(ParamInfo{std::move(name), std::move(shape), offset, size});
+        params_.resize(offset + size, T(0));
+        grads_.resize(offset + size, T(0));
+        return offset;
+    }
+
+    virtual void do_forward(const T* x, T* y, std::size_t batch) = 0;
+    virtual void do_backward(const T* dy, T* dx, std::size_t batch) = 0;
+
+    const T* input() const { return x_; }
+    std::size_t in_, out_;
+
+private:
+    std::vector<ParamInfo> info_;
+    std::vector<T> params_, grads_, input_copy_;
+    const T* x_ = nullptr;
+    std::size_t batch_ = 0;
+    bool has_forward_ = false;
+    mutable std::mutex mutex_;
+};
+
+}  // namespace nalu

@@ -1,0 +1,63 @@
+// NALU layer with tied weights: parameters W_hat, M_hat, G (out, in) and ε. Kernels in units/nalu.hpp.
+#pragma once
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../layer.hpp"
+#include "../units/nalu.hpp"
+#include "nac_layer.hpp"
+
+namespace nalu {
+
+template <class T>
+class NaluLayer : public Layer<T> {
+public:
+    NaluLayer(std::size_t in, std::size_t out, T eps)
+        : Layer<T>(in, out),
+          W_hat_(this->add_param("W_hat", {out, in})),
+          M_hat_(this->add_param("M_hat", {out, in})),
+          G_(this->add_param("G", {out, in})),
+          eps_(eps),
+          weights_(out * in) {
+        if (!(std::isfinite(eps) && eps >= T(0)))
+            throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
+    }
+
+    const char* kind() const override { return "NALU"; }
+    T eps() const { return eps_; }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch) override {
+        weights_.compute(this->params() + W_hat_, this->params() + M_hat_);
+        nalu_forward(y, cache(batch), x, weights_.view().W, this->params() + G_, eps_, batch,
+                     this->in_, this->out_);
+    }
+
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        const std::size_t bo = batch * this->out_, bi = batch * this->in_;
+        T* s = ensure_size(scratch_, 3 * bo + bi);
+        const NaluScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo};
+        T* g = this->grads();
+        nalu_backward(g + W_hat_, g + M_hat_, g + G_, dx, scratch, dy, this->input(), cache(batch),
+                      weights_.view(), this->params() + G_, eps_, batch, this->in_, this->out_);
+    }
+
+private:
+    // The forward cache for `batch` rows, laid out in one buffer that only ever grows.
+    NaluCache<T> cache(std::size_t batch) {
+        const std::size_t bo = checked_mul(batch, this->out_, "the batch");
+        const std::size_t bi = checked_mul(batch, this->in_, "the batch");
+        T* c = ensure_size(cache_, checked_mul(5, bo > bi ? bo : bi, "the batch"));
+        return NaluCache<T>{c, c + bi, c + bi + bo, c + bi + 2 * bo, c + bi + 3 * bo};
+    }
+
+    std::size_t W_hat_, M_hat_, G_;
+    T eps_;
+    NacWeightCache<T> weights_;
+    std::vector<T> cache_, scratch_;
+};
+
+}  // namespace nalu

@@ -1,0 +1,56 @@
+#include "nac.hpp"
+
+#include <cmath>
+
+#include "../gemm.hpp"
+#include "../math.hpp"
+
+namespace nalu {
+
+template <class T>
+void nac_weights(NacWeights<T> w, const T* W_hat, const T* M_hat, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) {
+        const T t = std::tanh(W_hat[k]);
+        const T s = math::sigmoid(M_hat[k]);
+        w.tanh_W_hat[k] = t;
+        w.sig_M_hat[k] = s;
+        w.sig_neg_M_hat[k] = math::sigmoid(-M_hat[k]);
+        w.W[k] = t * s;
+    }
+}
+
+template <class T>
+void nac_forward(T* y, const T* x, const T* W, std::size_t B, std::size_t I, std::size_t O) {
+    gemm::matmul_nt(y, x, W, B, O, I);
+}
+
+template <class T>
+void nac_weights_backward(T* dW_hat, T* dM_hat, const T* dW, const NacWeights<T>& w, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) {
+        const T g = dW[k];
+        const T t = w.tanh_W_hat[k];
+        const T s = w.sig_M_hat[k];
+        dW_hat[k] = g * (T(1) - t * t) * s;            // d tanh = 1 - tanh²
+        dM_hat[k] = g * t * (s * w.sig_neg_M_hat[k]);  // d σ = σ (1 - σ)
+    }
+}
+
+template <class T>
+void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, const NacWeights<T>& w,
+                  std::size_t B, std::size_t I, std::size_t O) {
+    gemm::matmul_tn(dW_hat, dy, x, O, I, B, /*accumulate=*/false);  // dW, transformed in place
+    nac_weights_backward(dW_hat, dM_hat, dW_hat, w, O * I);
+    if (dx) gemm::matmul_nn(dx, dy, w.W, B, I, O, /*accumulate=*/false);
+}
+
+#define NALU_INSTANTIATE_NAC(T)                                                                  \
+    template void nac_weights<T>(NacWeights<T>, const T*, const T*, std::size_t);                \
+    template void nac_forward<T>(T*, const T*, const T*, std::size_t, std::size_t, std::size_t); \
+    template void nac_weights_backward<T>(T*, T*, const T*, const NacWeights<T>&, std::size_t);  \
+    template void nac_backward<T>(T*, T*, T*, const T*, const T*, const NacWeights<T>&,          \
+                                  std::size_t, std::size_t, std::size_t);
+NALU_INSTANTIATE_NAC(float)
+NALU_INSTANTIATE_NAC(double)
+#undef NALU_INSTANTIATE_NAC
+
+}  // namespace nalu

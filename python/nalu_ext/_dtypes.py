@@ -1,0 +1,27 @@
+"""The two floating-point types every unit exists in."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+DTypeLike = Union[str, type, np.dtype]
+
+SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_float_dtype(dtype: DTypeLike) -> np.dtype:
+    """`dtype` as numpy.float32 or numpy.float64, or TypeError naming what arrived."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from err
+    if resolved not in SUPPORTED:
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {resolved}")
+    return resolved
+
+
+def core_suffix(dtype: np.dtype) -> str:
+    """The suffix of the compiled class for `dtype`: '_f32' or '_f64'."""
+    return "_f32" if dtype == np.float32 else "_f64"

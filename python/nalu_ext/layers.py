@@ -1,0 +1,178 @@
+"""The neural arithmetic units as layers: NumPy parameters, C++ forward and backward.
+
+Every layer keeps its parameters in C++ memory; ``layer.params`` and ``layer.grads`` are dicts of
+writable NumPy views of that memory, so writing into ``layer.params["W_hat"]`` changes the layer
+and ``layer.grads`` always shows the gradients of the last ``backward``.
+
+Inputs may be any real array-like (floating point or integer); they are converted to the layer's
+dtype, and non-contiguous or Fortran-ordered arrays are copied into C order first.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, Optional
+
+import numpy as np
+
+from . import _core
+from ._dtypes import DTypeLike, as_float_dtype, core_suffix
+
+SeedLike = Optional[int]
+
+
+def _positive_int(value: Any, name: str) -> int:
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if n <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {n}")
+    return n
+
+
+def glorot_uniform(rng: np.random.Generator, out_features: int, in_features: int) -> np.ndarray:
+    """U(-r, r) with r = sqrt(6 / (in + out)), shape (out, in), float64."""
+    r = math.sqrt(6.0 / (in_features + out_features))
+    return rng.uniform(-r, r, size=(out_features, in_features))
+
+
+class Layer:
+    """Common behaviour of every unit; use a concrete unit such as :class:`NAC` or :class:`NALU`.
+
+    ``params`` and ``grads`` map parameter names to writable NumPy views of the layer's C++
+    buffers: write into the arrays (``layer.params["W_hat"][...] = 0``) to change the layer.
+    """
+
+    def __init__(self, impl: Any, initial: Dict[str, np.ndarray]) -> None:
+        self._impl = impl
+        # Read-only mappings: replacing an entry would silently unlink it from the layer; writing
+        # into the arrays is what changes the layer.
+        self.params: Mapping[str, np.ndarray] = MappingProxyType(
+            {n: impl.param(n) for n in impl.param_names}
+        )
+        self.grads: Mapping[str, np.ndarray] = MappingProxyType(
+            {n: impl.grad(n) for n in impl.param_names}
+        )
+        for name, value in initial.items():
+            self.params[name][...] = value
+
+    @property
+    def in_features(self) -> int:
+        return int(self._impl.in_features)
+
+    @property
+    def out_features(self) -> int:
+        return int(self._impl.out_features)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self._impl.dtype)
+
+    def forward(self, x: Any) -> np.ndarray:
+        """y of shape (batch, out_features) from x of shape (batch, in_features).
+
+        The layer keeps a copy of x for :meth:`backward`.
+        """
+        return self._impl.forward(x)
+
+    __call__ = forward
+
+    def backward(self, dy: Any, *, need_dx: bool = True) -> Optional[np.ndarray]:
+        """Gradients of the last :meth:`forward` given dy = dLoss/dy of shape (batch, out_features).
+
+        Overwrites ``self.grads`` with dLoss/dparameter and returns dx = dLoss/dx of shape
+        (batch, in_features), or None when ``need_dx`` is False (which skips that work).
+        """
+        return self._impl.backward(dy, need_dx)
+
+    def _extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.in_features}, {self.out_features}"
+            f"{self._extra_repr()}, dtype='{self.dtype}')"
+        )
+
+
+class NAC(Layer):
+    """Neural accumulator (Trask et al. 2018): ``W = tanh(W_hat) * sigmoid(M_hat)``, ``y = x @ W.T``.
+
+    Parameters ``W_hat`` and ``M_hat``, both (out_features, in_features), are initialised
+    Glorot-uniform, U(-r, r) with r = sqrt(6 / (in + out)), drawn in float64 from
+    ``numpy.random.default_rng(seed)`` in that order (the same seed gives the same parameters,
+    in float64 and, rounded, in float32).
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        dtype: DTypeLike = "float32",
+        seed: SeedLike = None,
+    ) -> None:
+        in_features = _positive_int(in_features, "in_features")
+        out_features = _positive_int(out_features, "out_features")
+        resolved = as_float_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        impl = getattr(_core, "NAC" + core_suffix(resolved))(in_features, out_features)
+        super().__init__(
+            impl,
+            {
+                "W_hat": glorot_uniform(rng, out_features, in_features),
+                "M_hat": glorot_uniform(rng, out_features, in_features),
+            },
+        )
+
+
+class NALU(Layer):
+    """Neural arithmetic logic unit (Trask et al. 2018) with tied weights.
+
+    ``a = x @ W.T``, ``m = exp(log(|x| + eps) @ W.T)``, ``g = sigmoid(x @ G.T)``,
+    ``y = g * a + (1 - g) * m`` with ``W = tanh(W_hat) * sigmoid(M_hat)``.
+
+    Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are initialised
+    Glorot-uniform in that order from ``numpy.random.default_rng(seed)`` (see :class:`NAC`).
+
+    The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
+    ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
+    sign of x.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        eps: float = 1e-7,
+        dtype: DTypeLike = "float32",
+        seed: SeedLike = None,
+    ) -> None:
+        in_features = _positive_int(in_features, "in_features")
+        out_features = _positive_int(out_features, "out_features")
+        resolved = as_float_dtype(dtype)
+        try:
+            eps = float(eps)
+        except (TypeError, ValueError):
+            raise TypeError(f"eps must be a real number, got {eps!r}") from None
+        rng = np.random.default_rng(seed)
+        impl = getattr(_core, "NALU" + core_suffix(resolved))(in_features, out_features, eps)
+        super().__init__(
+            impl,
+            {
+                "W_hat": glorot_uniform(rng, out_features, in_features),
+                "M_hat": glorot_uniform(rng, out_features, in_features),
+                "G": glorot_uniform(rng, out_features, in_features),
+            },
+        )
+
+    @property
+    def eps(self) -> float:
+        return float(self._impl.eps)
+
+    def _extra_repr(self) -> str:
+        return f", eps={self.eps:g}"

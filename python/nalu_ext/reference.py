@@ -1,0 +1,107 @@
+"""Plain NumPy float64 forward and backward of every unit: the oracle of the test suite.
+
+Written for clarity, never optimised: each function is the formula of REFERENCE.md line by line,
+and each backward is checked against central finite differences in the tests. Two numerical
+choices are shared with the C++ kernels because the formulas leave them open:
+
+* ``1 - sigmoid(z)`` is computed as ``sigmoid(-z)``, which keeps its precision when the gate is
+  saturated near 1 (where ``1 - g`` would cancel);
+* ``d log(|x| + eps)/dx = sign(x) / (|x| + eps)`` with ``sign(0) = 0`` (the one-sided choice at the
+  kink of ``|x|``).
+
+Forward functions return ``(y, cache)``; backward functions take ``(dy, cache)`` and return
+``(dx, grads)`` with ``grads`` a dict keyed like the layer's parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+Cache = Dict[str, Any]
+Grads = Dict[str, np.ndarray]
+
+
+def _f64(a: Any) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)) written as exp(-log(1 + exp(-z))), accurate for every z, no overflow."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def nac_weight(W_hat: np.ndarray, M_hat: np.ndarray) -> np.ndarray:
+    """W = tanh(W_hat) * sigmoid(M_hat)."""
+    return np.tanh(W_hat) * sigmoid(M_hat)
+
+
+def _nac_weight_backward(dW: np.ndarray, W_hat: np.ndarray, M_hat: np.ndarray) -> Grads:
+    t, s = np.tanh(W_hat), sigmoid(M_hat)
+    return {
+        "W_hat": dW * (1.0 - t * t) * s,
+        "M_hat": dW * t * (s * sigmoid(-M_hat)),
+    }
+
+
+# NAC ----------------------------------------------------------------------------------------
+
+
+def nac_forward(x: Any, W_hat: Any, M_hat: Any) -> Tuple[np.ndarray, Cache]:
+    """y = x @ W.T with W = tanh(W_hat) * sigmoid(M_hat); x (B, I), W_hat, M_hat (O, I)."""
+    x, W_hat, M_hat = _f64(x), _f64(W_hat), _f64(M_hat)
+    W = nac_weight(W_hat, M_hat)
+    y = x @ W.T
+    return y, {"x": x, "W_hat": W_hat, "M_hat": M_hat, "W": W}
+
+
+def nac_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = _f64(dy)
+    dW = dy.T @ cache["x"]
+    dx = dy @ cache["W"]
+    return dx, _nac_weight_backward(dW, cache["W_hat"], cache["M_hat"])
+
+
+# NALU ---------------------------------------------------------------------------------------
+
+
+def nalu_forward(
+    x: Any, W_hat: Any, M_hat: Any, G: Any, eps: float = 1e-7
+) -> Tuple[np.ndarray, Cache]:
+    """NALU with tied weights; x (B, I), W_hat, M_hat, G (O, I).
+
+    a = x W^T,  m = exp(log(|x| + eps) W^T),  g = sigmoid(x G^T),  y = g a + (1 - g) m.
+    """
+    x, W_hat, M_hat, G = _f64(x), _f64(W_hat), _f64(M_hat), _f64(G)
+    W = nac_weight(W_hat, M_hat)
+    log_x = np.log(np.abs(x) + eps)
+    a = x @ W.T
+    m = np.exp(log_x @ W.T)
+    z_g = x @ G.T
+    g, one_minus_g = sigmoid(z_g), sigmoid(-z_g)
+    y = g * a + one_minus_g * m
+    cache = {
+        "x": x, "W_hat": W_hat, "M_hat": M_hat, "G": G, "W": W, "eps": eps,
+        "log_x": log_x, "a": a, "m": m, "g": g, "one_minus_g": one_minus_g,
+    }
+    return y, cache
+
+
+def nalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = _f64(dy)
+    x, W, G, eps = cache["x"], cache["W"], cache["G"], cache["eps"]
+    a, m, g, one_minus_g = cache["a"], cache["m"], cache["g"], cache["one_minus_g"]
+
+    da = dy * g                                # y = g a + (1 - g) m
+    dz_m = dy * one_minus_g * m                # m = exp(z_m)
+    dz_g = dy * (a - m) * (g * one_minus_g)    # g = sigmoid(z_g)
+
+    dW = da.T @ x + dz_m.T @ cache["log_x"]    # W is shared by both paths (tied weights)
+    dG = dz_g.T @ x
+    dlog_x = dz_m @ W
+    dx = da @ W + dlog_x * (np.sign(x) / (np.abs(x) + eps)) + dz_g @ G
+
+    grads = _nac_weight_backward(dW, cache["W_hat"], cache["M_hat"])
+    grads["G"] = dG
+    return dx, grads
