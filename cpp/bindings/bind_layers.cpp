@@ -77,7 +77,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
             {
                 py::gil_scoped_release release;
                 std::lock_guard<std::mutex> lock(self.mutex());
-                self.forward_copying_input(x.data(), y.mutable_data(), batch);
+                self.forward(x.data(), y.mutable_data(), batch);
             }
             return y;
         })

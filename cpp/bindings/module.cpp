@@ -6,10 +6,14 @@ namespace py = pybind11;
 namespace nalu_bindings {
 void bind_layers(py::module_& m);
 void bind_build_info(py::module_& m);
+void bind_optim(py::module_& m);
+void bind_model(py::module_& m);
 }  // namespace nalu_bindings
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "nalu_ext's C++ core: neural arithmetic unit kernels (use the nalu_ext package)";
     nalu_bindings::bind_layers(m);
     nalu_bindings::bind_build_info(m);
+    nalu_bindings::bind_optim(m);
+    nalu_bindings::bind_model(m);
 }

@@ -58,22 +58,30 @@ public:
     // Held by callers that may run on several threads at once (the bindings release the GIL).
     std::mutex& mutex() const { return mutex_; }
 
-    // y (batch, out) from x (batch, in). The layer keeps a pointer to x for backward: x must stay
-    // alive and unchanged until then (forward_copying_input lifts that requirement).
-    void forward(const T* x, T* y, std::size_t batch) {
+    // The layer's own input rows for `batch` (grown as needed, never shrunk). A caller may write x
+    // here and call forward(y, batch): a Sequential has each layer write its output straight into
+    // the next layer's input buffer, so no copies are made and the cache backward reads is always
+    // the layer's own memory.
+    T* input_buffer(std::size_t batch) {
+        return ensure_size(input_, checked_mul(batch, in_, "the batch"));
+    }
+
+    // y (batch, out) from the first batch rows of input_buffer().
+    void forward(T* y, std::size_t batch) {
         has_forward_ = false;  // a throwing forward leaves no stale state behind
-        do_forward(x, y, batch);
-        x_ = x;
+        if (input_.size() < batch * in_)
+            throw std::logic_error("Layer.forward: input_buffer() was not filled for this batch");
+        do_forward(input_.data(), y, batch);
         batch_ = batch;
         has_forward_ = true;
     }
 
-    // forward on a private copy of x, for callers whose x may change before backward.
-    void forward_copying_input(const T* x, T* y, std::size_t batch) {
-        const std::size_t n = checked_mul(batch, in_, "input");
-        T* copy = ensure_size(input_copy_, n);
-        for (std::size_t k = 0; k < n; ++k) copy[k] = x[k];
-        forward(copy, y, batch);
+    // y (batch, out) from x (batch, in), which is copied into input_buffer() first.
+    void forward(const T* x, T* y, std::size_t batch) {
+        T* in = input_buffer(batch);
+        const std::size_t n = batch * in_;
+        for (std::size_t k = 0; k < n; ++k) in[k] = x[k];
+        forward(y, batch);
     }
 
     // Writes grads() for the last forward and, unless dx is null, dx (batch, in) from dy (batch, out).
@@ -110,13 +118,12 @@ protected:
     virtual void do_forward(const T* x, T* y, std::size_t batch) = 0;
     virtual void do_backward(const T* dy, T* dx, std::size_t batch) = 0;
 
-    const T* input() const { return x_; }
+    const T* input() const { return input_.data(); }  // what the last forward read
     std::size_t in_, out_;
 
 private:
     std::vector<ParamInfo> info_;
-    std::vector<T> params_, grads_, input_copy_;
-    const T* x_ = nullptr;
+    std::vector<T> params_, grads_, input_;
     std::size_t batch_ = 0;
     bool has_forward_ = false;
     mutable std::mutex mutex_;

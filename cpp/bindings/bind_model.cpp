@@ -1,0 +1,149 @@
+// Bindings of Sequential_f32/_f64 (forward, backward, train_step) and Fitter_f32/_f64 (fit chunks).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arrays.hpp"
+#include "nalu/lock_set.hpp"
+#include "nalu/model/fit.hpp"
+#include "nalu/model/sequential.hpp"
+
+namespace nalu_bindings {
+
+namespace {
+
+nalu::Loss loss_of(const std::string& name) {
+    if (name == "mse") return nalu::Loss::Mse;
+    if (name == "sse") return nalu::Loss::Sse;
+    throw py::value_error("loss must be 'mse' or 'sse', got '" + name + "'");
+}
+
+template <class T>
+std::vector<std::mutex*> all_mutexes(const nalu::Sequential<T>& model, const nalu::Optimizer<T>& opt) {
+    std::vector<std::mutex*> all = model.mutexes();
+    for (std::mutex* m : opt.mutexes()) all.push_back(m);
+    return all;
+}
+
+// x (batch, in) and y (batch, out) with the same, non-zero batch.
+template <class T>
+std::pair<CArray<T>, CArray<T>> training_pair(const nalu::Sequential<T>& model, py::handle x_obj,
+                                              py::handle y_obj, const std::string& where) {
+    CArray<T> x = as_batch_matrix<T>(x_obj, where, "x", model.in_features());
+    CArray<T> y = as_batch_matrix<T>(y_obj, where, "y", model.out_features());
+    if (x.shape(0) != y.shape(0))
+        throw py::value_error(where + ": x has " + std::to_string(x.shape(0)) + " rows but y has " +
+                              std::to_string(y.shape(0)));
+    if (x.shape(0) == 0) throw py::value_error(where + ": x and y are empty (0 rows); a training step needs data");
+    return {std::move(x), std::move(y)};
+}
+
+// A Fitter together with everything it points into, so none of it can disappear under it.
+template <class T>
+struct BoundFitter {
+    std::shared_ptr<nalu::Sequential<T>> model;
+    std::shared_ptr<nalu::Optimizer<T>> optimizer;
+    CArray<T> x, y;
+    std::unique_ptr<nalu::Fitter<T>> fitter;
+};
+
+template <class T>
+void bind_for(py::module_& m, const std::string& suffix) {
+    using S = nalu::Sequential<T>;
+    using L = nalu::Layer<T>;
+    using O = nalu::Optimizer<T>;
+    py::class_<S, std::shared_ptr<S>>(m, ("Sequential" + suffix).c_str())
+        .def(py::init([](std::vector<std::shared_ptr<L>> layers) {
+            return std::make_shared<S>(std::move(layers));
+        }))
+        .def_property_readonly("in_features", &S::in_features)
+        .def_property_readonly("out_features", &S::out_features)
+        .def_property_readonly("steps", &S::steps)
+        .def("forward", [](S& self, py::handle x_obj) {
+            CArray<T> x = as_batch_matrix<T>(x_obj, "Sequential.forward", "x", self.in_features());
+            const std::size_t batch = static_cast<std::size_t>(x.shape(0));
+            py::array_t<T> y({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.out_features())});
+            {
+                py::gil_scoped_release release;
+                nalu::LockSet lock(self.mutexes());
+                const T* out = self.forward(x.data(), batch);
+                std::copy(out, out + batch * self.out_features(), y.mutable_data());
+            }
+            return y;
+        })
+        .def("backward", [](S& self, py::handle dy_obj, bool need_dx) -> py::object {
+            CArray<T> dy = as_batch_matrix<T>(dy_obj, "Sequential.backward", "dy", self.out_features());
+            const std::size_t batch = static_cast<std::size_t>(dy.shape(0));
+            py::array_t<T> dx;
+            if (need_dx) dx = py::array_t<T>({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.in_features())});
+            T* dx_ptr = need_dx ? dx.mutable_data() : nullptr;
+            {
+                py::gil_scoped_release release;
+                nalu::LockSet lock(self.mutexes());
+                self.backward(dy.data(), dx_ptr, batch);
+            }
+            if (!need_dx) return py::none();
+            return std::move(dx);
+        }, py::arg("dy"), py::arg("need_dx") = true)
+        .def("train_step", [](S& self, py::handle x_obj, py::handle y_obj, O& opt, const std::string& loss) {
+            const nalu::Loss kind = loss_of(loss);
+            auto [x, y] = training_pair(self, x_obj, y_obj, "train_step");
+            const std::size_t batch = static_cast<std::size_t>(x.shape(0));
+            nalu::StepResult r;
+            {
+                py::gil_scoped_release release;
+                nalu::LockSet lock(all_mutexes(self, opt));
+                T* in = self.input_buffer(batch);
+                std::copy(x.data(), x.data() + batch * self.in_features(), in);
+                r = self.train_step(y.data(), batch, kind, opt);
+            }
+            return py::make_tuple(r.loss, r.finite);
+        });
+
+    using F = BoundFitter<T>;
+    py::class_<F>(m, ("Fitter" + suffix).c_str())
+        .def(py::init([](std::shared_ptr<S> model, std::shared_ptr<O> opt, py::handle x_obj,
+                         py::handle y_obj, long long batch_size, bool shuffle, std::uint64_t seed,
+                         const std::string& loss) {
+            const nalu::Loss kind = loss_of(loss);
+            auto [x, y] = training_pair(*model, x_obj, y_obj, "fit");
+            if (batch_size <= 0 || batch_size > x.shape(0))
+                throw py::value_error("fit: batch_size must be between 1 and the number of rows (" +
+                                      std::to_string(x.shape(0)) + "), got " + std::to_string(batch_size));
+            auto f = std::make_unique<F>();
+            f->model = model;
+            f->optimizer = opt;
+            f->x = std::move(x);
+            f->y = std::move(y);
+            nalu::FitConfig cfg{static_cast<std::size_t>(batch_size), shuffle, seed, kind};
+            f->fitter = std::make_unique<nalu::Fitter<T>>(*model, *opt, f->x.data(), f->y.data(),
+                                                          static_cast<std::size_t>(f->x.shape(0)), cfg);
+            return f;
+        }))
+        .def("run", [](F& self, py::array losses) {
+            // Written in place: no conversion may happen, so the array must already be right.
+            if (losses.ndim() != 1 || !losses.writeable() || !(losses.flags() & py::array::c_style) ||
+                !losses.dtype().is(py::dtype::of<double>()))
+                throw py::value_error("Fitter.run: expected a writable C-contiguous 1-D float64 array for the losses");
+            nalu::FitChunk c;
+            {
+                py::gil_scoped_release release;
+                nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
+                c = self.fitter->run(static_cast<std::size_t>(losses.size()), static_cast<double*>(losses.mutable_data()));
+            }
+            return py::make_tuple(c.steps, c.diverged, c.bad_loss);
+        });
+}
+
+}  // namespace
+
+void bind_model(py::module_& m) {
+    bind_for<float>(m, "_f32");
+    bind_for<double>(m, "_f64");
+}
+
+}  // namespace nalu_bindings

@@ -1,0 +1,151 @@
+// A stack of layers with its own workspace: forward, backward, and one fused training step.
+//
+// Activations and gradients between layers live in buffers that grow to the largest batch seen
+// and are then reused. Parameters of the last step that gave a finite loss are kept in a backup,
+// so a diverging step can hand the model back as it was before the damage.
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../layer.hpp"
+#include "../optim/optimizer.hpp"
+#include "loss.hpp"
+
+namespace nalu {
+
+struct StepResult {
+    double loss;
+    bool finite;  // false: the step stopped before backward; parameters are those of the last finite step
+};
+
+template <class T>
+class Sequential {
+public:
+    explicit Sequential(std::vector<std::shared_ptr<Layer<T>>> layers) : layers_(std::move(layers)) {
+        if (layers_.empty()) throw std::invalid_argument("Sequential needs at least one layer");
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j)
+                if (layers_[i] == layers_[j])
+                    throw std::invalid_argument(
+                        "Sequential: layer " + std::to_string(j) + " appears again at position " +
+                        std::to_string(i) + "; a layer keeps one forward cache, so use separate layers");
+            if (i > 0 && layers_[i - 1]->out_features() != layers_[i]->in_features())
+                throw std::invalid_argument(
+                    "Sequential: layer " + std::to_string(i - 1) + " (" + layers_[i - 1]->kind() +
+                    ") has out_features " + std::to_string(layers_[i - 1]->out_features()) +
+                    " but layer " + std::to_string(i) + " (" + layers_[i]->kind() +
+                    ") has in_features " + std::to_string(layers_[i]->in_features()));
+        }
+    }
+
+    std::size_t in_features() const { return layers_.front()->in_features(); }
+    std::size_t out_features() const { return layers_.back()->out_features(); }
+    const std::vector<std::shared_ptr<Layer<T>>>& layers() const { return layers_; }
+    long long steps() const { return steps_; }
+
+    std::vector<std::mutex*> mutexes() const {
+        std::vector<std::mutex*> all;
+        for (const auto& l : layers_) all.push_back(&l->mutex());
+        return all;
+    }
+
+    // The rows the next forward(batch) reads: the first layer's own input buffer.
+    T* input_buffer(std::size_t batch) { return layers_.front()->input_buffer(batch); }
+
+    // Output (batch, out) of the stack on the rows in input_buffer(batch), in the model's workspace.
+    // Each layer writes its output straight into the next layer's input buffer.
+    const T* forward(std::size_t batch) {
+        has_forward_ = false;
+        T* out = nullptr;
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            out = i + 1 < layers_.size()
+                      ? layers_[i + 1]->input_buffer(batch)
+                      : ensure_size(output_, checked_mul(batch, out_features(), "the batch"));
+            layers_[i]->forward(out, batch);
+        }
+        batch_ = batch;
+        has_forward_ = true;
+        return out;
+    }
+
+    // forward on x (batch, in), copied into input_buffer(batch) first.
+    const T* forward(const T* x, std::size_t batch) {
+        T* in = input_buffer(batch);
+        const std::size_t n = batch * in_features();
+        for (std::size_t k = 0; k < n; ++k) in[k] = x[k];
+        return forward(batch);
+    }
+
+    // Writes every layer's gradients from dy (batch, out) and, unless null, dx (batch, in).
+    // The first layer's dx is skipped when nobody asks for it.
+    void backward(const T* dy, T* dx, std::size_t batch) {
+        if (!has_forward_)
+            throw std::logic_error("Sequential.backward() was called before forward(): there is nothing "
+                                   "to differentiate yet");
+        if (batch != batch_)
+            throw std::invalid_argument("Sequential.backward(): dy has batch " + std::to_string(batch) +
+                                        " but the last forward had batch " + std::to_string(batch_));
+        const T* upstream = dy;
+        for (std::size_t i = layers_.size(); i-- > 0;) {
+            T* downstream = dx;
+            if (i > 0) {
+                std::vector<T>& buf = (i % 2) ? grad_a_ : grad_b_;  // ping-pong between layers
+                downstream = ensure_size(buf, batch * layers_[i]->in_features());
+            }
+            layers_[i]->backward(upstream, downstream, batch);
+            upstream = downstream;
+        }
+    }
+
+    // Forward on the rows in input_buffer(batch), loss against t, backward and optimizer update.
+    // A non-finite loss stops before backward and restores the parameters of the last step whose
+    // loss was finite.
+    StepResult train_step(const T* t, std::size_t batch, Loss loss, Optimizer<T>& opt) {
+        const T* y = forward(batch);
+        const std::size_t n = batch * out_features();
+        const double value = loss_and_gradient(ensure_size(dy_, n), y, t, n, loss);
+        if (!std::isfinite(value)) {
+            restore_backup();
+            return {value, false};
+        }
+        backward(dy_.data(), nullptr, batch);
+        save_backup();
+        opt.step();
+        ++steps_;
+        return {value, true};
+    }
+
+private:
+    void save_backup() {
+        std::size_t total = 0;
+        for (const auto& l : layers_) total += l->num_params();
+        T* b = ensure_size(backup_, total);
+        for (const auto& l : layers_) {
+            const T* p = l->params();
+            for (std::size_t k = 0; k < l->num_params(); ++k) *b++ = p[k];
+        }
+        has_backup_ = true;
+    }
+
+    void restore_backup() {
+        if (!has_backup_) return;  // the very first step: parameters were never updated
+        const T* b = backup_.data();
+        for (const auto& l : layers_) {
+            T* p = l->params();
+            for (std::size_t k = 0; k < l->num_params(); ++k) p[k] = *b++;
+        }
+    }
+
+    std::vector<std::shared_ptr<Layer<T>>> layers_;
+    std::vector<T> output_, grad_a_, grad_b_, dy_, backup_;
+    std::size_t batch_ = 0;
+    bool has_forward_ = false, has_backup_ = false;
+    long long steps_ = 0;
+};
+
+}  // namespace nalu

@@ -1,0 +1,48 @@
+// Adam, as torch.optim.Adam (no AMSGrad, no weight decay):
+//   m = lerp(m, g, 1 - b1);  v = b2 v + (1 - b2) g²
+//   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+// The bias corrections are computed in double and cast, like PyTorch's Python-float scalars.
+#pragma once
+
+#include <cmath>
+
+#include "optimizer.hpp"
+
+namespace nalu {
+
+template <class T>
+class Adam : public Optimizer<T> {
+public:
+    Adam(std::vector<ParamSlot<T>> slots, double lr, double beta1, double beta2, double eps,
+         ClipConfig clip)
+        : Optimizer<T>(std::move(slots), lr, clip), beta1_(beta1), beta2_(beta2), eps_(eps) {
+        require(beta1 >= 0.0 && beta1 < 1.0, "betas[0] must be in [0, 1), got " + std::to_string(beta1));
+        require(beta2 >= 0.0 && beta2 < 1.0, "betas[1] must be in [0, 1), got " + std::to_string(beta2));
+        require(std::isfinite(eps) && eps >= 0.0, "eps must be a finite number >= 0, got " + std::to_string(eps));
+        m_ = this->make_state();
+        v_ = this->make_state();
+    }
+
+protected:
+    void update(std::size_t i, const ParamSlot<T>& s) override {
+        const double t = static_cast<double>(this->steps());
+        const T step_size = static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t)));
+        const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t)));
+        const T w1 = static_cast<T>(1.0 - beta1_), b2 = static_cast<T>(beta2_),
+                w2 = static_cast<T>(1.0 - beta2_), eps = static_cast<T>(eps_);
+        T* m = m_[i].data();
+        T* v = v_[i].data();
+        for (std::size_t k = 0; k < s.size; ++k) {
+            const T g = s.grad[k];
+            m[k] += w1 * (g - m[k]);
+            v[k] = b2 * v[k] + w2 * (g * g);  // addcmul order, as torch
+            s.param[k] -= step_size * (m[k] / (std::sqrt(v[k]) / bc2_sqrt + eps));
+        }
+    }
+
+private:
+    double beta1_, beta2_, eps_;
+    std::vector<std::vector<T>> m_, v_;
+};
+
+}  // namespace nalu

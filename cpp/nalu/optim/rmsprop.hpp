@@ -1,0 +1,38 @@
+// RMSprop, as torch.optim.RMSprop (not centered, no momentum, no weight decay):
+//   v = alpha v + (1 - alpha) g²;   p -= lr * g / (sqrt(v) + eps)
+#pragma once
+
+#include <cmath>
+
+#include "optimizer.hpp"
+
+namespace nalu {
+
+template <class T>
+class RmsProp : public Optimizer<T> {
+public:
+    RmsProp(std::vector<ParamSlot<T>> slots, double lr, double alpha, double eps, ClipConfig clip)
+        : Optimizer<T>(std::move(slots), lr, clip), alpha_(alpha), eps_(eps) {
+        require(alpha >= 0.0 && alpha <= 1.0, "alpha must be in [0, 1], got " + std::to_string(alpha));
+        require(std::isfinite(eps) && eps >= 0.0, "eps must be a finite number >= 0, got " + std::to_string(eps));
+        v_ = this->make_state();
+    }
+
+protected:
+    void update(std::size_t i, const ParamSlot<T>& s) override {
+        const T a = static_cast<T>(alpha_), w = static_cast<T>(1.0 - alpha_),
+                lr = static_cast<T>(this->lr()), eps = static_cast<T>(eps_);
+        T* v = v_[i].data();
+        for (std::size_t k = 0; k < s.size; ++k) {
+            const T g = s.grad[k];
+            v[k] = a * v[k] + w * (g * g);  // addcmul order, as torch
+            s.param[k] -= lr * (g / (std::sqrt(v[k]) + eps));
+        }
+    }
+
+private:
+    double alpha_, eps_;
+    std::vector<std::vector<T>> v_;
+};
+
+}  // namespace nalu
