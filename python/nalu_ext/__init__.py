@@ -1,13 +1,23 @@
 """nalu_ext: neural arithmetic units with hand-written C++ forward and backward kernels.
 
-Public API: the units :class:`NAC` and :class:`NALU`, and :mod:`nalu_ext.reference`, the NumPy
-float64 oracle of every kernel.
+Units: :class:`NAC`, :class:`NALU`. Models: :class:`Sequential` (``train_step``, ``save``) and
+:func:`load`. Optimizers: :class:`SGD`, :class:`Adam`, :class:`RMSprop`. Training: :func:`fit`,
+returning a :class:`History`; :class:`TrainingDiverged` when the loss stops being finite.
+:mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel.
 """
 
 from . import reference
 from ._core import build_info
+from .errors import ModelFileError, TrainingDiverged
 from .layers import NAC, NALU, Layer
+from .model import Sequential
+from .optim import SGD, Adam, Optimizer, RMSprop
+from .serialize import load
+from .train import History, fit
 
 __version__ = "0.1.0"
 
-__all__ = ["NAC", "NALU", "Layer", "build_info", "reference", "__version__"]
+__all__ = [
+    "NAC", "NALU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
+    "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "__version__",
+]

@@ -88,6 +88,11 @@ class Layer:
         """
         return self._impl.backward(dy, need_dx)
 
+    def config(self) -> Dict[str, Any]:
+        """The constructor arguments that rebuild this layer's architecture (not its parameters)."""
+        return {"kind": type(self).__name__, "in_features": self.in_features,
+                "out_features": self.out_features, "dtype": str(self.dtype)}
+
     def _extra_repr(self) -> str:
         return ""
 
@@ -174,5 +179,11 @@ class NALU(Layer):
     def eps(self) -> float:
         return float(self._impl.eps)
 
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps)
+
     def _extra_repr(self) -> str:
         return f", eps={self.eps:g}"
+
+
+LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU}

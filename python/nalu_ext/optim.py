@@ -1,0 +1,93 @@
+"""Optimizers whose update kernels run in C++, with PyTorch's update rules and defaults.
+
+Each takes ``model.parameters()`` (the layers' parameter arrays) and updates them in place from
+the layers' gradients on :meth:`Optimizer.step`. Optional gradient clipping, applied in place
+before the update: ``clip_value`` clamps each gradient element to [-clip_value, clip_value]
+(as ``torch.nn.utils.clip_grad_value_``), then ``clip_norm`` rescales all gradients together so
+their global L2 norm is at most ``clip_norm`` (as ``torch.nn.utils.clip_grad_norm_``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import _core
+from ._dtypes import core_suffix
+
+
+def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.dtype]:
+    if isinstance(params, np.ndarray):
+        raise TypeError("params must be a list of parameter arrays (model.parameters()), got one array")
+    items = list(params)
+    if not items:
+        raise ValueError("the optimizer got an empty parameter list")
+    dtypes = {getattr(p, "dtype", None) for p in items}
+    if len(dtypes) != 1:
+        raise TypeError(f"all parameters must share one dtype, got {sorted(map(str, dtypes))}")
+    dtype = dtypes.pop()
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"parameters must be float32 or float64 arrays from model.parameters(), got {dtype}")
+    return items, np.dtype(dtype)
+
+
+class Optimizer:
+    """Base of the optimizers: holds the C++ optimizer and the parameter arrays it updates."""
+
+    def __init__(self, kind: str, params: Iterable[np.ndarray], *args: Any) -> None:
+        self._params, self.dtype = _parameter_list(params)
+        self._impl = getattr(_core, kind + core_suffix(self.dtype))(self._params, *args)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; may be changed between steps (a schedule)."""
+        return float(self._impl.lr)
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._impl.lr = float(value)
+
+    @property
+    def steps(self) -> int:
+        """How many updates this optimizer has applied."""
+        return int(self._impl.steps)
+
+    @property
+    def params(self) -> List[np.ndarray]:
+        return list(self._params)
+
+    def step(self) -> None:
+        """Apply one update from the gradients the layers hold now (after ``backward``)."""
+        self._impl.step()
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as ``torch.optim.SGD``: ``buf = momentum * buf + g``,
+    ``p -= lr * buf`` (with ``buf = g`` on the first step; plain ``p -= lr * g`` when momentum is 0)."""
+
+    def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0, *,
+                 clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
+        super().__init__("SGD", params, float(lr), float(momentum), clip_value, clip_norm)
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam`` (bias-corrected moments, no weight decay, no AMSGrad)."""
+
+    def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-3,
+                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, *,
+                 clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        super().__init__("Adam", params, float(lr), float(betas[0]), float(betas[1]), float(eps),
+                         clip_value, clip_norm)
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop``: ``v = alpha v + (1 - alpha) g²``,
+    ``p -= lr * g / (sqrt(v) + eps)`` (not centered, no momentum)."""
+
+    def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, *, clip_value: Optional[float] = None,
+                 clip_norm: Optional[float] = None) -> None:
+        super().__init__("RMSprop", params, float(lr), float(alpha), float(eps), clip_value, clip_norm)
