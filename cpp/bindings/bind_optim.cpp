@@ -28,6 +28,7 @@ nalu::ParamSlot<T> slot_of(py::handle obj, std::size_t position) {
                              std::string(py::str(py::type::of(obj).attr("__name__"))));
     py::array arr = py::reinterpret_borrow<py::array>(obj);
     py::object base = arr.attr("base");
+    while (py::isinstance<py::array>(base)) base = base.attr("base");  // a slice of a parameter view
     if (base.is_none() || !py::isinstance<nalu::Layer<T>>(base))
         throw py::type_error(where + ": expected a " + dtype_name<T>() +
                              " parameter array from model.parameters() (a view of a layer's "

@@ -1,0 +1,80 @@
+"""The main job: the seed article's demo, and the command line around it."""
+
+from __future__ import annotations
+
+import builtins
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nalu_ext import cli, demo
+
+
+@pytest.fixture(scope="module")
+def results():
+    lines = []
+    return demo.run(out=lines.append), "\n".join(lines)
+
+
+def test_nac_learns_addition_and_extrapolates(results):
+    experiments, _ = results
+    nac = experiments["NAC"]
+    assert np.max(np.abs(nac.weights - 1.0)) < 1e-3
+    assert nac.max_relative_error[list(demo.SETS)[1]] < 1e-4
+    assert nac.passed
+
+
+def test_nalu_learns_multiplication_and_extrapolates(results):
+    experiments, _ = results
+    nalu = experiments["NALU"]
+    assert nalu.max_relative_error[list(demo.SETS)[1]] < 1e-2
+    assert nalu.passed
+
+
+def test_extrapolation_set_lies_outside_the_training_range():
+    assert demo.EXTRAPOLATION.min() > demo.TRAIN.max()
+    assert demo.ARTICLE_TEST.min() >= demo.TRAIN.min() and demo.ARTICLE_TEST.max() <= demo.TRAIN.max()
+
+
+def test_report_names_weights_and_both_test_sets(results):
+    _, text = results
+    assert "learned W = [" in text
+    assert "article test set" in text and "extrapolation set" in text
+
+
+def test_short_demo_through_the_cli_writes_plots(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    status = cli.main(["demo", "--nac-steps", "50", "--nalu-steps", "50", "--plot-dir", str(tmp_path)])
+    assert status == 1  # 50 steps are not enough to learn: the demo says so in its exit status
+    out = capsys.readouterr().out
+    assert "NOT learned" in out
+    for name in ("nac_cost.png", "nalu_cost.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_matplotlib_is_a_one_line_note(tmp_path, capsys, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    cli.main(["demo", "--nac-steps", "5", "--nalu-steps", "5", "--plot-dir", str(tmp_path / "p")])
+    out = capsys.readouterr().out
+    assert "note: no plots written: plotting needs matplotlib: pip install 'nalu_ext[plot]'" in out
+    assert "Traceback" not in out
+
+
+def test_help_documents_every_command():
+    top = subprocess.run([sys.executable, "-m", "nalu_ext", "--help"], capture_output=True, text=True)
+    assert top.returncode == 0 and "demo" in top.stdout
+    sub = subprocess.run([sys.executable, "-m", "nalu_ext", "demo", "--help"], capture_output=True, text=True)
+    assert sub.returncode == 0
+    for option in ("--plot-dir", "--nac-steps", "--nalu-steps", "--seed", "--progress"):
+        assert option in sub.stdout
+    bad = subprocess.run([sys.executable, "-m", "nalu_ext", "demo", "--nac-steps", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "must be a positive integer" in bad.stderr

@@ -1,0 +1,74 @@
+"""save / load: bit-exact round trip, atomic writes, clear errors for bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nalu_ext
+
+
+def trained_model(dtype="float64"):
+    model = nalu_ext.Sequential(nalu_ext.NALU(3, 2, eps=1e-6, seed=4, dtype=dtype), nalu_ext.NAC(2, 1, seed=5, dtype=dtype))
+    x = np.random.default_rng(0).uniform(0.5, 2, size=(10, 3))
+    nalu_ext.fit(model, nalu_ext.Adam(model.parameters(), lr=0.01), x, x[:, :1] * x[:, 1:2], steps=20)
+    return model, x
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_trip_is_bit_exact(tmp_path, dtype):
+    model, x = trained_model(dtype)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = nalu_ext.load(path)
+    assert loaded.config() == model.config()
+    assert repr(loaded) == repr(model)
+    for p, q in zip(model.parameters(), loaded.parameters()):
+        assert p.dtype == q.dtype
+        np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(loaded.forward(x), model.forward(x))
+
+
+def test_truncated_file_is_a_clear_error(tmp_path):
+    model, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 10, 0):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(nalu_ext.ModelFileError, match="not a readable nalu_ext model file"):
+            nalu_ext.load(bad)
+
+
+def test_foreign_files_are_clear_errors(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(3))
+    plain = tmp_path / "plain.npy"
+    np.save(plain, np.zeros(3))
+    for path in (text, other, plain):
+        with pytest.raises(nalu_ext.ModelFileError):
+            nalu_ext.load(path)
+    with pytest.raises(FileNotFoundError):
+        nalu_ext.load(tmp_path / "missing.npz")
+
+
+def test_failed_save_leaves_the_earlier_file_intact(tmp_path, monkeypatch):
+    model, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    before = path.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"partial garbage")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    for p in model.parameters():
+        p += 1.0
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir()] == ["model.npz"]  # no temporary left behind
