@@ -29,7 +29,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 def save_model(model: Sequential, path: PathLike) -> None:
     path = os.fspath(path)
     meta = {"format": FORMAT, "version": VERSION, "layers": model.config()}
-    arrays: Dict[str, np.ndarray] = {META_KEY: np.array(json.dumps(meta))}
+    arrays: Dict[str, Any] = {META_KEY: np.array(json.dumps(meta))}
     for i, layer in enumerate(model.layers):
         for name, value in layer.params.items():
             arrays[f"layer{i}/{name}"] = value
