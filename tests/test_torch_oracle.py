@@ -1,0 +1,54 @@
+"""PyTorch as a second, independent oracle (skipped when torch is not installed; it is never a
+dependency of nalu_ext). Gradients come from torch.autograd, updates from torch.optim itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nalu_ext
+
+torch = pytest.importorskip("torch")
+
+
+def torch_nalu(x, W_hat, M_hat, G, eps=1e-7):
+    W = torch.tanh(W_hat) * torch.sigmoid(M_hat)
+    a = x @ W.T
+    m = torch.exp(torch.log(torch.abs(x) + eps) @ W.T)
+    g = torch.sigmoid(x @ G.T)
+    return g * a + (1 - g) * m
+
+
+def test_nalu_gradients_match_torch_autograd(rng):
+    layer = nalu_ext.NALU(5, 3, seed=0, dtype="float64")
+    x = rng.uniform(0.2, 3.0, size=(8, 5)) * rng.choice([-1.0, 1.0], size=(8, 5))
+    dy = rng.normal(size=(8, 3))
+    tx = torch.tensor(x, requires_grad=True)
+    tp = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in layer.params.items()}
+    ty = torch_nalu(tx, **tp)
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_allclose(layer.forward(x), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.backward(dy), tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+    for name, t in tp.items():
+        np.testing.assert_allclose(layer.grads[name], t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda ps: nalu_ext.SGD(ps, lr=0.05, momentum=0.9), lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
+    (lambda ps: nalu_ext.Adam(ps, lr=0.02), lambda ps: torch.optim.Adam(ps, lr=0.02)),
+    (lambda ps: nalu_ext.RMSprop(ps, lr=0.01), lambda ps: torch.optim.RMSprop(ps, lr=0.01)),
+])
+def test_optimizers_match_torch_optim(ours, theirs, rng):
+    layer = nalu_ext.NALU(4, 2, seed=3, dtype="float64")
+    tparams = [torch.tensor(p.copy(), requires_grad=True) for p in layer.params.values()]
+    opt, topt = ours(list(layer.params.values())), theirs(tparams)
+    x = rng.uniform(0.5, 2.0, size=(16, 4))
+    for _ in range(15):
+        layer.forward(x)
+        layer.backward(np.ones((16, 2)))
+        for t, g in zip(tparams, layer.grads.values()):
+            t.grad = torch.tensor(g.copy())
+        opt.step()
+        topt.step()
+    for p, t in zip(layer.params.values(), tparams):
+        np.testing.assert_allclose(p, t.detach().numpy(), rtol=1e-12, atol=1e-15)
