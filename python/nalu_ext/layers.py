@@ -46,7 +46,14 @@ class Layer:
     buffers: write into the arrays (``layer.params["W_hat"][...] = 0``) to change the layer.
     """
 
-    def __init__(self, impl: Any, initial: Dict[str, np.ndarray]) -> None:
+    def __init__(self, kind: str, in_features: int, out_features: int, dtype: DTypeLike,
+                 seed: SeedLike, *core_args: Any) -> None:
+        """Validates the common arguments, builds the C++ layer ``<kind>_f32``/``_f64`` and
+        initialises its parameters (see :meth:`_initialise`)."""
+        in_features = _positive_int(in_features, "in_features")
+        out_features = _positive_int(out_features, "out_features")
+        impl = getattr(_core, kind + core_suffix(as_float_dtype(dtype)))(
+            in_features, out_features, *core_args)
         self._impl = impl
         # Read-only mappings: replacing an entry would silently unlink it from the layer; writing
         # into the arrays is what changes the layer.
@@ -56,8 +63,12 @@ class Layer:
         self.grads: Mapping[str, np.ndarray] = MappingProxyType(
             {n: impl.grad(n) for n in impl.param_names}
         )
-        for name, value in initial.items():
-            self.params[name][...] = value
+        self._initialise(np.random.default_rng(seed))
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """Glorot-uniform for every parameter, in parameter order, drawn in float64."""
+        for p in self.params.values():
+            p[...] = glorot_uniform(rng, *p.shape)
 
     @property
     def in_features(self) -> int:
@@ -120,18 +131,7 @@ class NAC(Layer):
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
     ) -> None:
-        in_features = _positive_int(in_features, "in_features")
-        out_features = _positive_int(out_features, "out_features")
-        resolved = as_float_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        impl = getattr(_core, "NAC" + core_suffix(resolved))(in_features, out_features)
-        super().__init__(
-            impl,
-            {
-                "W_hat": glorot_uniform(rng, out_features, in_features),
-                "M_hat": glorot_uniform(rng, out_features, in_features),
-            },
-        )
+        super().__init__("NAC", in_features, out_features, dtype, seed)
 
 
 class NALU(Layer):
@@ -157,23 +157,11 @@ class NALU(Layer):
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
     ) -> None:
-        in_features = _positive_int(in_features, "in_features")
-        out_features = _positive_int(out_features, "out_features")
-        resolved = as_float_dtype(dtype)
         try:
             eps = float(eps)
         except (TypeError, ValueError):
             raise TypeError(f"eps must be a real number, got {eps!r}") from None
-        rng = np.random.default_rng(seed)
-        impl = getattr(_core, "NALU" + core_suffix(resolved))(in_features, out_features, eps)
-        super().__init__(
-            impl,
-            {
-                "W_hat": glorot_uniform(rng, out_features, in_features),
-                "M_hat": glorot_uniform(rng, out_features, in_features),
-                "G": glorot_uniform(rng, out_features, in_features),
-            },
-        )
+        super().__init__("NALU", in_features, out_features, dtype, seed, eps)
 
     @property
     def eps(self) -> float:
