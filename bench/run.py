@@ -1,0 +1,227 @@
+"""CPU micro-benchmarks: nalu_ext against hand-written NumPy and PyTorch eager, in one run.
+
+    python bench/run.py [--quick] [--json FILE] [--configs toy,paper,wide,big]
+
+For each configuration (a NALU stack, a batch, float32) it times one full training step
+(forward, MSE loss, backward, Adam update) as: nalu_ext `fit` (the loop in C++), nalu_ext
+`train_step` called from a Python loop, the NumPy peer, and PyTorch eager (when installed), and
+prints the medians and the ratios. All figures of a table come from the same process run, so the
+ratios hold even though absolute times drift on a shared machine. Further sections: float64
+against float32, forward latency at batch 1, NumPy's own sgemm rate (the reference for the
+effective GEMM rate of the big configuration), and memory over a long fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from typing import Any, Callable, Dict, List
+
+import numpy as np
+
+import nalu_ext
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import NumpyNalu, torch_peer  # noqa: E402
+
+CONFIGS: Dict[str, Dict[str, Any]] = {
+    "toy": {"widths": (2, 1), "batch": 100, "label": "NALU 2->1, batch 100"},
+    "paper": {"widths": (100, 2, 1), "batch": 128, "label": "NALU 100->2->1, batch 128"},
+    "wide": {"widths": (256, 256), "batch": 256, "label": "NALU 256->256, batch 256"},
+    "big": {"widths": (1024, 1024), "batch": 1024, "label": "NALU 1024->1024, batch 1024"},
+}
+
+
+def median_seconds(run: Callable[[int], None], min_time: float, repeats: int) -> float:
+    """Median over `repeats` of the time per call, each timing `n` calls with n chosen so that
+    one timing lasts about `min_time` seconds."""
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        run(n)
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_time / 4 or n >= 1 << 24:
+            break
+        n *= 4
+    n = max(1, int(n * min_time / max(elapsed, 1e-9)))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run(n)
+        times.append((time.perf_counter() - t0) / n)
+    return statistics.median(times)
+
+
+def data(widths, batch, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(1.0, 2.0, size=(batch, widths[0])).astype(dtype)
+    y = rng.uniform(1.0, 2.0, size=(batch, widths[-1])).astype(dtype)
+    return x, y
+
+
+def nalu_model(widths, dtype):
+    layers = [nalu_ext.NALU(i, o, dtype=dtype, seed=k) for k, (i, o) in enumerate(zip(widths[:-1], widths[1:]))]
+    model = nalu_ext.Sequential(*layers)
+    return model, nalu_ext.Adam(model.parameters(), lr=1e-3)
+
+
+def time_fit(widths, batch, dtype, min_time, repeats):
+    x, y = data(widths, batch, dtype)
+    model, opt = nalu_model(widths, dtype)
+    return median_seconds(lambda n: nalu_ext.fit(model, opt, x, y, steps=n), min_time, repeats)
+
+
+def time_train_step(widths, batch, dtype, min_time, repeats):
+    x, y = data(widths, batch, dtype)
+    model, opt = nalu_model(widths, dtype)
+
+    def run(n):
+        for _ in range(n):
+            model.train_step(x, y, opt)
+
+    return median_seconds(run, min_time, repeats)
+
+
+def time_numpy(widths, batch, dtype, min_time, repeats):
+    x, y = data(widths, batch, dtype)
+    peer = NumpyNalu(widths, np.dtype(dtype))
+
+    def run(n):
+        for _ in range(n):
+            peer.step(x, y)
+
+    with np.errstate(all="ignore"):
+        return median_seconds(run, min_time, repeats)
+
+
+def time_torch(widths, batch, dtype, min_time, repeats, threads):
+    peer = torch_peer(widths, np.dtype(dtype), threads)
+    if peer is None:
+        return None
+    x, y = data(widths, batch, dtype)
+    step = peer[0](x, y)
+
+    def run(n):
+        for _ in range(n):
+            step()
+
+    return median_seconds(run, min_time, repeats)
+
+
+def sgemm_rate(min_time, repeats, n=1024):
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    b = a.T.copy()
+    seconds = median_seconds(lambda k: [a @ b for _ in range(k)], min_time, repeats)
+    return 2.0 * n ** 3 / seconds
+
+
+def machine() -> Dict[str, Any]:
+    model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = nalu_ext.build_info()
+    torch_version = None
+    peer = torch_peer((1, 1), np.dtype(np.float32), 1)
+    if peer is not None:
+        torch_version = peer[2]()
+    return {"cpu": model, "cores": os.cpu_count(), "isa": info.get("isa", "baseline"),
+            "blas": info.get("blas", "none"), "numpy": np.__version__, "torch": torch_version,
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d")}
+
+
+def fmt_us(seconds):
+    return "     -" if seconds is None else f"{seconds * 1e6:10.1f}"
+
+
+def ratio(a, b):
+    return None if a is None or b is None else a / b
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter timings, no 'big' config (under a minute)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--configs", default=None, help="comma-separated subset of " + ",".join(CONFIGS))
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="PyTorch threads (default: all cores)")
+    args = parser.parse_args(argv)
+    min_time, repeats = (0.05, 3) if args.quick else (0.3, 5)
+    names = args.configs.split(",") if args.configs else [n for n in CONFIGS if not (args.quick and n == "big")]
+
+    report: Dict[str, Any] = {"machine": machine(), "command": " ".join(["python", "bench/run.py"] + (argv or sys.argv[1:])),
+                              "configs": {}}
+    m = report["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, ISA path {m['isa']}, BLAS {m['blas']}; "
+          f"numpy {m['numpy']}, torch {m['torch'] or 'not installed'}; {m['date']}")
+    gemm = sgemm_rate(min_time, repeats)
+    report["numpy_sgemm_gflops"] = gemm / 1e9
+    print(f"NumPy sgemm 1024x1024 float32: {gemm / 1e9:.1f} GFLOP/s\n")
+
+    print(f"{'float32, one training step':28s} {'fit us':>10s} {'loop us':>10s} {'numpy us':>10s} {'torch us':>10s}"
+          f" {'vs numpy':>9s} {'vs torch':>9s} {'loop-fit':>9s}")
+    for name in names:
+        cfg = CONFIGS[name]
+        w, b = cfg["widths"], cfg["batch"]
+        r = {
+            "fit": time_fit(w, b, np.float32, min_time, repeats),
+            "train_step": time_train_step(w, b, np.float32, min_time, repeats),
+            "numpy": time_numpy(w, b, np.float32, min_time, repeats),
+            "torch": time_torch(w, b, np.float32, min_time, repeats, args.threads),
+            "fit_float64": time_fit(w, b, np.float64, min_time, repeats),
+        }
+        r["speedup_vs_numpy"] = ratio(r["numpy"], r["fit"])
+        r["speedup_vs_torch"] = ratio(r["torch"], r["fit"])
+        r["python_loop_overhead_us"] = (r["train_step"] - r["fit"]) * 1e6
+        r["float64_speed_fraction"] = r["fit"] / r["fit_float64"]
+        if len(w) == 2:  # one first layer: forward 3 GEMMs, backward 3 (dx is not needed)
+            r["gemm_flops_per_step"] = 12.0 * b * w[0] * w[1]
+            r["effective_gemm_gflops"] = r["gemm_flops_per_step"] / r["fit"] / 1e9
+            r["fraction_of_numpy_sgemm"] = r["effective_gemm_gflops"] * 1e9 / gemm
+        report["configs"][name] = r
+        vt = "        -" if r["speedup_vs_torch"] is None else f"{r['speedup_vs_torch']:8.1f}x"
+        print(f"{name + ': ' + cfg['label']:28.28s} {fmt_us(r['fit'])} {fmt_us(r['train_step'])} {fmt_us(r['numpy'])}"
+              f" {fmt_us(r['torch'])} {r['speedup_vs_numpy']:8.1f}x {vt} {r['python_loop_overhead_us']:8.2f}")
+
+    print("\nfloat64 (fit) against float32 (fit):")
+    for name in names:
+        r = report["configs"][name]
+        print(f"  {name:6s} float64 {r['fit_float64'] * 1e6:10.1f} us/step = {r['float64_speed_fraction']:.2f} of float32 speed")
+    for name in names:
+        r = report["configs"][name]
+        if "effective_gemm_gflops" in r:
+            print(f"  {name:6s} effective GEMM rate {r['effective_gemm_gflops']:.1f} GFLOP/s = "
+                  f"{100 * r['fraction_of_numpy_sgemm']:.0f}% of NumPy's sgemm")
+
+    # Forward latency at batch 1, NALU 100 -> 2.
+    x1 = np.random.default_rng(1).uniform(1, 2, size=(1, 100)).astype(np.float32)
+    layer = nalu_ext.NALU(100, 2, seed=0)
+    ours = median_seconds(lambda n: [layer.forward(x1) for _ in range(n)], min_time, repeats)
+    peer = torch_peer((100, 2), np.dtype(np.float32), args.threads)
+    theirs = None
+    if peer is not None:
+        fwd = peer[1](x1)
+        theirs = median_seconds(lambda n: [fwd() for _ in range(n)], min_time, repeats)
+    report["forward_batch1"] = {"nalu_ext": ours, "torch": theirs, "speedup_vs_torch": ratio(theirs, ours)}
+    print(f"\nforward latency, NALU 100->2, batch 1: nalu_ext {ours * 1e6:.2f} us, torch "
+          + ("-" if theirs is None else f"{theirs * 1e6:.1f} us ({theirs / ours:.0f}x)"))
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
