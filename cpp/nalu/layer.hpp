@@ -62,7 +62,10 @@ public:
     // here and call forward(y, batch): a Sequential has each layer write its output straight into
     // the next layer's input buffer, so no copies are made and the cache backward reads is always
     // the layer's own memory.
+    // Every write to the input must go through a fresh call of input_buffer(): the layer then
+    // knows its input changed, and otherwise may keep work that depends on the input alone.
     T* input_buffer(std::size_t batch) {
+        input_changed_ = true;
         return ensure_size(input_, checked_mul(batch, in_, "the batch"));
     }
 
@@ -71,7 +74,8 @@ public:
         has_forward_ = false;  // a throwing forward leaves no stale state behind
         if (input_.size() < batch * in_)
             throw std::logic_error("Layer.forward: input_buffer() was not filled for this batch");
-        do_forward(input_.data(), y, batch);
+        do_forward(input_.data(), y, batch, !input_changed_);
+        input_changed_ = false;
         batch_ = batch;
         has_forward_ = true;
     }
@@ -115,7 +119,8 @@ protected:
         return offset;
     }
 
-    virtual void do_forward(const T* x, T* y, std::size_t batch) = 0;
+    // input_unchanged: x is the same input as in the previous forward, with the same batch.
+    virtual void do_forward(const T* x, T* y, std::size_t batch, bool input_unchanged) = 0;
     virtual void do_backward(const T* dy, T* dx, std::size_t batch) = 0;
 
     const T* input() const { return input_.data(); }  // what the last forward read
@@ -126,6 +131,7 @@ private:
     std::vector<T> params_, grads_, input_;
     std::size_t batch_ = 0;
     bool has_forward_ = false;
+    bool input_changed_ = true;
     mutable std::mutex mutex_;
 };
 

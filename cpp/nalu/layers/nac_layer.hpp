@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "../layer.hpp"
-#include "../units/nac.hpp"
+#include "../kernels/kernel_table.hpp"
 
 namespace nalu {
 
@@ -17,7 +17,7 @@ public:
         T* p = store_.data();
         return NacWeights<T>{p, p + n_, p + 2 * n_, p + 3 * n_};
     }
-    void compute(const T* W_hat, const T* M_hat) { nac_weights(view(), W_hat, M_hat, n_); }
+    void compute(const T* W_hat, const T* M_hat) { kernels<T>().nac_weights(view(), W_hat, M_hat, n_); }
 
 private:
     std::vector<T> store_;
@@ -36,13 +36,13 @@ public:
     const char* kind() const override { return "NAC"; }
 
 protected:
-    void do_forward(const T* x, T* y, std::size_t batch) override {
+    void do_forward(const T* x, T* y, std::size_t batch, bool /*input_unchanged*/) override {
         weights_.compute(this->params() + W_hat_, this->params() + M_hat_);
-        nac_forward(y, x, weights_.view().W, batch, this->in_, this->out_);
+        kernels<T>().nac_forward(y, x, weights_.view().W, batch, this->in_, this->out_);
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        nac_backward(this->grads() + W_hat_, this->grads() + M_hat_, dx, dy, this->input(),
+        kernels<T>().nac_backward(this->grads() + W_hat_, this->grads() + M_hat_, dx, dy, this->input(),
                      weights_.view(), batch, this->in_, this->out_);
     }
 

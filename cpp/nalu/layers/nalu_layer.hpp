@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "../layer.hpp"
-#include "../units/nalu.hpp"
+#include "../kernels/kernel_table.hpp"
 #include "nac_layer.hpp"
 
 namespace nalu {
@@ -30,10 +30,14 @@ public:
     T eps() const { return eps_; }
 
 protected:
-    void do_forward(const T* x, T* y, std::size_t batch) override {
+    void do_forward(const T* x, T* y, std::size_t batch, bool input_unchanged) override {
         weights_.compute(this->params() + W_hat_, this->params() + M_hat_);
-        nalu_forward(y, cache(batch), x, weights_.view().W, this->params() + G_, eps_, batch,
-                     this->in_, this->out_);
+        // log(|x| + ε) depends on the input alone: an unchanged input (full-batch training) keeps it.
+        const bool log_x_ready = input_unchanged && log_x_batch_ == batch;
+        log_x_batch_ = 0;  // invalid until this forward has written it
+        kernels<T>().nalu_forward(y, cache(batch), log_x_ready, x, weights_.view().W,
+                                  this->params() + G_, eps_, batch, this->in_, this->out_);
+        log_x_batch_ = batch;
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
@@ -41,7 +45,7 @@ protected:
         T* s = ensure_size(scratch_, 3 * bo + bi);
         const NaluScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo};
         T* g = this->grads();
-        nalu_backward(g + W_hat_, g + M_hat_, g + G_, dx, scratch, dy, this->input(), cache(batch),
+        kernels<T>().nalu_backward(g + W_hat_, g + M_hat_, g + G_, dx, scratch, dy, this->input(), cache(batch),
                       weights_.view(), this->params() + G_, eps_, batch, this->in_, this->out_);
     }
 
@@ -58,6 +62,7 @@ private:
     T eps_;
     NacWeightCache<T> weights_;
     std::vector<T> cache_, scratch_;
+    std::size_t log_x_batch_ = 0;  // rows of cache().log_x that match the current input; 0: none
 };
 
 }  // namespace nalu

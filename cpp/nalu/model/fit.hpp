@@ -51,12 +51,12 @@ public:
     FitChunk run(std::size_t steps, double* losses) {
         const std::size_t in = model_.in_features(), out = model_.out_features();
         const std::size_t batch = cfg_.batch_size;
+        if (full_batch_)  // written once: the first layer sees an unchanged input on later steps
+            copy_rows(model_.input_buffer(batch), x_, 0, rows_, in);
         for (std::size_t s = 0; s < steps; ++s) {
-            T* xb = model_.input_buffer(batch);
             const T* tb = t_;
-            if (full_batch_) {
-                copy_rows(xb, x_, 0, rows_, in);
-            } else {
+            if (!full_batch_) {
+                T* xb = model_.input_buffer(batch);
                 tb = ensure_size(t_batch_, batch * out);
                 for (std::size_t r = 0; r < batch; ++r) {
                     const std::size_t row = next_row();

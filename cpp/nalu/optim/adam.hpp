@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "../kernels/kernel_table.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -26,18 +27,11 @@ public:
 protected:
     void update(std::size_t i, const ParamSlot<T>& s) override {
         const double t = static_cast<double>(this->steps());
-        const T step_size = static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t)));
-        const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t)));
-        const T w1 = static_cast<T>(1.0 - beta1_), b2 = static_cast<T>(beta2_),
-                w2 = static_cast<T>(1.0 - beta2_), eps = static_cast<T>(eps_);
-        T* m = m_[i].data();
-        T* v = v_[i].data();
-        for (std::size_t k = 0; k < s.size; ++k) {
-            const T g = s.grad[k];
-            m[k] += w1 * (g - m[k]);
-            v[k] = b2 * v[k] + w2 * (g * g);  // addcmul order, as torch
-            s.param[k] -= step_size * (m[k] / (std::sqrt(v[k]) / bc2_sqrt + eps));
-        }
+        kernels<T>().adam_update(s.param, s.grad, m_[i].data(), v_[i].data(), s.size,
+                                 static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t))),
+                                 static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t))),
+                                 static_cast<T>(1.0 - beta1_), static_cast<T>(beta2_),
+                                 static_cast<T>(1.0 - beta2_), static_cast<T>(eps_));
     }
 
 private:

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "../kernels/kernel_table.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -20,14 +21,9 @@ public:
 
 protected:
     void update(std::size_t i, const ParamSlot<T>& s) override {
-        const T a = static_cast<T>(alpha_), w = static_cast<T>(1.0 - alpha_),
-                lr = static_cast<T>(this->lr()), eps = static_cast<T>(eps_);
-        T* v = v_[i].data();
-        for (std::size_t k = 0; k < s.size; ++k) {
-            const T g = s.grad[k];
-            v[k] = a * v[k] + w * (g * g);  // addcmul order, as torch
-            s.param[k] -= lr * (g / (std::sqrt(v[k]) + eps));
-        }
+        kernels<T>().rmsprop_update(s.param, s.grad, v_[i].data(), s.size, static_cast<T>(this->lr()),
+                                    static_cast<T>(alpha_), static_cast<T>(1.0 - alpha_),
+                                    static_cast<T>(eps_));
     }
 
 private:

@@ -2,6 +2,7 @@
 //   buf = g (first step), buf = momentum * buf + g (later steps);   p -= lr * buf
 #pragma once
 
+#include "../kernels/kernel_table.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -18,18 +19,9 @@ public:
 
 protected:
     void update(std::size_t i, const ParamSlot<T>& s) override {
-        const T lr = static_cast<T>(this->lr());
-        if (momentum_ == 0.0) {
-            for (std::size_t k = 0; k < s.size; ++k) s.param[k] -= lr * s.grad[k];
-            return;
-        }
-        const T mu = static_cast<T>(momentum_);
-        T* buf = buffers_[i].data();
-        const bool first = this->steps() == 1;
-        for (std::size_t k = 0; k < s.size; ++k) {
-            buf[k] = first ? s.grad[k] : mu * buf[k] + s.grad[k];
-            s.param[k] -= lr * buf[k];
-        }
+        T* buf = momentum_ > 0.0 ? buffers_[i].data() : nullptr;
+        kernels<T>().sgd_update(s.param, s.grad, buf, s.size, static_cast<T>(this->lr()),
+                                static_cast<T>(momentum_), this->steps() == 1);
     }
 
 private:

@@ -1,22 +1,16 @@
 #include "nac.hpp"
 
-#include <cmath>
-
-#include "../gemm.hpp"
-#include "../math.hpp"
+#include "../kernels/gemm.hpp"
+#include "../kernels/vecmath.hpp"
 
 namespace nalu {
+namespace NALU_ISA {
 
 template <class T>
 void nac_weights(NacWeights<T> w, const T* W_hat, const T* M_hat, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) {
-        const T t = std::tanh(W_hat[k]);
-        const T s = math::sigmoid(M_hat[k]);
-        w.tanh_W_hat[k] = t;
-        w.sig_M_hat[k] = s;
-        w.sig_neg_M_hat[k] = math::sigmoid(-M_hat[k]);
-        w.W[k] = t * s;
-    }
+    vec::tanh(w.tanh_W_hat, W_hat, n);
+    vec::sigmoid_pair(w.sig_M_hat, w.sig_neg_M_hat, M_hat, n);
+    for (std::size_t k = 0; k < n; ++k) w.W[k] = w.tanh_W_hat[k] * w.sig_M_hat[k];
 }
 
 template <class T>
@@ -25,7 +19,7 @@ void nac_forward(T* y, const T* x, const T* W, std::size_t B, std::size_t I, std
 }
 
 template <class T>
-void nac_weights_backward(T* dW_hat, T* dM_hat, const T* dW, const NacWeights<T>& w, std::size_t n) {
+void nac_weights_backward(T* dW_hat, T* dM_hat, const T* dW, NacWeights<T> w, std::size_t n) {
     for (std::size_t k = 0; k < n; ++k) {
         const T g = dW[k];
         const T t = w.tanh_W_hat[k];
@@ -36,9 +30,9 @@ void nac_weights_backward(T* dW_hat, T* dM_hat, const T* dW, const NacWeights<T>
 }
 
 template <class T>
-void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, const NacWeights<T>& w,
+void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeights<T> w,
                   std::size_t B, std::size_t I, std::size_t O) {
-    gemm::matmul_tn(dW_hat, dy, x, O, I, B, /*accumulate=*/false);  // dW, transformed in place
+    gemm::matmul_tn(dW_hat, dy, x, O, I, B);  // dW, transformed in place
     nac_weights_backward(dW_hat, dM_hat, dW_hat, w, O * I);
     if (dx) gemm::matmul_nn(dx, dy, w.W, B, I, O, /*accumulate=*/false);
 }
@@ -46,11 +40,12 @@ void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, const Na
 #define NALU_INSTANTIATE_NAC(T)                                                                  \
     template void nac_weights<T>(NacWeights<T>, const T*, const T*, std::size_t);                \
     template void nac_forward<T>(T*, const T*, const T*, std::size_t, std::size_t, std::size_t); \
-    template void nac_weights_backward<T>(T*, T*, const T*, const NacWeights<T>&, std::size_t);  \
-    template void nac_backward<T>(T*, T*, T*, const T*, const T*, const NacWeights<T>&,          \
-                                  std::size_t, std::size_t, std::size_t);
+    template void nac_weights_backward<T>(T*, T*, const T*, NacWeights<T>, std::size_t);         \
+    template void nac_backward<T>(T*, T*, T*, const T*, const T*, NacWeights<T>, std::size_t,    \
+                                  std::size_t, std::size_t);
 NALU_INSTANTIATE_NAC(float)
 NALU_INSTANTIATE_NAC(double)
 #undef NALU_INSTANTIATE_NAC
 
+}  // namespace NALU_ISA
 }  // namespace nalu

@@ -1,13 +1,17 @@
-// Scalar element-wise functions shared by the unit kernels.
+// Scalar element-wise functions of the unit kernels (the vectorised array versions: vecmath.hpp).
 //
 // Written for accuracy first: each is within a few ulp of the exact value over the whole range
 // and propagates NaN/Inf as IEEE 754 says. The NumPy reference (python/nalu_ext/reference.py)
 // computes the same quantities the same way, so the two agree to rounding.
 #pragma once
 
+#include "isa.hpp"
+
 #include <cmath>
 
-namespace nalu::math {
+namespace nalu {
+namespace NALU_ISA {
+namespace math {
 
 // Logistic sigmoid 1 / (1 + e^-z), without overflow for large |z|: the branch keeps the
 // exponent non-positive, so e^.. never overflows and the result never loses its small tail.
@@ -26,4 +30,6 @@ inline T sign(T x) {
     return x;  // +0, -0 or NaN
 }
 
-}  // namespace nalu::math
+}  // namespace math
+}  // namespace NALU_ISA
+}  // namespace nalu

@@ -1,0 +1,269 @@
+// Small dense matrix products in the layouts the unit kernels need.
+//
+// All matrices are row-major and C-contiguous; `nt` means the second operand is used transposed.
+// The loops use GCC/Clang vector types of 32 bytes (8 floats or 4 doubles): the baseline copy of
+// the kernels compiles them to SSE2 register pairs, the AVX2 copy to single AVX registers with
+// FMA. Dot products keep one vector of partial sums (summation order differs from a plain loop by
+// rounding only; -ffast-math is never used).
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "isa.hpp"
+
+namespace nalu {
+namespace NALU_ISA {
+namespace gemm {
+
+template <class T>
+struct Simd {
+    typedef T V __attribute__((vector_size(32)));
+    static constexpr std::size_t n = 32 / sizeof(T);
+    static V load(const T* p) {
+        V v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    }
+    static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
+    // The first count (< n) elements, zeros after: tails take the vector path too. AVX2 has
+    // masked loads and stores for this; elsewhere a short loop (a memcpy call would cost more).
+#if defined(__AVX2__)
+    static V load_partial(const T* p, std::size_t count) {
+        if constexpr (sizeof(T) == 4) return (V)_mm256_maskload_ps(reinterpret_cast<const float*>(p), tail_mask(count));
+        else return (V)_mm256_maskload_pd(reinterpret_cast<const double*>(p), tail_mask(count));
+    }
+    static void store_partial(T* p, V v, std::size_t count) {
+        if constexpr (sizeof(T) == 4) _mm256_maskstore_ps(reinterpret_cast<float*>(p), tail_mask(count), (__m256)v);
+        else _mm256_maskstore_pd(reinterpret_cast<double*>(p), tail_mask(count), (__m256d)v);
+    }
+    static __m256i tail_mask(std::size_t count) {  // all ones in the first count lanes
+        alignas(32) static const long long ones_then_zeros64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+        alignas(32) static const int ones_then_zeros32[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        if constexpr (sizeof(T) == 4)
+            return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros32 + 8 - count));
+        else
+            return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros64 + 4 - count));
+    }
+#else
+    static V load_partial(const T* p, std::size_t count) {
+        V v = V{};
+        for (std::size_t j = 0; j < count; ++j) v[j] = p[j];
+        return v;
+    }
+    static void store_partial(T* p, V v, std::size_t count) {
+        for (std::size_t j = 0; j < count; ++j) p[j] = v[j];
+    }
+#endif
+    static V splat(T x) { return V{} + x; }  // one broadcast instruction
+    // Sum of the lanes, pairwise by halves ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) for floats, in
+    // the same order on both ISA paths.
+    static T sum(V v) {
+#if defined(__AVX2__)
+        if constexpr (sizeof(T) == 4) {
+            const __m256 w = (__m256)v;
+            __m128 x = _mm_add_ps(_mm256_castps256_ps128(w), _mm256_extractf128_ps(w, 1));
+            x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+            return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+        } else {
+            const __m256d w = (__m256d)v;
+            const __m128d x = _mm_add_pd(_mm256_castpd256_pd128(w), _mm256_extractf128_pd(w, 1));
+            return _mm_cvtsd_f64(_mm_add_sd(x, _mm_unpackhi_pd(x, x)));
+        }
+#else
+        T s[n];
+        std::memcpy(s, &v, sizeof v);
+        for (std::size_t width = n / 2; width > 0; width /= 2)
+            for (std::size_t j = 0; j < width; ++j) s[j] += s[j + width];
+        return s[0];
+#endif
+    }
+};
+
+// sum_k a[k] * b[k]
+template <class T>
+inline T dot(const T* a, const T* b, std::size_t n) {
+    using S = Simd<T>;
+    typename S::V acc = S::splat(T(0));
+    std::size_t k = 0;
+    for (; k + S::n <= n; k += S::n) acc += S::load(a + k) * S::load(b + k);
+    if (k < n) acc += S::load_partial(a + k, n - k) * S::load_partial(b + k, n - k);
+    return S::sum(acc);
+}
+
+// y[k] += alpha * x[k]
+template <class T>
+inline void axpy(T* y, T alpha, const T* x, std::size_t n) {
+    using S = Simd<T>;
+    const typename S::V a = S::splat(alpha);
+    std::size_t k = 0;
+    for (; k + S::n <= n; k += S::n) S::store(y + k, S::load(y + k) + a * S::load(x + k));
+    for (; k < n; ++k) y[k] += alpha * x[k];
+}
+
+// C (M, N) = A (M, K) · B (N, K)ᵀ            e.g. y = x Wᵀ
+template <class T>
+void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K) {
+    for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) C[m * N + n] = dot(A + m * K, B + n * K, K);
+}
+
+// The three products of a NALU forward in one pass, so each row of x, L, W and G is read once:
+//   A (M, N) = x (M, K) · W (N, K)ᵀ,  Z (M, N) = L (M, K) · W (N, K)ᵀ,  Q (M, N) = x (M, K) · G (N, K)ᵀ
+template <class T>
+void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G, std::size_t M,
+                std::size_t N, std::size_t K) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    if (K < S::n) {  // rows narrower than one vector: plain loops beat vector setup and sums
+        for (std::size_t m = 0; m < M; ++m)
+            for (std::size_t n = 0; n < N; ++n) {
+                T a = T(0), z = T(0), q = T(0);
+                for (std::size_t k = 0; k < K; ++k) {
+                    a += x[m * K + k] * W[n * K + k];
+                    z += L[m * K + k] * W[n * K + k];
+                    q += x[m * K + k] * G[n * K + k];
+                }
+                A[m * N + n] = a;
+                Z[m * N + n] = z;
+                Q[m * N + n] = q;
+            }
+        return;
+    }
+    // Two outputs per pass share the loads of x and L; two vectors of K per iteration: twelve
+    // independent FMA chains.
+    for (std::size_t m = 0; m < M; ++m) {
+        const T* xr = x + m * K;
+        const T* lr = L + m * K;
+        std::size_t n = 0;
+        for (; n + 2 <= N; n += 2) {
+            const T* w0 = W + n * K;
+            const T* w1 = w0 + K;
+            const T* g0 = G + n * K;
+            const T* g1 = g0 + K;
+            V acc[2][6];  // [unroll][a0, z0, q0, a1, z1, q1]
+            for (auto& u : acc)
+                for (auto& v : u) v = S::splat(T(0));
+            auto step = [&](V* a, const V xv, const V lv, const V w0v, const V w1v, const V g0v, const V g1v) {
+                a[0] += xv * w0v;
+                a[1] += lv * w0v;
+                a[2] += xv * g0v;
+                a[3] += xv * w1v;
+                a[4] += lv * w1v;
+                a[5] += xv * g1v;
+            };
+            std::size_t k = 0;
+            for (; k + 2 * S::n <= K; k += 2 * S::n)
+                for (int u = 0; u < 2; ++u) {
+                    const std::size_t o = k + u * S::n;
+                    step(acc[u], S::load(xr + o), S::load(lr + o), S::load(w0 + o), S::load(w1 + o),
+                         S::load(g0 + o), S::load(g1 + o));
+                }
+            if (k + S::n <= K) {  // fixed accumulator indices keep acc in registers
+                step(acc[0], S::load(xr + k), S::load(lr + k), S::load(w0 + k), S::load(w1 + k),
+                     S::load(g0 + k), S::load(g1 + k));
+                k += S::n;
+            }
+            if (k < K) {
+                const std::size_t c = K - k;
+                step(acc[1], S::load_partial(xr + k, c), S::load_partial(lr + k, c), S::load_partial(w0 + k, c),
+                     S::load_partial(w1 + k, c), S::load_partial(g0 + k, c), S::load_partial(g1 + k, c));
+            }
+            T out[6];
+            for (int j = 0; j < 6; ++j) out[j] = S::sum(acc[0][j] + acc[1][j]);
+            A[m * N + n] = out[0];
+            Z[m * N + n] = out[1];
+            Q[m * N + n] = out[2];
+            A[m * N + n + 1] = out[3];
+            Z[m * N + n + 1] = out[4];
+            Q[m * N + n + 1] = out[5];
+        }
+        for (; n < N; ++n) {
+            A[m * N + n] = dot(xr, W + n * K, K);
+            Z[m * N + n] = dot(lr, W + n * K, K);
+            Q[m * N + n] = dot(xr, G + n * K, K);
+        }
+    }
+}
+
+// The parameter-gradient products of a backward, in one pass over the rows of B1 and B2:
+//   C1 (M, N) = A1 (K, M)ᵀ B1 (K, N) [+ A2 (K, M)ᵀ B2 (K, N)],   C2 (M, N) = A3 (K, M)ᵀ B1 (K, N)
+// A2/B2 and A3/C2 may be null (that product is skipped). Each output block of one vector width
+// stays in registers for the whole sum over K (written, not accumulated).
+// Four vector blocks of columns at a time, with separate accumulators for the two products of C1:
+// every FMA chain advances by one FMA per k, and twelve chains hide the FMA latency.
+template <bool second, bool third, class T>
+void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
+                          const T* A3, std::size_t M, std::size_t N, std::size_t K) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    constexpr std::size_t W = S::n;
+    for (std::size_t m = 0; m < M; ++m) {
+        std::size_t n = 0;
+        for (; n + 4 * W <= N; n += 4 * W) {
+            V c1[4], d1[4], c2[4];
+            for (int j = 0; j < 4; ++j) c1[j] = d1[j] = c2[j] = S::splat(T(0));
+            for (std::size_t k = 0; k < K; ++k) {
+                const T a1 = A1[k * M + m], a2 = second ? A2[k * M + m] : T(0),
+                        a3 = third ? A3[k * M + m] : T(0);
+                for (int j = 0; j < 4; ++j) {
+                    const V b1 = S::load(B1 + k * N + n + j * W);
+                    c1[j] += a1 * b1;
+                    if (second) d1[j] += a2 * S::load(B2 + k * N + n + j * W);
+                    if (third) c2[j] += a3 * b1;
+                }
+            }
+            for (int j = 0; j < 4; ++j) {
+                S::store(C1 + m * N + n + j * W, second ? c1[j] + d1[j] : c1[j]);
+                if (third) S::store(C2 + m * N + n + j * W, c2[j]);
+            }
+        }
+        for (; n < N; n += W) {  // one vector at a time; the last one partial
+            const std::size_t width = N - n < W ? N - n : W;
+            V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
+            for (std::size_t k = 0; k < K; ++k) {
+                const V b1 = S::load_partial(B1 + k * N + n, width);
+                c1 += A1[k * M + m] * b1;
+                if (second) d1 += A2[k * M + m] * S::load_partial(B2 + k * N + n, width);
+                if (third) c2 += A3[k * M + m] * b1;
+            }
+            S::store_partial(C1 + m * N + n, second ? c1 + d1 : c1, width);
+            if (third) S::store_partial(C2 + m * N + n, c2, width);
+        }
+    }
+}
+
+template <class T>
+void matmul_tn_fused(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
+                     const T* A3, std::size_t M, std::size_t N, std::size_t K) {
+    if (A2 && A3) matmul_tn_fused_impl<true, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
+    else if (A2) matmul_tn_fused_impl<true, false>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
+    else if (A3) matmul_tn_fused_impl<false, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
+    else matmul_tn_fused_impl<false, false>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
+}
+
+// C (M, N) = A (K, M)ᵀ · B (K, N)            e.g. dW = dyᵀ x
+template <class T>
+void matmul_tn(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K) {
+    matmul_tn_fused<T>(C, nullptr, A, B, nullptr, nullptr, nullptr, M, N, K);
+}
+
+// C (M, N) (+)= A (M, K) · B (K, N)          e.g. dx = dy W; accumulate adds to C
+template <class T>
+void matmul_nn(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K,
+               bool accumulate) {
+    for (std::size_t m = 0; m < M; ++m) {
+        T* c = C + m * N;
+        if (!accumulate)
+            for (std::size_t n = 0; n < N; ++n) c[n] = T(0);
+        for (std::size_t k = 0; k < K; ++k) axpy(c, A[m * K + k], B + k * N, N);
+    }
+}
+
+}  // namespace gemm
+}  // namespace NALU_ISA
+}  // namespace nalu

@@ -1,0 +1,79 @@
+// The kernels of every unit, one table per instruction set, chosen once at run time.
+//
+// Each ISA's copy of the kernels (namespace nalu::baseline, nalu::avx2) fills a KernelTable;
+// kernels<T>() returns the table in use: AVX2+FMA when the CPU has both, else the baseline, which
+// runs on any x86-64. The environment variable NALU_EXT_ISA=baseline forces the baseline (set it
+// before nalu_ext is imported); set_isa() switches at run time, for tests of both paths.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace nalu {
+
+// What nac_weights computes from (W_hat, M_hat) and backward needs again; each array (O, I).
+template <class T>
+struct NacWeights {
+    T* W;             // tanh(W_hat) ⊙ σ(M_hat)
+    T* tanh_W_hat;    // tanh(W_hat)
+    T* sig_M_hat;     // σ(M_hat)
+    T* sig_neg_M_hat; // σ(−M_hat) = 1 − σ(M_hat), computed without cancellation
+};
+
+// What the NALU forward stores for the backward.
+template <class T>
+struct NaluCache {
+    T* log_x;   // (B, I) log(|x| + ε)
+    T* a;       // (B, O) additive path
+    T* m;       // (B, O) multiplicative path
+    T* g;       // (B, O) gate σ(x Gᵀ)
+    T* g_comp;  // (B, O) 1 − g, computed as σ(−x Gᵀ) so that it keeps its precision near g = 1
+};
+
+// NALU backward temporaries, owned by the caller so that the kernel never allocates.
+template <class T>
+struct NaluScratch {
+    T* da;      // (B, O) dL/da
+    T* dz_m;    // (B, O) dL/d(log(|x|+ε) Wᵀ)
+    T* dz_g;    // (B, O) dL/d(x Gᵀ)
+    T* dlog_x;  // (B, I) dL/d log(|x|+ε)
+};
+
+template <class T>
+struct KernelTable {
+    const char* isa;
+    // units/nac.hpp
+    void (*nac_weights)(NacWeights<T> w, const T* W_hat, const T* M_hat, std::size_t n);
+    void (*nac_forward)(T* y, const T* x, const T* W, std::size_t B, std::size_t I, std::size_t O);
+    void (*nac_backward)(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeights<T> w,
+                         std::size_t B, std::size_t I, std::size_t O);
+    // units/nalu.hpp
+    void (*nalu_forward)(T* y, NaluCache<T> cache, bool log_x_ready, const T* x, const T* W,
+                         const T* G, T eps, std::size_t B, std::size_t I, std::size_t O);
+    void (*nalu_backward)(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> scratch, const T* dy,
+                          const T* x, NaluCache<T> cache, NacWeights<T> w, const T* G, T eps,
+                          std::size_t B, std::size_t I, std::size_t O);
+    // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)
+    void (*sgd_update)(T* p, const T* g, T* buf, std::size_t n, T lr, T momentum, bool first);
+    void (*adam_update)(T* p, const T* g, T* m, T* v, std::size_t n, T step_size, T bc2_sqrt,
+                        T one_minus_b1, T b2, T one_minus_b2, T eps);
+    void (*rmsprop_update)(T* p, const T* g, T* v, std::size_t n, T lr, T alpha,
+                           T one_minus_alpha, T eps);
+    // vecmath.hpp, for the tests of both paths
+    void (*exp)(T* out, const T* in, std::size_t n);
+    void (*log_abs_plus)(T* out, const T* x, T eps, std::size_t n);
+    void (*tanh)(T* out, const T* in, std::size_t n);
+    void (*sigmoid_pair)(T* s, T* s_neg, const T* z, std::size_t n);
+};
+
+template <class T>
+const KernelTable<T>& kernels();
+
+const char* active_isa();
+std::vector<std::string> available_isas();
+// Switches every later kernel call to the named ISA; throws std::invalid_argument if the name is
+// unknown or this CPU cannot run it.
+void set_isa(const std::string& name);
+
+}  // namespace nalu
