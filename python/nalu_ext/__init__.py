@@ -6,6 +6,8 @@ returning a :class:`History`; :class:`TrainingDiverged` when the loss stops bein
 :mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel.
 """
 
+import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
+
 from . import reference
 from ._core import build_info
 from .errors import ModelFileError, TrainingDiverged

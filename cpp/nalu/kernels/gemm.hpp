@@ -1,6 +1,7 @@
 // Small dense matrix products in the layouts the unit kernels need.
 //
 // All matrices are row-major and C-contiguous; `nt` means the second operand is used transposed.
+// Products large enough to pay for it (blas::worth_it) go to OpenBLAS instead.
 // The loops use GCC/Clang vector types of 32 bytes (8 floats or 4 doubles): the baseline copy of
 // the kernels compiles them to SSE2 register pairs, the AVX2 copy to single AVX registers with
 // FMA. Dot products keep one vector of partial sums (summation order differs from a plain loop by
@@ -14,6 +15,7 @@
 #include <immintrin.h>
 #endif
 
+#include "../blas.hpp"
 #include "isa.hpp"
 
 namespace nalu {
@@ -108,6 +110,7 @@ inline void axpy(T* y, T alpha, const T* x, std::size_t n) {
 // C (M, N) = A (M, K) · B (N, K)ᵀ            e.g. y = x Wᵀ
 template <class T>
 void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K) {
+    if (blas::worth_it(M, N, K) && blas::gemm<T>(false, true, M, N, K, 1, A, K, B, K, 0, C, N)) return;
     for (std::size_t m = 0; m < M; ++m)
         for (std::size_t n = 0; n < N; ++n) C[m * N + n] = dot(A + m * K, B + n * K, K);
 }
@@ -117,6 +120,10 @@ void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
 template <class T>
 void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G, std::size_t M,
                 std::size_t N, std::size_t K) {
+    if (blas::worth_it(M, N, K) && blas::gemm<T>(false, true, M, N, K, 1, x, K, W, K, 0, A, N) &&
+        blas::gemm<T>(false, true, M, N, K, 1, L, K, W, K, 0, Z, N) &&
+        blas::gemm<T>(false, true, M, N, K, 1, x, K, G, K, 0, Q, N))
+        return;
     using S = Simd<T>;
     using V = typename S::V;
     if (K < S::n) {  // rows narrower than one vector: plain loops beat vector setup and sums
@@ -240,6 +247,10 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
 template <class T>
 void matmul_tn_fused(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
                      const T* A3, std::size_t M, std::size_t N, std::size_t K) {
+    if (blas::worth_it(M, N, K) && blas::gemm<T>(true, false, M, N, K, 1, A1, M, B1, N, 0, C1, N) &&
+        (!A2 || blas::gemm<T>(true, false, M, N, K, 1, A2, M, B2, N, 1, C1, N)) &&
+        (!A3 || blas::gemm<T>(true, false, M, N, K, 1, A3, M, B1, N, 0, C2, N)))
+        return;
     if (A2 && A3) matmul_tn_fused_impl<true, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
     else if (A2) matmul_tn_fused_impl<true, false>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
     else if (A3) matmul_tn_fused_impl<false, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
@@ -256,11 +267,56 @@ void matmul_tn(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
 template <class T>
 void matmul_nn(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K,
                bool accumulate) {
+    if (blas::worth_it(M, N, K) &&
+        blas::gemm<T>(false, false, M, N, K, 1, A, K, B, N, accumulate ? 1 : 0, C, N))
+        return;
     for (std::size_t m = 0; m < M; ++m) {
         T* c = C + m * N;
         if (!accumulate)
             for (std::size_t n = 0; n < N; ++n) c[n] = T(0);
         for (std::size_t k = 0; k < K; ++k) axpy(c, A[m * K + k], B + k * N, N);
+    }
+}
+
+// Two products of a backward's input gradient in one pass over the rows of W and G:
+//   C (M, N) = A1 (M, K) W (K, N) + A2 (M, K) G (K, N),    D (M, N) = A3 (M, K) W (K, N)
+template <class T>
+void matmul_nn2(T* C, T* D, const T* A1, const T* W, const T* A2, const T* G, const T* A3,
+                std::size_t M, std::size_t N, std::size_t K) {
+    if (blas::worth_it(M, N, K) && blas::gemm<T>(false, false, M, N, K, 1, A1, K, W, N, 0, C, N) &&
+        blas::gemm<T>(false, false, M, N, K, 1, A2, K, G, N, 1, C, N) &&
+        blas::gemm<T>(false, false, M, N, K, 1, A3, K, W, N, 0, D, N))
+        return;
+    using S = Simd<T>;
+    using V = typename S::V;
+    for (std::size_t m = 0; m < M; ++m) {
+        const T* a1 = A1 + m * K;
+        const T* a2 = A2 + m * K;
+        const T* a3 = A3 + m * K;
+        if (N < S::n) {  // narrow rows: plain loops
+            for (std::size_t n = 0; n < N; ++n) {
+                T c = T(0), d = T(0);
+                for (std::size_t k = 0; k < K; ++k) {
+                    c += a1[k] * W[k * N + n] + a2[k] * G[k * N + n];
+                    d += a3[k] * W[k * N + n];
+                }
+                C[m * N + n] = c;
+                D[m * N + n] = d;
+            }
+            continue;
+        }
+        for (std::size_t n = 0; n < N; n += S::n) {
+            const std::size_t width = N - n < S::n ? N - n : S::n;
+            V c = S::splat(T(0)), e = c, d = c;
+            for (std::size_t k = 0; k < K; ++k) {
+                const V w = S::load_partial(W + k * N + n, width);
+                c += a1[k] * w;
+                e += a2[k] * S::load_partial(G + k * N + n, width);
+                d += a3[k] * w;
+            }
+            S::store_partial(C + m * N + n, c + e, width);
+            S::store_partial(D + m * N + n, d, width);
+        }
     }
 }
 
