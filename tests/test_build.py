@@ -12,3 +12,22 @@ def test_default_build_is_release_without_fast_math_or_native_arch():
     flags = info["cxx_flags"].split()
     assert "-Wall" in flags and "-Wextra" in flags
     assert not any(f.startswith("-march") or "fast-math" in f or f == "-Ofast" for f in flags)
+
+
+def test_environment_variable_forces_the_baseline_path():
+    import subprocess
+    import sys
+
+    code = "import nalu_ext; print(nalu_ext.build_info()['isa'])"
+    env = dict(__import__("os").environ, NALU_EXT_ISA="baseline")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "baseline"
+
+
+def test_unknown_isa_is_refused():
+    import pytest
+
+    from nalu_ext import _core
+
+    with pytest.raises(ValueError, match="unknown or unsupported ISA 'sse9'"):
+        _core.set_isa("sse9")
