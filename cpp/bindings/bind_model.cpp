@@ -97,8 +97,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
             {
                 py::gil_scoped_release release;
                 nalu::LockSet lock(all_mutexes(self, opt));
-                T* in = self.input_buffer(batch);
-                std::copy(x.data(), x.data() + batch * self.in_features(), in);
+                self.write_input(x.data(), batch);
                 r = self.train_step(y.data(), batch, kind, opt);
             }
             return py::make_tuple(r.loss, r.finite);

@@ -2,9 +2,8 @@
 //
 // All matrices are row-major and C-contiguous; `nt` means the second operand is used transposed.
 // Products large enough to pay for it (blas::worth_it) go to OpenBLAS instead.
-// The loops use GCC/Clang vector types of 32 bytes (8 floats or 4 doubles): the baseline copy of
-// the kernels compiles them to SSE2 register pairs, the AVX2 copy to single AVX registers with
-// FMA. Dot products keep one vector of partial sums (summation order differs from a plain loop by
+// The loops use GCC/Clang vector types of one register (Simd below): SSE2 on the baseline copy
+// of the kernels, AVX2 with FMA on the other. Dot products keep one vector of partial sums (summation order differs from a plain loop by
 // rounding only; -ffast-math is never used).
 #pragma once
 
@@ -22,10 +21,18 @@ namespace nalu {
 namespace NALU_ISA {
 namespace gemm {
 
+// One register: 32 bytes with AVX, 16 bytes (SSE2) on the baseline, where twice-as-wide vectors
+// would need two registers each and spill the blocked kernels' accumulators.
+#if defined(__AVX__)
+constexpr std::size_t kVectorBytes = 32;
+#else
+constexpr std::size_t kVectorBytes = 16;
+#endif
+
 template <class T>
 struct Simd {
-    typedef T V __attribute__((vector_size(32)));
-    static constexpr std::size_t n = 32 / sizeof(T);
+    typedef T V __attribute__((vector_size(kVectorBytes)));
+    static constexpr std::size_t n = kVectorBytes / sizeof(T);
     static V load(const T* p) {
         V v;
         std::memcpy(&v, p, sizeof v);
@@ -62,8 +69,7 @@ struct Simd {
     }
 #endif
     static V splat(T x) { return V{} + x; }  // one broadcast instruction
-    // Sum of the lanes, pairwise by halves ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) for floats, in
-    // the same order on both ISA paths.
+    // Sum of the lanes, pairwise by halves: ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) for 8 floats.
     static T sum(V v) {
 #if defined(__AVX2__)
         if constexpr (sizeof(T) == 4) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -73,11 +74,12 @@ public:
         return out;
     }
 
-    // forward on x (batch, in), copied into input_buffer(batch) first.
+    // Writes x (batch, in) as the first layer's input (see Layer::write_input).
+    void write_input(const T* x, std::size_t batch) { layers_.front()->write_input(x, batch); }
+
+    // forward on x (batch, in).
     const T* forward(const T* x, std::size_t batch) {
-        T* in = input_buffer(batch);
-        const std::size_t n = batch * in_features();
-        for (std::size_t k = 0; k < n; ++k) in[k] = x[k];
+        write_input(x, batch);
         return forward(batch);
     }
 
@@ -126,8 +128,8 @@ private:
         for (const auto& l : layers_) total += l->num_params();
         T* b = ensure_size(backup_, total);
         for (const auto& l : layers_) {
-            const T* p = l->params();
-            for (std::size_t k = 0; k < l->num_params(); ++k) *b++ = p[k];
+            std::memcpy(b, l->params(), l->num_params() * sizeof(T));
+            b += l->num_params();
         }
         has_backup_ = true;
     }
@@ -136,8 +138,8 @@ private:
         if (!has_backup_) return;  // the very first step: parameters were never updated
         const T* b = backup_.data();
         for (const auto& l : layers_) {
-            T* p = l->params();
-            for (std::size_t k = 0; k < l->num_params(); ++k) p[k] = *b++;
+            std::memcpy(l->params(), b, l->num_params() * sizeof(T));
+            b += l->num_params();
         }
     }
 
