@@ -54,6 +54,8 @@ struct KernelTable {
     void (*nalu_backward)(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> scratch, const T* dy,
                           const T* x, NaluCache<T> cache, NacWeights<T> w, const T* G, T eps,
                           std::size_t B, std::size_t I, std::size_t O);
+    // model/loss_kernels.hpp: Σ (y − t)² in double, and dy = scale (y − t)
+    double (*squared_error)(T* dy, const T* y, const T* t, T scale, std::size_t n);
     // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)
     void (*sgd_update)(T* p, const T* g, T* buf, std::size_t n, T lr, T momentum, bool first);
     void (*adam_update)(T* p, const T* g, T* m, T* v, std::size_t n, T step_size, T bc2_sqrt,

@@ -1,6 +1,7 @@
 // The KernelTable of this ISA's copy of the kernels (compiled once per ISA, see isa.hpp).
 #include "kernel_table.hpp"
 
+#include "../model/loss_kernels.hpp"
 #include "../optim/update_kernels.hpp"
 #include "../units/nac.hpp"
 #include "../units/nalu.hpp"
@@ -21,6 +22,7 @@ const KernelTable<T>& table() {
         &nac_backward<T>,
         &nalu_forward<T>,
         &nalu_backward<T>,
+        &squared_error<T>,
         &sgd_update<T>,
         &adam_update<T>,
         &rmsprop_update<T>,

@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "../kernels/kernel_table.hpp"
+
 namespace nalu {
 
 enum class Loss {
@@ -10,16 +12,12 @@ enum class Loss {
     Sse,  // sum of (y - t)², what the seed article minimised (tf.reduce_sum)
 };
 
-// Returns the loss of y against t (n elements each) and writes dy = dLoss/dy.
+// Returns the loss of y against t (n elements each) and writes dy = dLoss/dy. The sum of squares
+// runs in the ISA kernels (kernels<T>().squared_error) and is accumulated in double.
 template <class T>
 double loss_and_gradient(T* dy, const T* y, const T* t, std::size_t n, Loss loss) {
-    double sum = 0.0;
     const T scale = loss == Loss::Mse ? T(2) / static_cast<T>(n) : T(2);
-    for (std::size_t k = 0; k < n; ++k) {
-        const T r = y[k] - t[k];
-        sum += static_cast<double>(r) * static_cast<double>(r);
-        dy[k] = scale * r;
-    }
+    const double sum = kernels<T>().squared_error(dy, y, t, scale, n);
     return loss == Loss::Mse && n > 0 ? sum / static_cast<double>(n) : sum;
 }
 

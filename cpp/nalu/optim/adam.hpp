@@ -25,17 +25,21 @@ public:
     }
 
 protected:
-    void update(std::size_t i, const ParamSlot<T>& s) override {
+    void begin_step() override {
         const double t = static_cast<double>(this->steps());
-        kernels<T>().adam_update(s.param, s.grad, m_[i].data(), v_[i].data(), s.size,
-                                 static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t))),
-                                 static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t))),
-                                 static_cast<T>(1.0 - beta1_), static_cast<T>(beta2_),
+        step_size_ = static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t)));
+        bc2_sqrt_ = static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t)));
+    }
+
+    void update(std::size_t i, const ParamSlot<T>& s) override {
+        kernels<T>().adam_update(s.param, s.grad, m_[i].data(), v_[i].data(), s.size, step_size_,
+                                 bc2_sqrt_, static_cast<T>(1.0 - beta1_), static_cast<T>(beta2_),
                                  static_cast<T>(1.0 - beta2_), static_cast<T>(eps_));
     }
 
 private:
     double beta1_, beta2_, eps_;
+    T step_size_ = T(0), bc2_sqrt_ = T(0);  // of the current step
     std::vector<std::vector<T>> m_, v_;
 };
 

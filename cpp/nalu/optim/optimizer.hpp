@@ -73,10 +73,13 @@ public:
     void step() {
         clip_gradients();
         ++steps_;
+        begin_step();
         for (std::size_t i = 0; i < slots_.size(); ++i) update(i, slots_[i]);
     }
 
 protected:
+    // Per-step scalars (bias corrections, ...) are computed here once, not once per slot.
+    virtual void begin_step() {}
     virtual void update(std::size_t index, const ParamSlot<T>& slot) = 0;
 
     // One state buffer per slot, zero-initialised, sized like the slot.
