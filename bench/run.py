@@ -38,9 +38,16 @@ CONFIGS: Dict[str, Dict[str, Any]] = {
 }
 
 
+# OpenBLAS (NumPy's and nalu_ext's) and PyTorch's OpenMP keep their worker threads spinning for a
+# while after each use. On a 2-core machine a spinning pool of one peer slows the next one, so
+# each measurement starts after the others have gone quiet.
+QUIET_SECONDS = 0.3
+
+
 def median_seconds(run: Callable[[int], None], min_time: float, repeats: int) -> float:
     """Median over `repeats` of the time per call, each timing `n` calls with n chosen so that
     one timing lasts about `min_time` seconds."""
+    time.sleep(QUIET_SECONDS)
     n = 1
     while True:
         t0 = time.perf_counter()
@@ -121,6 +128,31 @@ def sgemm_rate(min_time, repeats, n=1024):
     return 2.0 * n ** 3 / seconds
 
 
+def memory_growth(steps_short: int = 10_000, steps_long: int = 1_000_000) -> Dict[str, Any]:
+    """Peak RSS after a short and after a long fit of the toy model, each in a fresh process."""
+    import subprocess
+
+    code = (
+        "import resource, numpy as np, nalu_ext\n"
+        "x = np.random.default_rng(0).uniform(1, 2, (100, 2)).astype(np.float32)\n"
+        "y = x[:, :1] * x[:, 1:]\n"
+        "m = nalu_ext.Sequential(nalu_ext.NALU(2, 1, seed=0))\n"
+        "o = nalu_ext.Adam(m.parameters())\n"
+        "nalu_ext.fit(m, o, x, y, steps=1000)\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "nalu_ext.fit(m, o, x, y, steps={steps})\n"
+        "print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = {}
+    for label, steps in (("short", steps_short), ("long", steps_long)):
+        res = subprocess.run([sys.executable, "-c", code.format(steps=steps)], capture_output=True,
+                             text=True, check=True)
+        before, after = map(int, res.stdout.split())
+        out[label] = {"steps": steps, "peak_rss_kib_before": before, "peak_rss_kib_after": after}
+    out["difference_kib"] = out["long"]["peak_rss_kib_after"] - out["short"]["peak_rss_kib_after"]
+    return out
+
+
 def machine() -> Dict[str, Any]:
     model = platform.processor() or "unknown"
     try:
@@ -151,7 +183,8 @@ def ratio(a, b):
 
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="shorter timings, no 'big' config (under a minute)")
+    parser.add_argument("--quick", action="store_true",
+                        help="shorter timings, no 'big' config, no memory check (under a minute)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--configs", default=None, help="comma-separated subset of " + ",".join(CONFIGS))
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="PyTorch threads (default: all cores)")
@@ -215,6 +248,13 @@ def main(argv: List[str] = None) -> int:
     report["forward_batch1"] = {"nalu_ext": ours, "torch": theirs, "speedup_vs_torch": ratio(theirs, ours)}
     print(f"\nforward latency, NALU 100->2, batch 1: nalu_ext {ours * 1e6:.2f} us, torch "
           + ("-" if theirs is None else f"{theirs * 1e6:.1f} us ({theirs / ours:.0f}x)"))
+
+    if not args.quick:
+        mem = memory_growth()
+        report["memory"] = mem
+        print(f"\nmemory: peak RSS after {mem['short']['steps']} fit steps {mem['short']['peak_rss_kib_after']} KiB, "
+              f"after {mem['long']['steps']} steps {mem['long']['peak_rss_kib_after']} KiB "
+              f"(difference {mem['difference_kib']} KiB)")
 
     if args.json:
         with open(args.json, "w") as f:

@@ -6,9 +6,18 @@ from nalu_ext import _core
 ISAS = _core.build_info()["isas"]
 
 
-@pytest.fixture(autouse=True, scope="module", params=ISAS, ids=lambda isa: f"isa={isa}")
+def pytest_generate_tests(metafunc):
+    """Every test module runs once per instruction-set path this CPU supports (baseline, avx2),
+    except modules that declare ISA_INDEPENDENT = True (they run once, on the default path)."""
+    if "isa" in metafunc.fixturenames:
+        independent = getattr(metafunc.module, "ISA_INDEPENDENT", False)
+        names = [_core.build_info()["isa"]] if independent else ISAS
+        metafunc.parametrize("isa", names, indirect=True, scope="module",
+                             ids=[f"isa={n}" for n in names])
+
+
+@pytest.fixture(autouse=True, scope="module")
 def isa(request):
-    """Every test module runs once per instruction-set path this CPU supports (baseline, avx2)."""
     before = _core.build_info()["isa"]
     _core.set_isa(request.param)
     yield request.param

@@ -9,6 +9,8 @@ import pytest
 
 from nalu_ext import reference as R
 
+ISA_INDEPENDENT = True  # NumPy only
+
 H = 1e-6  # central differences: truncation error O(H^2), rounding O(u / H); ~1e-9 relative here
 
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "nalu/blas.hpp"
 #include "nalu/build_info.hpp"
 #include "nalu/kernels/kernel_table.hpp"
 
@@ -50,10 +51,12 @@ void bind_build_info(py::module_& m) {
             d["asserts"] = b.asserts;
             d["isa"] = nalu::active_isa();
             d["isas"] = nalu::available_isas();
+            d["blas"] = nalu::blas::describe();
             return d;
         },
         "How the C++ core was compiled (read from the compiler's predefined macros) and which "
-        "instruction-set path runs its kernels ('isa') out of those this CPU can run ('isas').");
+        "instruction-set path runs its kernels ('isa') out of those this CPU can run ('isas'), and "
+        "the BLAS used for large products ('blas').");
     m.def("set_isa", &nalu::set_isa, py::arg("name"),
           "Run the kernels on the named path ('baseline' or 'avx2'); for tests and benchmarks.");
     m.def("_vecmath", [](const std::string& name, py::array x, double eps) -> py::object {

@@ -16,6 +16,14 @@ bool available() {
 #endif
 }
 
+const char* describe() {
+#ifdef NALU_HAVE_BLAS
+    return scipy_openblas_get_config();
+#else
+    return "none";
+#endif
+}
+
 bool worth_it(std::size_t M, std::size_t N, std::size_t K) {
     return available() && M >= kMinDimension && N >= kMinDimension && K >= kMinDimension &&
            M * N * K >= kMinWork;

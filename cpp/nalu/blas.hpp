@@ -12,6 +12,9 @@ namespace nalu::blas {
 // True when the core was built against OpenBLAS.
 bool available();
 
+// OpenBLAS's own description of its build and the CPU kernels it chose, or "none".
+const char* describe();
+
 // Products of at least this many multiply-adds (M·N·K), with every dimension at least
 // kMinDimension, go to BLAS; smaller or skinnier ones stay in the register-blocked kernels.
 // Chosen by measurement (bench/crossover.py).
