@@ -132,6 +132,45 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
         return;
     using S = Simd<T>;
     using V = typename S::V;
+    if (K <= 4) {
+        // Very narrow rows (a few inputs, as in most arithmetic tasks): vectorise over rows
+        // instead, S::n rows at a time, each input column gathered into one vector.
+        std::size_t m = 0;
+        for (; m + S::n <= M; m += S::n) {
+            V xc[4], lc[4];
+            for (std::size_t k = 0; k < K; ++k)
+                for (std::size_t j = 0; j < S::n; ++j) {
+                    xc[k][j] = x[(m + j) * K + k];
+                    lc[k][j] = L[(m + j) * K + k];
+                }
+            for (std::size_t n = 0; n < N; ++n) {
+                V a = S::splat(T(0)), z = a, q = a;
+                for (std::size_t k = 0; k < K; ++k) {
+                    a += xc[k] * W[n * K + k];
+                    z += lc[k] * W[n * K + k];
+                    q += xc[k] * G[n * K + k];
+                }
+                for (std::size_t j = 0; j < S::n; ++j) {
+                    A[(m + j) * N + n] = a[j];
+                    Z[(m + j) * N + n] = z[j];
+                    Q[(m + j) * N + n] = q[j];
+                }
+            }
+        }
+        for (; m < M; ++m)
+            for (std::size_t n = 0; n < N; ++n) {
+                T a = T(0), z = T(0), q = T(0);
+                for (std::size_t k = 0; k < K; ++k) {
+                    a += x[m * K + k] * W[n * K + k];
+                    z += L[m * K + k] * W[n * K + k];
+                    q += x[m * K + k] * G[n * K + k];
+                }
+                A[m * N + n] = a;
+                Z[m * N + n] = z;
+                Q[m * N + n] = q;
+            }
+        return;
+    }
     if (K < S::n) {  // rows narrower than one vector: plain loops beat vector setup and sums
         for (std::size_t m = 0; m < M; ++m)
             for (std::size_t n = 0; n < N; ++n) {
