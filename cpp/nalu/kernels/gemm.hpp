@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -289,9 +291,49 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
     }
 }
 
+// matmul_tn_fused for a single output row (M = 1) and rows of B narrower than a vector, with N
+// dividing the vector width (the last layer of most arithmetic networks, e.g. 2 -> 1): one vector
+// of B covers R = W / N consecutive rows, and A's entries are spread to match (a0 a0 a1 a1 ...).
+template <class T>
+bool matmul_tn_fused_narrow(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
+                            const T* A3, std::size_t N, std::size_t K) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    using Index = typename std::conditional<sizeof(T) == 4, std::int32_t, std::int64_t>::type;
+    typedef Index IV __attribute__((vector_size(kVectorBytes)));
+    if (N == 0 || N >= S::n || S::n % N != 0) return false;
+    const std::size_t R = S::n / N;
+    IV spread;
+    for (std::size_t j = 0; j < S::n; ++j) spread[j] = static_cast<Index>(j / N);
+    V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
+    std::size_t k = 0;
+    for (; k + R <= K; k += R) {
+        const V b1 = S::load(B1 + k * N);
+        c1 += __builtin_shuffle(S::load_partial(A1 + k, R), spread) * b1;
+        if (A2) d1 += __builtin_shuffle(S::load_partial(A2 + k, R), spread) * S::load(B2 + k * N);
+        if (A3) c2 += __builtin_shuffle(S::load_partial(A3 + k, R), spread) * b1;
+    }
+    T out1[S::n], out2[S::n];
+    S::store(out1, c1 + d1);
+    S::store(out2, c2);
+    for (std::size_t n = 0; n < N; ++n) {
+        T s1 = T(0), s2 = T(0);
+        for (std::size_t j = n; j < S::n; j += N) s1 += out1[j], s2 += out2[j];
+        for (std::size_t r = k; r < K; ++r) {
+            s1 += A1[r] * B1[r * N + n];
+            if (A2) s1 += A2[r] * B2[r * N + n];
+            if (A3) s2 += A3[r] * B1[r * N + n];
+        }
+        C1[n] = s1;
+        if (A3) C2[n] = s2;
+    }
+    return true;
+}
+
 template <class T>
 void matmul_tn_fused(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
                      const T* A3, std::size_t M, std::size_t N, std::size_t K) {
+    if (M == 1 && matmul_tn_fused_narrow(C1, C2, A1, B1, A2, B2, A3, N, K)) return;
     if (blas::worth_it(M, N, K) && blas::gemm<T>(true, false, M, N, K, 1, A1, M, B1, N, 0, C1, N) &&
         (!A2 || blas::gemm<T>(true, false, M, N, K, 1, A2, M, B2, N, 1, C1, N)) &&
         (!A3 || blas::gemm<T>(true, false, M, N, K, 1, A3, M, B1, N, 0, C2, N)))

@@ -7,7 +7,7 @@
 //      log(1 + f) = f − (f²/2 − s (f²/2 + R(s²))) with R the atanh series (fdlibm's arrangement);
 //      denormal inputs are rescaled first; 0 → −inf, negative → NaN, +inf → +inf, NaN → NaN.
 // tanh: t = expm1(2|x|) (no cancellation near 0), tanh = sign(x) t / (t + 2); saturates to ±1.
-// Tails shorter than a vector go through a small stack buffer, so every element takes the same path.
+// Tails shorter than a vector are masked vectors, so every element takes the same path.
 #pragma once
 
 #include <immintrin.h>
@@ -208,18 +208,33 @@ template <> struct Lanes<double> {
     static V tanh(V v) { return tanh_d(v); }
 };
 
-// Applies op to n elements of in (and writes out), vector by vector; the tail via a zero-padded buffer.
+// Masks selecting the first count lanes (masked loads and stores read and write nothing else).
+inline __m256i first_lanes_f(std::size_t count) {
+    alignas(32) static const int table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
+}
+inline __m256i first_lanes_d(std::size_t count) {
+    alignas(32) static const long long table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 4 - count));
+}
+template <class T> struct Tail;
+template <> struct Tail<float> {
+    static __m256 load(const float* p, std::size_t c) { return _mm256_maskload_ps(p, first_lanes_f(c)); }
+    static void store(float* p, __m256 v, std::size_t c) { _mm256_maskstore_ps(p, first_lanes_f(c), v); }
+};
+template <> struct Tail<double> {
+    static __m256d load(const double* p, std::size_t c) { return _mm256_maskload_pd(p, first_lanes_d(c)); }
+    static void store(double* p, __m256d v, std::size_t c) { _mm256_maskstore_pd(p, first_lanes_d(c), v); }
+};
+
+// Applies op to n elements of in (and writes out), vector by vector; the tail as a masked vector,
+// so that every element goes through the same instructions.
 template <class T, class Op>
 inline void map(T* out, const T* in, std::size_t n, Op op) {
     using L = Lanes<T>;
     std::size_t k = 0;
     for (; k + L::n <= n; k += L::n) L::store(out + k, op(L::load(in + k)));
-    if (k < n) {
-        T buf[L::n] = {};
-        std::memcpy(buf, in + k, (n - k) * sizeof(T));
-        L::store(buf, op(L::load(buf)));
-        std::memcpy(out + k, buf, (n - k) * sizeof(T));
-    }
+    if (k < n) Tail<T>::store(out + k, op(Tail<T>::load(in + k, n - k)), n - k);
 }
 
 template <class T>
@@ -258,14 +273,10 @@ inline void sigmoid_pair(T* s, T* s_neg, const T* z, std::size_t n) {
         L::store(s_neg + k, b);
     }
     if (k < n) {
-        T buf[L::n] = {}, out_a[L::n], out_b[L::n];
-        std::memcpy(buf, z + k, (n - k) * sizeof(T));
         typename L::V a, b;
-        pair(L::load(buf), a, b);
-        L::store(out_a, a);
-        L::store(out_b, b);
-        std::memcpy(s + k, out_a, (n - k) * sizeof(T));
-        std::memcpy(s_neg + k, out_b, (n - k) * sizeof(T));
+        pair(Tail<T>::load(z + k, n - k), a, b);
+        Tail<T>::store(s + k, a, n - k);
+        Tail<T>::store(s_neg + k, b, n - k);
     }
 }
 
