@@ -121,6 +121,6 @@ def fit(
 
 
 def _progress_bar(total: int) -> Any:
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, unit="step", dynamic_ncols=True)

@@ -123,6 +123,24 @@ void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
         for (std::size_t n = 0; n < N; ++n) C[m * N + n] = dot(A + m * K, B + n * K, K);
 }
 
+// Rows [m_begin, m_end) of matmul_nt3 below, in plain loops.
+template <class T>
+void matmul_nt3_plain(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G,
+                      std::size_t m_begin, std::size_t m_end, std::size_t N, std::size_t K) {
+    for (std::size_t m = m_begin; m < m_end; ++m)
+            for (std::size_t n = 0; n < N; ++n) {
+                T a = T(0), z = T(0), q = T(0);
+                for (std::size_t k = 0; k < K; ++k) {
+                    a += x[m * K + k] * W[n * K + k];
+                    z += L[m * K + k] * W[n * K + k];
+                    q += x[m * K + k] * G[n * K + k];
+                }
+                A[m * N + n] = a;
+                Z[m * N + n] = z;
+                Q[m * N + n] = q;
+            }
+}
+
 // The three products of a NALU forward in one pass, so each row of x, L, W and G is read once:
 //   A (M, N) = x (M, K) · W (N, K)ᵀ,  Z (M, N) = L (M, K) · W (N, K)ᵀ,  Q (M, N) = x (M, K) · G (N, K)ᵀ
 template <class T>
@@ -159,33 +177,11 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
                 }
             }
         }
-        for (; m < M; ++m)
-            for (std::size_t n = 0; n < N; ++n) {
-                T a = T(0), z = T(0), q = T(0);
-                for (std::size_t k = 0; k < K; ++k) {
-                    a += x[m * K + k] * W[n * K + k];
-                    z += L[m * K + k] * W[n * K + k];
-                    q += x[m * K + k] * G[n * K + k];
-                }
-                A[m * N + n] = a;
-                Z[m * N + n] = z;
-                Q[m * N + n] = q;
-            }
+        matmul_nt3_plain(A, Z, Q, x, L, W, G, m, M, N, K);
         return;
     }
     if (K < S::n) {  // rows narrower than one vector: plain loops beat vector setup and sums
-        for (std::size_t m = 0; m < M; ++m)
-            for (std::size_t n = 0; n < N; ++n) {
-                T a = T(0), z = T(0), q = T(0);
-                for (std::size_t k = 0; k < K; ++k) {
-                    a += x[m * K + k] * W[n * K + k];
-                    z += L[m * K + k] * W[n * K + k];
-                    q += x[m * K + k] * G[n * K + k];
-                }
-                A[m * N + n] = a;
-                Z[m * N + n] = z;
-                Q[m * N + n] = q;
-            }
+        matmul_nt3_plain(A, Z, Q, x, L, W, G, 0, M, N, K);
         return;
     }
     // Two outputs per pass share the loads of x and L; two vectors of K per iteration: twelve
