@@ -146,10 +146,16 @@ void matmul_nt3_plain(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, cons
 template <class T>
 void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G, std::size_t M,
                 std::size_t N, std::size_t K) {
-    if (blas::worth_it(M, N, K) && blas::gemm<T>(false, true, M, N, K, 1, x, K, W, K, 0, A, N) &&
-        blas::gemm<T>(false, true, M, N, K, 1, L, K, W, K, 0, Z, N) &&
-        blas::gemm<T>(false, true, M, N, K, 1, x, K, G, K, 0, Q, N))
-        return;
+    if (blas::worth_it(M, N, K)) {
+        // x and L stacked in memory (and A, Z likewise): one product of twice the rows, which
+        // BLAS runs faster than two.
+        const bool stacked = L == x + M * K && Z == A + M * N;
+        if ((stacked ? blas::gemm<T>(false, true, 2 * M, N, K, 1, x, K, W, K, 0, A, N)
+                     : blas::gemm<T>(false, true, M, N, K, 1, x, K, W, K, 0, A, N) &&
+                           blas::gemm<T>(false, true, M, N, K, 1, L, K, W, K, 0, Z, N)) &&
+            blas::gemm<T>(false, true, M, N, K, 1, x, K, G, K, 0, Q, N))
+            return;
+    }
     using S = Simd<T>;
     using V = typename S::V;
     if (K <= 4) {
@@ -330,10 +336,15 @@ template <class T>
 void matmul_tn_fused(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
                      const T* A3, std::size_t M, std::size_t N, std::size_t K) {
     if (M == 1 && matmul_tn_fused_narrow(C1, C2, A1, B1, A2, B2, A3, N, K)) return;
-    if (blas::worth_it(M, N, K) && blas::gemm<T>(true, false, M, N, K, 1, A1, M, B1, N, 0, C1, N) &&
-        (!A2 || blas::gemm<T>(true, false, M, N, K, 1, A2, M, B2, N, 1, C1, N)) &&
-        (!A3 || blas::gemm<T>(true, false, M, N, K, 1, A3, M, B1, N, 0, C2, N)))
-        return;
+    if (blas::worth_it(M, N, K)) {
+        // [A1; A2] and [B1; B2] stacked in memory: C1 = [A1; A2]ᵀ [B1; B2], one product over 2K.
+        const bool stacked = A2 && A2 == A1 + K * M && B2 == B1 + K * N;
+        if ((stacked ? blas::gemm<T>(true, false, M, N, 2 * K, 1, A1, M, B1, N, 0, C1, N)
+                     : blas::gemm<T>(true, false, M, N, K, 1, A1, M, B1, N, 0, C1, N) &&
+                           (!A2 || blas::gemm<T>(true, false, M, N, K, 1, A2, M, B2, N, 1, C1, N))) &&
+            (!A3 || blas::gemm<T>(true, false, M, N, K, 1, A3, M, B1, N, 0, C2, N)))
+            return;
+    }
     if (A2 && A3) matmul_tn_fused_impl<true, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
     else if (A2) matmul_tn_fused_impl<true, false>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
     else if (A3) matmul_tn_fused_impl<false, true>(C1, C2, A1, B1, A2, B2, A3, M, N, K);
