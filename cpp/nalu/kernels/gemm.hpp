@@ -190,9 +190,57 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
         matmul_nt3_plain(A, Z, Q, x, L, W, G, 0, M, N, K);
         return;
     }
-    // Two outputs per pass share the loads of x and L; two vectors of K per iteration: twelve
-    // independent FMA chains.
-    for (std::size_t m = 0; m < M; ++m) {
+    // Two rows × two outputs per pass: each load of x, L, W and G feeds two or three FMAs, and the
+    // twelve accumulators are independent chains.
+    std::size_t m0 = 0;
+    if (N >= 2)
+        for (; m0 + 2 <= M; m0 += 2) {
+            const T* xr[2] = {x + m0 * K, x + (m0 + 1) * K};
+            const T* lr[2] = {L + m0 * K, L + (m0 + 1) * K};
+            std::size_t n = 0;
+            for (; n + 2 <= N; n += 2) {
+                const T* wr[2] = {W + n * K, W + (n + 1) * K};
+                const T* gr[2] = {G + n * K, G + (n + 1) * K};
+                V acc[2][2][3];  // [row][output][a, z, q]
+                for (auto& r : acc)
+                    for (auto& o : r)
+                        for (auto& v : o) v = S::splat(T(0));
+                auto step = [&](std::size_t k, std::size_t width) {
+                    V xv[2], lv[2], wv[2], gv[2];
+                    for (int j = 0; j < 2; ++j) {
+                        xv[j] = width == S::n ? S::load(xr[j] + k) : S::load_partial(xr[j] + k, width);
+                        lv[j] = width == S::n ? S::load(lr[j] + k) : S::load_partial(lr[j] + k, width);
+                        wv[j] = width == S::n ? S::load(wr[j] + k) : S::load_partial(wr[j] + k, width);
+                        gv[j] = width == S::n ? S::load(gr[j] + k) : S::load_partial(gr[j] + k, width);
+                    }
+                    for (int r = 0; r < 2; ++r)
+                        for (int o = 0; o < 2; ++o) {
+                            acc[r][o][0] += xv[r] * wv[o];
+                            acc[r][o][1] += lv[r] * wv[o];
+                            acc[r][o][2] += xv[r] * gv[o];
+                        }
+                };
+                std::size_t k = 0;
+                for (; k + S::n <= K; k += S::n) step(k, S::n);
+                if (k < K) step(k, K - k);
+                for (int r = 0; r < 2; ++r)
+                    for (int o = 0; o < 2; ++o) {
+                        const std::size_t at = (m0 + r) * N + n + o;
+                        A[at] = S::sum(acc[r][o][0]);
+                        Z[at] = S::sum(acc[r][o][1]);
+                        Q[at] = S::sum(acc[r][o][2]);
+                    }
+            }
+            for (; n < N; ++n)
+                for (std::size_t r = 0; r < 2; ++r) {
+                    A[(m0 + r) * N + n] = dot(xr[r], W + n * K, K);
+                    Z[(m0 + r) * N + n] = dot(lr[r], W + n * K, K);
+                    Q[(m0 + r) * N + n] = dot(xr[r], G + n * K, K);
+                }
+        }
+    // Remaining rows: two outputs per pass share the loads of x and L; two vectors of K per
+    // iteration: twelve independent FMA chains.
+    for (std::size_t m = m0; m < M; ++m) {
         const T* xr = x + m * K;
         const T* lr = L + m * K;
         std::size_t n = 0;
@@ -258,7 +306,48 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
     using S = Simd<T>;
     using V = typename S::V;
     constexpr std::size_t W = S::n;
-    for (std::size_t m = 0; m < M; ++m) {
+    std::size_t m0 = 0;
+    if (second && third)  // two output rows at a time share every load of B1 and B2
+        for (; m0 + 2 <= M; m0 += 2) {
+            std::size_t n = 0;
+            for (; n + 2 * W <= N; n += 2 * W) {
+                V c1[2][2], d1[2][2], c2[2][2];  // [row][column block]
+                for (int r = 0; r < 2; ++r)
+                    for (int j = 0; j < 2; ++j) c1[r][j] = d1[r][j] = c2[r][j] = S::splat(T(0));
+                for (std::size_t k = 0; k < K; ++k) {
+                    const V b1[2] = {S::load(B1 + k * N + n), S::load(B1 + k * N + n + W)};
+                    const V b2[2] = {S::load(B2 + k * N + n), S::load(B2 + k * N + n + W)};
+                    for (int r = 0; r < 2; ++r) {
+                        const T a1 = A1[k * M + m0 + r], a2 = A2[k * M + m0 + r], a3 = A3[k * M + m0 + r];
+                        for (int j = 0; j < 2; ++j) {
+                            c1[r][j] += a1 * b1[j];
+                            d1[r][j] += a2 * b2[j];
+                            c2[r][j] += a3 * b1[j];
+                        }
+                    }
+                }
+                for (int r = 0; r < 2; ++r)
+                    for (int j = 0; j < 2; ++j) {
+                        S::store(C1 + (m0 + r) * N + n + j * W, c1[r][j] + d1[r][j]);
+                        S::store(C2 + (m0 + r) * N + n + j * W, c2[r][j]);
+                    }
+            }
+            for (; n < N; n += W) {  // one vector at a time; the last one partial
+                const std::size_t width = N - n < W ? N - n : W;
+                for (std::size_t r = 0; r < 2; ++r) {
+                    V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
+                    for (std::size_t k = 0; k < K; ++k) {
+                        const V b1 = S::load_partial(B1 + k * N + n, width);
+                        c1 += A1[k * M + m0 + r] * b1;
+                        d1 += A2[k * M + m0 + r] * S::load_partial(B2 + k * N + n, width);
+                        c2 += A3[k * M + m0 + r] * b1;
+                    }
+                    S::store_partial(C1 + (m0 + r) * N + n, c1 + d1, width);
+                    S::store_partial(C2 + (m0 + r) * N + n, c2, width);
+                }
+            }
+        }
+    for (std::size_t m = m0; m < M; ++m) {
         std::size_t n = 0;
         for (; n + 4 * W <= N; n += 4 * W) {
             V c1[4], d1[4], c2[4];
