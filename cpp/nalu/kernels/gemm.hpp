@@ -472,7 +472,32 @@ void matmul_nn2(T* C, T* D, const T* A1, const T* W, const T* A2, const T* G, co
         return;
     using S = Simd<T>;
     using V = typename S::V;
-    for (std::size_t m = 0; m < M; ++m) {
+    std::size_t m0 = 0;
+    if (K <= 4 && N < S::n) {
+        // The input gradient of a layer with few outputs (K) and few inputs (N), e.g. the 2 -> 1
+        // last layer: vectorise over rows, S::n at a time, each column of A gathered once.
+        for (; m0 + S::n <= M; m0 += S::n) {
+            V a1[4], a2[4], a3[4];
+            for (std::size_t k = 0; k < K; ++k)
+                for (std::size_t j = 0; j < S::n; ++j) {
+                    a1[k][j] = A1[(m0 + j) * K + k];
+                    a2[k][j] = A2[(m0 + j) * K + k];
+                    a3[k][j] = A3[(m0 + j) * K + k];
+                }
+            for (std::size_t n = 0; n < N; ++n) {
+                V c = S::splat(T(0)), d = c;
+                for (std::size_t k = 0; k < K; ++k) {
+                    c += a1[k] * W[k * N + n] + a2[k] * G[k * N + n];
+                    d += a3[k] * W[k * N + n];
+                }
+                for (std::size_t j = 0; j < S::n; ++j) {
+                    C[(m0 + j) * N + n] = c[j];
+                    D[(m0 + j) * N + n] = d[j];
+                }
+            }
+        }
+    }
+    for (std::size_t m = m0; m < M; ++m) {
         const T* a1 = A1 + m * K;
         const T* a2 = A2 + m * K;
         const T* a3 = A3 + m * K;
