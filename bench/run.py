@@ -44,25 +44,40 @@ CONFIGS: Dict[str, Dict[str, Any]] = {
 QUIET_SECONDS = 0.3
 
 
-def median_seconds(run: Callable[[int], None], min_time: float, repeats: int) -> float:
-    """Median over `repeats` of the time per call, each timing `n` calls with n chosen so that
-    one timing lasts about `min_time` seconds."""
-    time.sleep(QUIET_SECONDS)
+def calibrate(run: Callable[[int], None], min_time: float) -> int:
+    """How many calls of run make one timing of about min_time seconds."""
     n = 1
     while True:
         t0 = time.perf_counter()
         run(n)
         elapsed = time.perf_counter() - t0
         if elapsed >= min_time / 4 or n >= 1 << 24:
-            break
+            return max(1, int(n * min_time / max(elapsed, 1e-9)))
         n *= 4
-    n = max(1, int(n * min_time / max(elapsed, 1e-9)))
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run(n)
-        times.append((time.perf_counter() - t0) / n)
-    return statistics.median(times)
+
+
+def interleaved_medians(variants: Dict[str, Callable[[int], None]], min_time: float,
+                        rounds: int) -> Dict[str, float]:
+    """Median seconds per call of each variant, measured in rounds in which every variant runs
+    once: a slow spell of the shared machine then hits all variants alike, not one of them."""
+    counts = {}
+    for name, run in variants.items():
+        time.sleep(QUIET_SECONDS)
+        run(3)  # first calls pay one-time costs (allocation, lazy initialisation)
+        counts[name] = calibrate(run, min_time)
+    samples: Dict[str, List[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, run in variants.items():
+            time.sleep(QUIET_SECONDS)
+            run(max(1, counts[name] // 10))  # wake the caches and any worker threads, untimed
+            t0 = time.perf_counter()
+            run(counts[name])
+            samples[name].append((time.perf_counter() - t0) / counts[name])
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def median_seconds(run: Callable[[int], None], min_time: float, repeats: int) -> float:
+    return interleaved_medians({"only": run}, min_time, repeats)["only"]
 
 
 def data(widths, batch, dtype):
@@ -78,47 +93,39 @@ def nalu_model(widths, dtype):
     return model, nalu_ext.Adam(model.parameters(), lr=1e-3)
 
 
-def time_fit(widths, batch, dtype, min_time, repeats):
-    x, y = data(widths, batch, dtype)
-    model, opt = nalu_model(widths, dtype)
-    return median_seconds(lambda n: nalu_ext.fit(model, opt, x, y, steps=n), min_time, repeats)
+def step_variants(widths, batch, threads) -> Dict[str, Callable[[int], None]]:
+    """The runs that one configuration compares: each does n training steps."""
+    variants: Dict[str, Callable[[int], None]] = {}
+    for dtype, label in ((np.float32, "fit"), (np.float64, "fit_float64")):
+        x, y = data(widths, batch, dtype)
+        model, opt = nalu_model(widths, dtype)
+        variants[label] = lambda n, m=model, o=opt, x=x, y=y: nalu_ext.fit(m, o, x, y, steps=n)
+    x, y = data(widths, batch, np.float32)
+    model, opt = nalu_model(widths, np.float32)
 
-
-def time_train_step(widths, batch, dtype, min_time, repeats):
-    x, y = data(widths, batch, dtype)
-    model, opt = nalu_model(widths, dtype)
-
-    def run(n):
+    def loop(n, m=model, o=opt):
         for _ in range(n):
-            model.train_step(x, y, opt)
+            m.train_step(x, y, o)
 
-    return median_seconds(run, min_time, repeats)
+    variants["train_step"] = loop
+    peer = NumpyNalu(widths, np.dtype(np.float32))
 
+    def numpy_steps(n):
+        with np.errstate(all="ignore"):
+            for _ in range(n):
+                peer.step(x, y)
 
-def time_numpy(widths, batch, dtype, min_time, repeats):
-    x, y = data(widths, batch, dtype)
-    peer = NumpyNalu(widths, np.dtype(dtype))
+    variants["numpy"] = numpy_steps
+    torch = torch_peer(widths, np.dtype(np.float32), threads)
+    if torch is not None:
+        step = torch[0](x, y)
 
-    def run(n):
-        for _ in range(n):
-            peer.step(x, y)
+        def torch_steps(n):
+            for _ in range(n):
+                step()
 
-    with np.errstate(all="ignore"):
-        return median_seconds(run, min_time, repeats)
-
-
-def time_torch(widths, batch, dtype, min_time, repeats, threads):
-    peer = torch_peer(widths, np.dtype(dtype), threads)
-    if peer is None:
-        return None
-    x, y = data(widths, batch, dtype)
-    step = peer[0](x, y)
-
-    def run(n):
-        for _ in range(n):
-            step()
-
-    return median_seconds(run, min_time, repeats)
+        variants["torch"] = torch_steps
+    return variants
 
 
 def sgemm_rate(min_time, repeats, n=1024):
@@ -189,7 +196,7 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--configs", default=None, help="comma-separated subset of " + ",".join(CONFIGS))
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="PyTorch threads (default: all cores)")
     args = parser.parse_args(argv)
-    min_time, repeats = (0.05, 3) if args.quick else (0.3, 5)
+    min_time, repeats = (0.05, 3) if args.quick else (0.2, 7)
     names = args.configs.split(",") if args.configs else [n for n in CONFIGS if not (args.quick and n == "big")]
 
     report: Dict[str, Any] = {"machine": machine(), "command": " ".join(["python", "bench/run.py"] + (argv or sys.argv[1:])),
@@ -206,13 +213,8 @@ def main(argv: List[str] = None) -> int:
     for name in names:
         cfg = CONFIGS[name]
         w, b = cfg["widths"], cfg["batch"]
-        r = {
-            "fit": time_fit(w, b, np.float32, min_time, repeats),
-            "train_step": time_train_step(w, b, np.float32, min_time, repeats),
-            "numpy": time_numpy(w, b, np.float32, min_time, repeats),
-            "torch": time_torch(w, b, np.float32, min_time, repeats, args.threads),
-            "fit_float64": time_fit(w, b, np.float64, min_time, repeats),
-        }
+        r: Dict[str, Any] = {"torch": None}
+        r.update(interleaved_medians(step_variants(w, b, args.threads), min_time, repeats))
         r["speedup_vs_numpy"] = ratio(r["numpy"], r["fit"])
         r["speedup_vs_torch"] = ratio(r["torch"], r["fit"])
         r["python_loop_overhead_us"] = (r["train_step"] - r["fit"]) * 1e6
