@@ -14,6 +14,7 @@
 
 #include "arrays.hpp"
 #include "nalu/layer.hpp"
+#include "nalu/layers/clamped_layer.hpp"
 #include "nalu/layers/nac_layer.hpp"
 #include "nalu/layers/nalu_layer.hpp"
 
@@ -54,6 +55,17 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def_property_readonly("out_features", &L::out_features)
         .def_property_readonly("dtype", [](const L&) { return dtype_name<T>(); })
         .def_property_readonly("has_forward", &L::has_forward)
+        .def_property_readonly("has_regularizer", &L::has_regularizer)
+        .def_property_readonly("regularizer",
+                               [](const L& self) {
+                                   const auto& r = self.regularizer();
+                                   return py::make_tuple(r.lambda_hat, r.start, r.end);
+                               })
+        .def("set_regularizer",
+             [](L& self, double lambda_hat, long long start, long long end) {
+                 self.set_regularizer(nalu::RegularizerSchedule{lambda_hat, start, end});
+             })
+        .def("regularizer_weight", [](const L& self, long long t) { return self.regularizer().at(t); })
         .def_property_readonly("param_names",
                                [](const L& self) {
                                    py::list names;
@@ -103,15 +115,22 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
             py::arg("dy"), py::arg("need_dx") = true);
 }
 
+// A unit whose constructor takes only its sizes.
+template <class Unit>
+void bind_sized_unit(py::module_& m, const std::string& name) {
+    using L = nalu::Layer<typename Unit::Scalar>;
+    py::class_<Unit, L, std::shared_ptr<Unit>>(m, name.c_str())
+        .def(py::init([](long long in, long long out) {
+                 return std::make_shared<Unit>(feature_count(in, "in_features"),
+                                               feature_count(out, "out_features"));
+             }),
+             py::arg("in_features"), py::arg("out_features"));
+}
+
 template <class T>
 void bind_units(py::module_& m, const std::string& suffix) {
     using L = nalu::Layer<T>;
-    py::class_<nalu::NacLayer<T>, L, std::shared_ptr<nalu::NacLayer<T>>>(m, ("NAC" + suffix).c_str())
-        .def(py::init([](long long in, long long out) {
-                 return std::make_shared<nalu::NacLayer<T>>(feature_count(in, "in_features"),
-                                                            feature_count(out, "out_features"));
-             }),
-             py::arg("in_features"), py::arg("out_features"));
+    bind_sized_unit<nalu::NacLayer<T>>(m, "NAC" + suffix);
 
     py::class_<nalu::NaluLayer<T>, L, std::shared_ptr<nalu::NaluLayer<T>>>(m, ("NALU" + suffix).c_str())
         .def(py::init([](long long in, long long out, double eps) {
@@ -124,6 +143,9 @@ void bind_units(py::module_& m, const std::string& suffix) {
              }),
              py::arg("in_features"), py::arg("out_features"), py::arg("eps"))
         .def_property_readonly("eps", &nalu::NaluLayer<T>::eps);
+
+    bind_sized_unit<nalu::NauLayer<T>>(m, "NAU" + suffix);
+    bind_sized_unit<nalu::NmuLayer<T>>(m, "NMU" + suffix);
 }
 
 }  // namespace

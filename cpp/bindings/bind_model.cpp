@@ -100,7 +100,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
                 self.write_input(x.data(), batch);
                 r = self.train_step(y.data(), batch, kind, opt);
             }
-            return py::make_tuple(r.loss, r.finite);
+            return py::make_tuple(r.loss, r.finite, r.regularizer);
         });
 
     using F = BoundFitter<T>;
@@ -123,16 +123,18 @@ void bind_for(py::module_& m, const std::string& suffix) {
                                                           static_cast<std::size_t>(f->x.shape(0)), cfg);
             return f;
         }))
-        .def("run", [](F& self, py::array losses) {
-            // Written in place: no conversion may happen, so the array must already be right.
-            if (losses.ndim() != 1 || !losses.writeable() || !(losses.flags() & py::array::c_style) ||
-                !losses.dtype().is(py::dtype::of<double>()))
-                throw py::value_error("Fitter.run: expected a writable C-contiguous 1-D float64 array for the losses");
+        .def("run", [](F& self, py::array losses, py::array regularizers) {
+            // Written in place: no conversion may happen, so the arrays must already be right.
+            for (const py::array* a : {&losses, &regularizers})
+                if (a->ndim() != 1 || !a->writeable() || !(a->flags() & py::array::c_style) ||
+                    !a->dtype().is(py::dtype::of<double>()) || a->size() != losses.size())
+                    throw py::value_error("Fitter.run: expected two writable C-contiguous 1-D float64 arrays of one length");
             nalu::FitChunk c;
             {
                 py::gil_scoped_release release;
                 nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
-                c = self.fitter->run(static_cast<std::size_t>(losses.size()), static_cast<double*>(losses.mutable_data()));
+                c = self.fitter->run(static_cast<std::size_t>(losses.size()), static_cast<double*>(losses.mutable_data()),
+                                     static_cast<double*>(regularizers.mutable_data()));
             }
             return py::make_tuple(c.steps, c.diverged, c.bad_loss);
         });

@@ -30,6 +30,19 @@ inline T* ensure_size(std::vector<T>& v, std::size_t n) {
     return v.data();
 }
 
+// λ(t) = λ̂ · max(min((t − start) / (end − start), 1), 0): zero before start, λ̂ from end on
+// (a step at start when end ≤ start). REFERENCE.md, NAU/NMU sparsity regularizer.
+struct RegularizerSchedule {
+    double lambda_hat = 0.0;
+    long long start = 0, end = 0;
+    double at(long long t) const {
+        if (lambda_hat == 0.0) return 0.0;
+        if (end <= start) return t >= start ? lambda_hat : 0.0;
+        const double ramp = static_cast<double>(t - start) / static_cast<double>(end - start);
+        return lambda_hat * (ramp < 0.0 ? 0.0 : (ramp > 1.0 ? 1.0 : ramp));
+    }
+};
+
 struct ParamInfo {
     std::string name;
     std::vector<std::size_t> shape;
@@ -40,6 +53,7 @@ struct ParamInfo {
 template <class T>
 class Layer {
 public:
+    using Scalar = T;
     virtual ~Layer() = default;
     Layer(const Layer&) = delete;
     Layer& operator=(const Layer&) = delete;
@@ -111,6 +125,22 @@ public:
         do_backward(dy, dx, batch);
     }
 
+    // Called after every optimizer update of this layer's parameters (e.g. clamping into range).
+    virtual void after_update() {}
+
+    // Units with a sparsity regularizer: its schedule, and regularize(λ), which adds λ·dR/dparams
+    // to grads() and returns R (unscaled). Others have neither.
+    virtual bool has_regularizer() const { return false; }
+    const RegularizerSchedule& regularizer() const { return schedule_; }
+    void set_regularizer(const RegularizerSchedule& s) {
+        if (!has_regularizer())
+            throw std::invalid_argument(std::string(kind()) + " has no regularizer");
+        if (!(s.lambda_hat >= 0.0) || s.start < 0 || s.end < 0)
+            throw std::invalid_argument("regularizer must be >= 0 and reg_start, reg_end >= 0");
+        schedule_ = s;
+    }
+    virtual double regularize(T /*lambda*/) { return 0.0; }
+
 protected:
     Layer(std::size_t in, std::size_t out) : in_(in), out_(out) {
         if (in == 0 || out == 0)
@@ -137,6 +167,7 @@ protected:
     std::size_t in_, out_;
 
 private:
+    RegularizerSchedule schedule_;
     std::vector<ParamInfo> info_;
     std::vector<T> params_, grads_, input_;
     std::size_t batch_ = 0;

@@ -104,6 +104,10 @@ class Layer:
         return {"kind": type(self).__name__, "in_features": self.in_features,
                 "out_features": self.out_features, "dtype": str(self.dtype)}
 
+    @property
+    def has_regularizer(self) -> bool:
+        return bool(self._impl.has_regularizer)
+
     def _extra_repr(self) -> str:
         return ""
 
@@ -174,4 +178,88 @@ class NALU(Layer):
         return f", eps={self.eps:g}"
 
 
-LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU}
+class _Regularized(Layer):
+    """A unit with a weight W clamped into its range after every optimizer step (and in forward)
+    and the sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R with
+    λ(t) = regularizer · max(min((t − reg_start) / (reg_end − reg_start), 1), 0), t the step."""
+
+    def __init__(self, kind: str, in_features: int, out_features: int, regularizer: float,
+                 reg_start: int, reg_end: int, dtype: DTypeLike, seed: SeedLike) -> None:
+        super().__init__(kind, in_features, out_features, dtype, seed)
+        self.set_regularizer(regularizer, reg_start, reg_end)
+
+    def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
+        """Sets λ̂ (regularizer), t_start and t_end of the schedule λ(t)."""
+        try:
+            lam = float(regularizer)
+            start, end = operator.index(reg_start), operator.index(reg_end)
+        except TypeError:
+            raise TypeError("regularizer must be a number and reg_start, reg_end integers, got "
+                            f"{regularizer!r}, {reg_start!r}, {reg_end!r}") from None
+        if not (math.isfinite(lam) and lam >= 0.0) or start < 0 or end < 0:
+            raise ValueError("regularizer must be a finite number >= 0 and reg_start, reg_end >= 0, "
+                             f"got {regularizer!r}, {reg_start!r}, {reg_end!r}")
+        self._impl.set_regularizer(lam, start, end)
+
+    @property
+    def regularizer(self) -> float:
+        return float(self._impl.regularizer[0])
+
+    @property
+    def reg_start(self) -> int:
+        return int(self._impl.regularizer[1])
+
+    @property
+    def reg_end(self) -> int:
+        return int(self._impl.regularizer[2])
+
+    def regularizer_weight(self, step: int) -> float:
+        """λ(step) of the schedule."""
+        return float(self._impl.regularizer_weight(int(step)))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), regularizer=self.regularizer, reg_start=self.reg_start,
+                    reg_end=self.reg_end)
+
+    def _extra_repr(self) -> str:
+        return f", regularizer={self.regularizer:g}" if self.regularizer else ""
+
+
+class NAU(_Regularized):
+    """Neural addition unit (Madsen & Johansen 2020): ``y = x @ clamp(W, -1, 1).T``.
+
+    Parameter ``W`` (out_features, in_features), initialised U(-r, r) with
+    r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), clamped into [-1, 1] after every optimizer step.
+    Regularizer R = mean min(|W|, 1 - |W|), pushing W towards {-1, 0, 1}.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
+                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__("NAU", in_features, out_features, regularizer, reg_start, reg_end, dtype, seed)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W = self.params["W"]
+        r = min(0.5, math.sqrt(3.0) * math.sqrt(2.0 / (W.shape[0] + W.shape[1])))
+        W[...] = rng.uniform(-r, r, size=W.shape)
+
+
+class NMU(_Regularized):
+    """Neural multiplication unit (Madsen & Johansen 2020): ``y_j = prod_i (W_ji x_i + 1 - W_ji)``
+    with W clamped into [0, 1] (in forward and after every optimizer step).
+
+    Parameter ``W`` (out_features, in_features), initialised U(0.25, 0.75). Regularizer
+    R = mean min(W, 1 - W), pushing W towards {0, 1}.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
+                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__("NMU", in_features, out_features, regularizer, reg_start, reg_end, dtype, seed)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W = self.params["W"]
+        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
+
+
+LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU, "NAU": NAU, "NMU": NMU}

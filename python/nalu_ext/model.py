@@ -86,10 +86,11 @@ class Sequential:
 
     def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: str = "mse") -> float:
         """Forward, loss, backward and optimizer update in one C++ call; returns the loss before
-        the update. Raises :class:`TrainingDiverged` (and keeps the last good parameters) when the
-        loss is not finite."""
+        the update (the data loss; a unit's regularizer term λ(t) R is added to what is optimised,
+        see :func:`fit` for its value). Raises :class:`TrainingDiverged` (and keeps the last good
+        parameters) when the loss is not finite."""
         check_optimizer(self, optimizer)
-        value, finite = self._impl.train_step(x, y, optimizer._impl, check_loss(loss))
+        value, finite, _ = self._impl.train_step(x, y, optimizer._impl, check_loss(loss))
         if not finite:
             raise TrainingDiverged(int(self._impl.steps), float(value))
         return float(value)

@@ -105,3 +105,62 @@ def nalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     grads = _nac_weight_backward(dW, cache["W_hat"], cache["M_hat"])
     grads["G"] = dG
     return dx, grads
+
+
+# NAU and NMU (Madsen & Johansen 2020) --------------------------------------------------------
+# The clamp passes gradient where W lies inside its range, edges included; outside it passes 0.
+
+
+def nau_forward(x: Any, W: Any) -> Tuple[np.ndarray, Cache]:
+    """y = x @ clamp(W, -1, 1).T; x (B, I), W (O, I)."""
+    x, W = _f64(x), _f64(W)
+    Wc = np.clip(W, -1.0, 1.0)
+    return x @ Wc.T, {"x": x, "W": W, "Wc": Wc}
+
+
+def nau_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = _f64(dy)
+    inside = (cache["W"] >= -1.0) & (cache["W"] <= 1.0)
+    return dy @ cache["Wc"], {"W": (dy.T @ cache["x"]) * inside}
+
+
+def nmu_forward(x: Any, W: Any) -> Tuple[np.ndarray, Cache]:
+    """y_j = prod_i (Wc_ji x_i + 1 - Wc_ji), Wc = clamp(W, 0, 1); x (B, I), W (O, I)."""
+    x, W = _f64(x), _f64(W)
+    Wc = np.clip(W, 0.0, 1.0)
+    factors = Wc[None, :, :] * x[:, None, :] + 1.0 - Wc[None, :, :]  # (B, O, I)
+    return np.prod(factors, axis=2), {"x": x, "W": W, "Wc": Wc, "factors": factors}
+
+
+def nmu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    """The product of the other factors is taken directly (no division by a factor that may be 0)."""
+    dy = _f64(dy)
+    x, Wc, factors = cache["x"], cache["Wc"], cache["factors"]
+    I = factors.shape[2]
+    others = np.stack([np.prod(np.delete(factors, i, axis=2), axis=2) for i in range(I)], axis=2)
+    g = dy[:, :, None] * others                                       # (B, O, I)
+    dW = np.sum(g * (x[:, None, :] - 1.0), axis=0)
+    dx = np.sum(g * Wc[None, :, :], axis=1)
+    inside = (cache["W"] >= 0.0) & (cache["W"] <= 1.0)
+    return dx, {"W": dW * inside}
+
+
+def sparsity_regularizer(W: Any, unit: str) -> Tuple[float, np.ndarray]:
+    """(R, dR/dW) with R = mean min(a, 1 - a), a = |W| for the NAU and W for the NMU. At the tie
+    a = 1/2 the derivative of the first argument is taken."""
+    W = _f64(W)
+    a = np.abs(W) if unit == "NAU" else W
+    da = np.sign(W) if unit == "NAU" else np.ones_like(W)
+    first = a <= 1.0 - a
+    R = float(np.mean(np.where(first, a, 1.0 - a)))
+    return R, np.where(first, da, -da) / W.size
+
+
+def regularizer_weight(step: int, regularizer: float, reg_start: int, reg_end: int) -> float:
+    """lambda(t) = lambda_hat * max(min((t - t_start) / (t_end - t_start), 1), 0); a step at
+    t_start when t_end <= t_start."""
+    if regularizer == 0.0:
+        return 0.0
+    if reg_end <= reg_start:
+        return regularizer if step >= reg_start else 0.0
+    return regularizer * max(min((step - reg_start) / (reg_end - reg_start), 1.0), 0.0)

@@ -29,6 +29,8 @@ class History:
     loss: np.ndarray
     steps: int
     stopped_early: bool = False  # a callback returned False
+    # regularizer[i]: Σ over layers of λ(t) R at step i (zero without regularized units)
+    regularizer: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seconds: float = field(default=0.0, compare=False)
 
     def __repr__(self) -> str:
@@ -58,6 +60,9 @@ def fit(
     progress: bool = False,
     callback: Optional[Callback] = None,
     callback_every: int = 1000,
+    regularizer: Optional[float] = None,
+    reg_start: int = 0,
+    reg_end: int = 0,
 ) -> History:
     """Train ``model`` for ``steps`` optimizer steps on (x, y); the loop runs in C++.
 
@@ -66,12 +71,18 @@ def fit(
     by ``seed``; the same seed gives identical results), else in order. ``progress=True`` shows a
     tqdm bar. ``callback(step, loss)`` is called after every ``callback_every`` steps with the
     number of completed steps and the last loss; returning False stops training.
+    ``regularizer`` (with ``reg_start``, ``reg_end``), when given, sets the regularizer schedule of
+    every layer that has one (NAU, NMU) before training; ``History.regularizer`` reports the term.
 
     Raises :class:`TrainingDiverged` when the loss becomes NaN or infinite: the model keeps the
     parameters of the last step with a finite loss and the exception carries the partial history.
     """
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
+    if regularizer is not None:
+        for layer in seq.layers:
+            if layer.has_regularizer:
+                layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
     steps = _positive_int(steps, "steps", allow_zero=True)
     callback_every = _positive_int(callback_every, "callback_every")
     if callback is not None and not callable(callback):
@@ -87,6 +98,7 @@ def fit(
         check_loss(loss))
 
     losses = np.empty(steps, dtype=np.float64)
+    regs = np.zeros(steps, dtype=np.float64)
     done, stopped, chunk = 0, False, 16
     next_callback = callback_every
     bar = _progress_bar(steps) if progress else None
@@ -97,7 +109,7 @@ def fit(
             if callback is not None:
                 n = min(n, next_callback - done)
             t0 = time.perf_counter()
-            completed, diverged, bad_loss = fitter.run(losses[done:done + n])
+            completed, diverged, bad_loss = fitter.run(losses[done:done + n], regs[done:done + n])
             elapsed = time.perf_counter() - t0
             done += completed
             if bar is not None:
@@ -105,7 +117,8 @@ def fit(
                 if done:
                     bar.set_postfix(loss=f"{losses[done - 1]:.4g}", refresh=False)
             if diverged:
-                history = History(losses[:done].copy(), done, seconds=time.perf_counter() - start)
+                history = History(losses[:done].copy(), done, regularizer=regs[:done].copy(),
+                                  seconds=time.perf_counter() - start)
                 raise TrainingDiverged(done, float(bad_loss), history)
             if callback is not None and done == next_callback:
                 next_callback += callback_every
@@ -117,7 +130,8 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-    return History(losses[:done].copy(), done, stopped, time.perf_counter() - start)
+    return History(losses[:done].copy(), done, stopped, regularizer=regs[:done].copy(),
+                   seconds=time.perf_counter() - start)
 
 
 def _progress_bar(total: int) -> Any:

@@ -54,6 +54,14 @@ struct KernelTable {
     void (*nalu_backward)(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> scratch, const T* dy,
                           const T* x, NaluCache<T> cache, NacWeights<T> w, const T* G, T eps,
                           std::size_t B, std::size_t I, std::size_t O);
+    // units/nau_nmu.hpp
+    void (*clamp_weights)(T* Wc, const T* W, T lo, T hi, std::size_t n);
+    void (*nau_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
+    void (*nau_backward)(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc,
+                         std::size_t B, std::size_t I, std::size_t O);
+    void (*nmu_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
+    void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
+                         const T* Wc, std::size_t B, std::size_t I, std::size_t O);
     // model/loss_kernels.hpp: Σ (y − t)² in double, and dy = scale (y − t)
     double (*squared_error)(T* dy, const T* y, const T* t, T scale, std::size_t n);
     // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)

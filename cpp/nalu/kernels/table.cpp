@@ -5,6 +5,7 @@
 #include "../optim/update_kernels.hpp"
 #include "../units/nac.hpp"
 #include "../units/nalu.hpp"
+#include "../units/nau_nmu.hpp"
 #include "vecmath.hpp"
 
 #define NALU_STRINGIFY2(x) #x
@@ -22,6 +23,11 @@ const KernelTable<T>& table() {
         &nac_backward<T>,
         &nalu_forward<T>,
         &nalu_backward<T>,
+        &clamp_weights<T>,
+        &nau_forward<T>,
+        &nau_backward<T>,
+        &nmu_forward<T>,
+        &nmu_backward<T>,
         &squared_error<T>,
         &sgd_update<T>,
         &adam_update<T>,

@@ -47,8 +47,9 @@ public:
         position_ = rows;  // the first batch starts a new epoch
     }
 
-    // Runs up to `steps` training steps, writing each step's loss to losses[0..steps).
-    FitChunk run(std::size_t steps, double* losses) {
+    // Runs up to `steps` training steps, writing each step's loss to losses[0..steps) and, unless
+    // null, its regularizer term to regularizers[0..steps).
+    FitChunk run(std::size_t steps, double* losses, double* regularizers) {
         const std::size_t in = model_.in_features(), out = model_.out_features();
         const std::size_t batch = cfg_.batch_size;
         if (full_batch_)  // written once: the first layer sees an unchanged input on later steps
@@ -67,6 +68,7 @@ public:
             const StepResult result = model_.train_step(tb, batch, cfg_.loss, opt_);
             if (!result.finite) return {s, true, result.loss};
             losses[s] = result.loss;
+            if (regularizers) regularizers[s] = result.regularizer;
         }
         return {steps, false, 0.0};
     }

@@ -22,6 +22,7 @@ namespace nalu {
 struct StepResult {
     double loss;
     bool finite;  // false: the step stopped before backward; parameters are those of the last finite step
+    double regularizer = 0.0;  // Σ over layers of λ(t) R, added to the loss this step optimised
 };
 
 template <class T>
@@ -116,13 +117,26 @@ public:
             return {value, false};
         }
         backward(dy_.data(), nullptr, batch);
+        const double reg = regularize();
         save_backup();
         opt.step();
         ++steps_;
-        return {value, true};
+        return {value, true, reg};
     }
 
 private:
+    // Adds each regularized layer's λ(t) dR/dparams to its gradients (t = this step's index) and
+    // returns Σ λ(t) R.
+    double regularize() {
+        double total = 0.0;
+        for (const auto& l : layers_) {
+            if (!l->has_regularizer()) continue;
+            const double lambda = l->regularizer().at(steps_);
+            if (lambda != 0.0) total += lambda * l->regularize(static_cast<T>(lambda));
+        }
+        return total;
+    }
+
     void save_backup() {
         std::size_t total = 0;
         for (const auto& l : layers_) total += l->num_params();

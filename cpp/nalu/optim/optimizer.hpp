@@ -75,6 +75,9 @@ public:
         ++steps_;
         begin_step();
         for (std::size_t i = 0; i < slots_.size(); ++i) update(i, slots_[i]);
+        // after_update is idempotent; adjacent slots of one layer share one call.
+        for (std::size_t i = 0; i < slots_.size(); ++i)
+            if (i == 0 || slots_[i].owner != slots_[i - 1].owner) slots_[i].owner->after_update();
     }
 
 protected:
