@@ -17,6 +17,7 @@
 #include "nalu/layers/clamped_layer.hpp"
 #include "nalu/layers/nac_layer.hpp"
 #include "nalu/layers/nalu_layer.hpp"
+#include "nalu/layers/npu_layer.hpp"
 
 namespace nalu_bindings {
 
@@ -146,6 +147,13 @@ void bind_units(py::module_& m, const std::string& suffix) {
 
     bind_sized_unit<nalu::NauLayer<T>>(m, "NAU" + suffix);
     bind_sized_unit<nalu::NmuLayer<T>>(m, "NMU" + suffix);
+
+    py::class_<nalu::NpuLayer<T>, L, std::shared_ptr<nalu::NpuLayer<T>>>(m, ("NPU" + suffix).c_str())
+        .def(py::init([](long long in, long long out, bool real) {
+                 return std::make_shared<nalu::NpuLayer<T>>(feature_count(in, "in_features"),
+                                                            feature_count(out, "out_features"), real);
+             }),
+             py::arg("in_features"), py::arg("out_features"), py::arg("real"));
 }
 
 }  // namespace

@@ -262,4 +262,46 @@ class NMU(_Regularized):
         W[...] = rng.uniform(0.25, 0.75, size=W.shape)
 
 
-LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU, "NAU": NAU, "NMU": NMU}
+class _PowerUnit(Layer):
+    """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init."""
+
+    def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
+                 seed: SeedLike) -> None:
+        super().__init__("NPU", in_features, out_features, dtype, seed, real)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)."""
+        for name, p in self.params.items():
+            if name in ("W_re", "W"):
+                p[...] = glorot_uniform(rng, *p.shape)
+            else:
+                p[...] = 0.5 if name == "g" else 0.0
+
+
+class NPU(_PowerUnit):
+    """Neural power unit (Heim, Pevný & Šmídl 2020), with the complex logarithm for negative inputs:
+
+    ``g_ = clip(g, 0, 1)``, ``r = g_ * (|x| + eps) + 1 - g_``, ``k = pi * g_ * (x < 0)``,
+    ``y = exp(log(r) @ W_re.T - k @ W_im.T) * cos(log(r) @ W_im.T + k @ W_re.T)``,
+    eps the dtype's machine epsilon. Parameters ``W_re``, ``W_im`` (out, in) and the input
+    relevance gate ``g`` (in,); initialised W_re Glorot-uniform, W_im = 0, g = 0.5.
+    It learns products, quotients and fractional powers, and the sign of negative inputs:
+    with W_re = [[1, 1]] and g = 1 it multiplies (-2, 3) to -6.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__(False, in_features, out_features, dtype, seed)
+
+
+class RealNPU(_PowerUnit):
+    """The NPU without imaginary weights (Heim et al. 2020):
+    ``y = exp(log(r) @ W.T) * cos(k @ W.T)``; parameters ``W`` (out, in) and ``g`` (in,)."""
+
+    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__(True, in_features, out_features, dtype, seed)
+
+
+LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU, "NAU": NAU, "NMU": NMU, "NPU": NPU,
+                                "RealNPU": RealNPU}

@@ -164,3 +164,55 @@ def regularizer_weight(step: int, regularizer: float, reg_start: int, reg_end: i
     if reg_end <= reg_start:
         return regularizer if step >= reg_start else 0.0
     return regularizer * max(min((step - reg_start) / (reg_end - reg_start), 1.0), 0.0)
+
+
+# NPU and RealNPU (Heim, Pevný & Šmídl 2020) --------------------------------------------------
+# eps is the dtype's machine epsilon; g is clipped into [0, 1] (gradient passes inside, edges
+# included); k = pi g [x < 0] is piecewise constant in x (no gradient to x through k).
+
+
+def npu_forward(x: Any, W_re: Any, W_im: Any, g: Any, eps: float = float(np.finfo(np.float64).eps)
+                ) -> Tuple[np.ndarray, Cache]:
+    """y = Re(exp(log_complex(r) @ (W_re + i W_im).T)) with the complex log of the gated input:
+    log|r| + i pi g [x < 0]. x (B, I), W_re, W_im (O, I), g (I,)."""
+    x, W_re, W_im, g = _f64(x), _f64(W_re), _f64(W_im), _f64(g)
+    gc = np.clip(g, 0.0, 1.0)
+    r = gc * (np.abs(x) + eps) + (1.0 - gc)
+    k = np.pi * gc * (x < 0)
+    log_r = np.log(r)
+    exponent = log_r @ W_re.T - k @ W_im.T
+    phase = log_r @ W_im.T + k @ W_re.T
+    y = np.exp(exponent) * np.cos(phase)
+    cache = {"x": x, "W_re": W_re, "W_im": W_im, "g": g, "gc": gc, "r": r, "k": k, "log_r": log_r,
+             "exponent": exponent, "phase": phase, "eps": eps}
+    return y, cache
+
+
+def npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = _f64(dy)
+    c = cache
+    mag = np.exp(c["exponent"])
+    d_exp = dy * mag * np.cos(c["phase"])
+    d_phase = -dy * mag * np.sin(c["phase"])
+    dW_re = d_exp.T @ c["log_r"] + d_phase.T @ c["k"]
+    dW_im = -d_exp.T @ c["k"] + d_phase.T @ c["log_r"]
+    d_log_r = d_exp @ c["W_re"] + d_phase @ c["W_im"]
+    d_k = -d_exp @ c["W_im"] + d_phase @ c["W_re"]
+    dr = d_log_r / c["r"]
+    x, gc = c["x"], c["gc"]
+    dg = np.sum(dr * (np.abs(x) + c["eps"] - 1.0) + d_k * np.pi * (x < 0), axis=0)
+    dg = dg * ((c["g"] >= 0.0) & (c["g"] <= 1.0))
+    dx = dr * gc * np.sign(x)
+    return dx, {"W_re": dW_re, "W_im": dW_im, "g": dg}
+
+
+def real_npu_forward(x: Any, W: Any, g: Any, eps: float = float(np.finfo(np.float64).eps)
+                     ) -> Tuple[np.ndarray, Cache]:
+    """y = exp(log(r) @ W.T) * cos(k @ W.T): the NPU with W_im = 0."""
+    W = _f64(W)
+    return npu_forward(x, W, np.zeros_like(W), g, eps)
+
+
+def real_npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dx, grads = npu_backward(dy, cache)
+    return dx, {"W": grads["W_re"], "g": grads["g"]}

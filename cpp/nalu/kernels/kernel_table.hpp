@@ -40,6 +40,25 @@ struct NaluScratch {
     T* dlog_x;  // (B, I) dL/d log(|x|+ε)
 };
 
+// What the NPU forward stores for the backward.
+template <class T>
+struct NpuCache {
+    T* log_r;  // (B, I) log r
+    T* k;      // (B, I) π ĝ [x < 0]
+    T* mag;    // (B, O) exp(exponent)
+    T* phase;  // (B, O) Φ
+};
+
+// NPU backward temporaries.
+template <class T>
+struct NpuScratch {
+    T* d_mag;      // (B, O) dL/d(exponent)
+    T* d_phase;    // (B, O) dL/dΦ
+    T* neg_d_mag;  // (B, O) −d_mag
+    T* d_log_r;    // (B, I)
+    T* d_k;        // (B, I)
+};
+
 template <class T>
 struct KernelTable {
     const char* isa;
@@ -62,6 +81,12 @@ struct KernelTable {
     void (*nmu_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
     void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
                          const T* Wc, std::size_t B, std::size_t I, std::size_t O);
+    // units/npu.hpp
+    void (*npu_forward)(T* y, NpuCache<T> cache, const T* x, const T* g, const T* W_re,
+                        const T* W_im, T eps, std::size_t B, std::size_t I, std::size_t O);
+    void (*npu_backward)(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> scratch, const T* dy,
+                         const T* x, const T* g, NpuCache<T> cache, const T* W_re, const T* W_im,
+                         T eps, std::size_t B, std::size_t I, std::size_t O);
     // model/loss_kernels.hpp: Σ (y − t)² in double, and dy = scale (y − t)
     double (*squared_error)(T* dy, const T* y, const T* t, T scale, std::size_t n);
     // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)

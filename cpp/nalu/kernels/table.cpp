@@ -6,6 +6,7 @@
 #include "../units/nac.hpp"
 #include "../units/nalu.hpp"
 #include "../units/nau_nmu.hpp"
+#include "../units/npu.hpp"
 #include "vecmath.hpp"
 
 #define NALU_STRINGIFY2(x) #x
@@ -28,6 +29,8 @@ const KernelTable<T>& table() {
         &nau_backward<T>,
         &nmu_forward<T>,
         &nmu_backward<T>,
+        &npu_forward<T>,
+        &npu_backward<T>,
         &squared_error<T>,
         &sgd_update<T>,
         &adam_update<T>,

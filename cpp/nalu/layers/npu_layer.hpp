@@ -1,0 +1,59 @@
+// NPU (parameters W_re, W_im (out, in), g (in,)) and RealNPU (W (out, in), g (in,)) layers.
+// Kernels in units/npu.hpp; ε is the dtype's machine epsilon.
+#pragma once
+
+#include <limits>
+#include <vector>
+
+#include "../kernels/kernel_table.hpp"
+#include "../layer.hpp"
+
+namespace nalu {
+
+template <class T>
+class NpuLayer : public Layer<T> {
+public:
+    // real: the RealNPU (no imaginary weights).
+    NpuLayer(std::size_t in, std::size_t out, bool real)
+        : Layer<T>(in, out),
+          real_(real),
+          W_re_(this->add_param(real ? "W" : "W_re", {out, in})),
+          W_im_(real ? 0 : this->add_param("W_im", {out, in})),
+          g_(this->add_param("g", {in})) {}
+
+    const char* kind() const override { return real_ ? "RealNPU" : "NPU"; }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch, bool) override {
+        const T* p = this->params();
+        kernels<T>().npu_forward(y, cache(batch), x, p + g_, p + W_re_, real_ ? nullptr : p + W_im_,
+                                 kEps, batch, this->in_, this->out_);
+    }
+
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        const std::size_t bo = batch * this->out_, bi = batch * this->in_;
+        T* s = ensure_size(scratch_, 3 * bo + 2 * bi);
+        const NpuScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo, s + 3 * bo + bi};
+        const T* p = this->params();
+        T* gr = this->grads();
+        kernels<T>().npu_backward(gr + W_re_, real_ ? nullptr : gr + W_im_, gr + g_, dx, scratch, dy,
+                                  this->input(), p + g_, cache(batch), p + W_re_,
+                                  real_ ? nullptr : p + W_im_, kEps, batch, this->in_, this->out_);
+    }
+
+private:
+    static constexpr T kEps = std::numeric_limits<T>::epsilon();
+
+    NpuCache<T> cache(std::size_t batch) {
+        const std::size_t bo = checked_mul(batch, this->out_, "the batch");
+        const std::size_t bi = checked_mul(batch, this->in_, "the batch");
+        T* c = ensure_size(cache_, checked_mul(4, bo > bi ? bo : bi, "the batch"));
+        return NpuCache<T>{c, c + bi, c + 2 * bi, c + 2 * bi + bo};
+    }
+
+    bool real_;
+    std::size_t W_re_, W_im_, g_;
+    std::vector<T> cache_, scratch_;
+};
+
+}  // namespace nalu

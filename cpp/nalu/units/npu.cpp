@@ -1,0 +1,90 @@
+#include "npu.hpp"
+
+#include <cmath>
+
+#include "../kernels/gemm.hpp"
+#include "../kernels/scalar.hpp"
+#include "../kernels/vecmath.hpp"
+
+namespace nalu {
+namespace NALU_ISA {
+
+namespace {
+template <class T>
+T clip01(T v) { return v < T(0) ? T(0) : (v > T(1) ? T(1) : v); }
+template <class T>
+constexpr T kPi = T(3.14159265358979323846264338327950288);
+}  // namespace
+
+template <class T>
+void npu_forward(T* y, NpuCache<T> c, const T* x, const T* g, const T* W_re, const T* W_im,
+                 T eps, std::size_t B, std::size_t I, std::size_t O) {
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t i = 0; i < I; ++i) {
+            const T gi = clip01(g[i]), xi = x[b * I + i];
+            c.log_r[b * I + i] = gi * (std::fabs(xi) + eps) + (T(1) - gi);  // r, logged below
+            c.k[b * I + i] = xi < T(0) ? kPi<T> * gi : T(0);
+        }
+    vec::log_abs_plus(c.log_r, c.log_r, T(0), B * I);  // r > 0
+
+    const std::size_t n = B * O;
+    gemm::matmul_nt(c.mag, c.log_r, W_re, B, O, I);  // exponent, exponentiated below
+    gemm::matmul_nt(c.phase, c.k, W_re, B, O, I);
+    if (W_im) {  // y is free until the end: a temporary for the two W_im products
+        gemm::matmul_nt(y, c.k, W_im, B, O, I);
+        for (std::size_t q = 0; q < n; ++q) c.mag[q] -= y[q];
+        gemm::matmul_nt(y, c.log_r, W_im, B, O, I);
+        for (std::size_t q = 0; q < n; ++q) c.phase[q] += y[q];
+    }
+    vec::exp(c.mag, c.mag, n);
+    for (std::size_t q = 0; q < n; ++q) y[q] = c.mag[q] * std::cos(c.phase[q]);
+}
+
+template <class T>
+void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy, const T* x,
+                  const T* g, NpuCache<T> c, const T* W_re, const T* W_im, T eps, std::size_t B,
+                  std::size_t I, std::size_t O) {
+    for (std::size_t q = 0; q < B * O; ++q) {
+        const T up = dy[q] * c.mag[q];
+        s.d_mag[q] = up * std::cos(c.phase[q]);     // ∂/∂(exponent): e^A cos Φ
+        s.d_phase[q] = -up * std::sin(c.phase[q]);  // ∂/∂Φ: −e^A sin Φ
+        s.neg_d_mag[q] = -s.d_mag[q];
+    }
+    // exponent A = L W_reᵀ − K W_imᵀ, phase Φ = K W_reᵀ + L W_imᵀ
+    gemm::matmul_tn_fused(dW_re, static_cast<T*>(nullptr), s.d_mag, c.log_r, s.d_phase, c.k,
+                          static_cast<const T*>(nullptr), O, I, B);
+    if (W_im)
+        gemm::matmul_tn_fused(dW_im, static_cast<T*>(nullptr), s.d_phase, c.log_r, s.neg_d_mag, c.k,
+                              static_cast<const T*>(nullptr), O, I, B);
+    gemm::matmul_nn(s.d_log_r, s.d_mag, W_re, B, I, O, false);
+    gemm::matmul_nn(s.d_k, s.d_phase, W_re, B, I, O, false);
+    if (W_im) {
+        gemm::matmul_nn(s.d_log_r, s.d_phase, W_im, B, I, O, true);
+        gemm::matmul_nn(s.d_k, s.neg_d_mag, W_im, B, I, O, true);
+    }
+    for (std::size_t i = 0; i < I; ++i) dg[i] = T(0);
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t i = 0; i < I; ++i) {
+            const std::size_t q = b * I + i;
+            const T gi = clip01(g[i]), xi = x[q], ax = std::fabs(xi) + eps;
+            const T r = gi * ax + (T(1) - gi);
+            const T dr = s.d_log_r[q] / r;
+            dg[i] += dr * (ax - T(1)) + (xi < T(0) ? s.d_k[q] * kPi<T> : T(0));
+            if (dx) dx[q] = dr * gi * math::sign(xi);
+        }
+    for (std::size_t i = 0; i < I; ++i)
+        if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range
+}
+
+#define NALU_INSTANTIATE_NPU(T)                                                                  \
+    template void npu_forward<T>(T*, NpuCache<T>, const T*, const T*, const T*, const T*, T,     \
+                                 std::size_t, std::size_t, std::size_t);                         \
+    template void npu_backward<T>(T*, T*, T*, T*, NpuScratch<T>, const T*, const T*, const T*,   \
+                                  NpuCache<T>, const T*, const T*, T, std::size_t, std::size_t,  \
+                                  std::size_t);
+NALU_INSTANTIATE_NPU(float)
+NALU_INSTANTIATE_NPU(double)
+#undef NALU_INSTANTIATE_NPU
+
+}  // namespace NALU_ISA
+}  // namespace nalu
