@@ -15,6 +15,7 @@
 #include "arrays.hpp"
 #include "nalu/layer.hpp"
 #include "nalu/layers/clamped_layer.hpp"
+#include "nalu/layers/inalu_layer.hpp"
 #include "nalu/layers/nac_layer.hpp"
 #include "nalu/layers/nalu_layer.hpp"
 #include "nalu/layers/npu_layer.hpp"
@@ -147,6 +148,16 @@ void bind_units(py::module_& m, const std::string& suffix) {
 
     bind_sized_unit<nalu::NauLayer<T>>(m, "NAU" + suffix);
     bind_sized_unit<nalu::NmuLayer<T>>(m, "NMU" + suffix);
+
+    py::class_<nalu::InaluLayer<T>, L, std::shared_ptr<nalu::InaluLayer<T>>>(m, ("iNALU" + suffix).c_str())
+        .def(py::init([](long long in, long long out, double eps, double omega) {
+                 return std::make_shared<nalu::InaluLayer<T>>(feature_count(in, "in_features"),
+                                                              feature_count(out, "out_features"),
+                                                              static_cast<T>(eps), static_cast<T>(omega));
+             }),
+             py::arg("in_features"), py::arg("out_features"), py::arg("eps"), py::arg("omega"))
+        .def_property_readonly("eps", &nalu::InaluLayer<T>::eps)
+        .def_property_readonly("omega", &nalu::InaluLayer<T>::omega);
 
     py::class_<nalu::NpuLayer<T>, L, std::shared_ptr<nalu::NpuLayer<T>>>(m, ("NPU" + suffix).c_str())
         .def(py::init([](long long in, long long out, bool real) {

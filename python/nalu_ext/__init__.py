@@ -1,6 +1,6 @@
 """nalu_ext: neural arithmetic units with hand-written C++ forward and backward kernels.
 
-Units: :class:`NAC`, :class:`NALU`, :class:`NAU`, :class:`NMU`, :class:`NPU`, :class:`RealNPU`. Models: :class:`Sequential` (``train_step``, ``save``) and
+Units: :class:`NAC`, :class:`NALU`, :class:`NAU`, :class:`NMU`, :class:`NPU`, :class:`RealNPU`, :class:`iNALU`. Models: :class:`Sequential` (``train_step``, ``save``) and
 :func:`load`. Optimizers: :class:`SGD`, :class:`Adam`, :class:`RMSprop`. Training: :func:`fit`,
 returning a :class:`History`; :class:`TrainingDiverged` when the loss stops being finite.
 :mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel.
@@ -11,7 +11,7 @@ import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core li
 from . import reference
 from ._core import build_info
 from .errors import ModelFileError, TrainingDiverged
-from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU
+from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .serialize import load
@@ -20,6 +20,6 @@ from .train import History, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "NAC", "NALU", "NAU", "NMU", "NPU", "RealNPU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
+    "NAC", "NALU", "NAU", "NMU", "NPU", "RealNPU", "iNALU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "__version__",
 ]

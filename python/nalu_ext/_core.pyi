@@ -47,6 +47,14 @@ class NMU_f32(Layer_f32):
 class NMU_f64(Layer_f64):
     def __init__(self, in_features: int, out_features: int) -> None: ...
 
+class iNALU_f32(Layer_f32):
+    eps: float
+    omega: float
+    def __init__(self, in_features: int, out_features: int, eps: float, omega: float) -> None: ...
+class iNALU_f64(Layer_f64):
+    eps: float
+    omega: float
+    def __init__(self, in_features: int, out_features: int, eps: float, omega: float) -> None: ...
 class NPU_f32(Layer_f32):
     def __init__(self, in_features: int, out_features: int, real: bool) -> None: ...
 class NPU_f64(Layer_f64):

@@ -262,6 +262,49 @@ class NMU(_Regularized):
         W[...] = rng.uniform(0.25, 0.75, size=W.shape)
 
 
+class iNALU(Layer):  # noqa: N801  (the unit's published name)
+    """Improved NALU (Schlör, Ring & Hotho 2020): separate weights for the two paths, a clipped
+    exponent, sign recovery and an input-independent gate.
+
+    ``a = x @ W_a.T``, ``m = exp(min(log(max(|x|, eps)) @ W_m.T, omega))``,
+    ``s_j = prod_i (sign(x_i) |W_m,ji| + 1 - |W_m,ji|)``, ``g = sigmoid(G)``,
+    ``y = g * a + (1 - g) * m * clip(s, -1, 1)`` with ``W_a = tanh(W_hat_a) * sigmoid(M_hat_a)``
+    and likewise W_m. Parameters ``W_hat_a``, ``M_hat_a``, ``W_hat_m``, ``M_hat_m`` (out, in) and
+    ``G`` (out,), initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
+    G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
+    to the optimizer.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
+                 omega: float = 20.0, dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+        try:
+            eps, omega = float(eps), float(omega)
+        except (TypeError, ValueError):
+            raise TypeError(f"eps and omega must be real numbers, got {eps!r}, {omega!r}") from None
+        if not (math.isfinite(eps) and eps > 0.0) or not math.isfinite(omega):
+            raise ValueError(f"eps must be a finite number > 0 and omega finite, got {eps!r}, {omega!r}")
+        super().__init__("iNALU", in_features, out_features, dtype, seed, eps, omega)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        means = {"W_hat_a": 0.88, "W_hat_m": 0.88, "M_hat_a": 0.5, "M_hat_m": 0.5, "G": 0.0}
+        for name, p in self.params.items():
+            p[...] = rng.normal(means[name], 0.2, size=p.shape)
+
+    @property
+    def eps(self) -> float:
+        return float(self._impl.eps)
+
+    @property
+    def omega(self) -> float:
+        return float(self._impl.omega)
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps, omega=self.omega)
+
+    def _extra_repr(self) -> str:
+        return f", eps={self.eps:g}, omega={self.omega:g}"
+
+
 class _PowerUnit(Layer):
     """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init."""
 
@@ -304,4 +347,4 @@ class RealNPU(_PowerUnit):
 
 
 LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU, "NAU": NAU, "NMU": NMU, "NPU": NPU,
-                                "RealNPU": RealNPU}
+                                "RealNPU": RealNPU, "iNALU": iNALU}

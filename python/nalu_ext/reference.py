@@ -216,3 +216,52 @@ def real_npu_forward(x: Any, W: Any, g: Any, eps: float = float(np.finfo(np.floa
 def real_npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     dx, grads = npu_backward(dy, cache)
     return dx, {"W": grads["W_re"], "g": grads["g"]}
+
+
+# iNALU (Schlör, Ring & Hotho 2020) -----------------------------------------------------------
+# One-sided choices at the kinks: min(., omega) and clip(s, -1, 1) pass gradient at equality;
+# max(|x|, eps) passes it only where |x| > eps; d|W|/dW = sign(W) (sign(0) = 0); the sign path
+# sign(x) gives no gradient to x.
+
+
+def inalu_forward(x: Any, W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any, G: Any,
+                  eps: float = 1e-7, omega: float = 20.0) -> Tuple[np.ndarray, Cache]:
+    x = _f64(x)
+    W_a, W_m, G = nac_weight(_f64(W_hat_a), _f64(M_hat_a)), nac_weight(_f64(W_hat_m), _f64(M_hat_m)), _f64(G)
+    log_x = np.log(np.maximum(np.abs(x), eps))
+    a = x @ W_a.T
+    z = log_x @ W_m.T
+    m = np.exp(np.minimum(z, omega))
+    factors = np.sign(x)[:, None, :] * np.abs(W_m)[None, :, :] + 1.0 - np.abs(W_m)[None, :, :]  # (B, O, I)
+    s = np.prod(factors, axis=2)
+    sc = np.clip(s, -1.0, 1.0)
+    g, one_minus_g = sigmoid(G), sigmoid(-G)
+    y = g * a + one_minus_g * (m * sc)
+    cache = {"x": x, "W_a": W_a, "W_m": W_m, "G": G, "eps": eps, "omega": omega, "log_x": log_x,
+             "a": a, "z": z, "m": m, "factors": factors, "s": s, "sc": sc, "g": g,
+             "one_minus_g": one_minus_g,
+             "hats": (_f64(W_hat_a), _f64(M_hat_a), _f64(W_hat_m), _f64(M_hat_m))}
+    return y, cache
+
+
+def inalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = _f64(dy)
+    c = cache
+    x, W_a, W_m, g, gc, m, sc = c["x"], c["W_a"], c["W_m"], c["g"], c["one_minus_g"], c["m"], c["sc"]
+    da = dy * g
+    dz = dy * gc * sc * m * (c["z"] <= c["omega"])
+    ds = dy * gc * m * ((c["s"] >= -1.0) & (c["s"] <= 1.0))
+    dG = np.sum(dy * (c["a"] - m * sc), axis=0) * (g * gc)
+    factors = c["factors"]
+    I = factors.shape[2]
+    others = np.stack([np.prod(np.delete(factors, i, axis=2), axis=2) for i in range(I)], axis=2)
+    dW_sign = np.sum(ds[:, :, None] * others * (np.sign(x)[:, None, :] - 1.0), axis=0) * np.sign(W_m)
+    dW_a = da.T @ x
+    dW_m = dz.T @ c["log_x"] + dW_sign
+    ax = np.abs(x)
+    dlog = np.where(ax > c["eps"], np.sign(x) / np.where(ax > c["eps"], ax, 1.0), 0.0)
+    dx = da @ W_a + (dz @ W_m) * dlog
+    W_hat_a, M_hat_a, W_hat_m, M_hat_m = c["hats"]
+    ga, gm = _nac_weight_backward(dW_a, W_hat_a, M_hat_a), _nac_weight_backward(dW_m, W_hat_m, M_hat_m)
+    return dx, {"W_hat_a": ga["W_hat"], "M_hat_a": ga["M_hat"], "W_hat_m": gm["W_hat"],
+                "M_hat_m": gm["M_hat"], "G": dG}

@@ -59,12 +59,25 @@ struct NpuScratch {
     T* d_k;        // (B, I)
 };
 
+// What the iNALU forward stores for the backward.
+template <class T>
+struct InaluCache {
+    T* log_x;   // (B, I) log(max(|x|, ε))
+    T* a;       // (B, O) additive path
+    T* z;       // (B, O) log_x W_mᵀ before the clip at ω
+    T* m;       // (B, O) exp(min(z, ω))
+    T* s;       // (B, O) sign-recovery product before its clip
+    T* g;       // (O,) σ(G)
+    T* g_comp;  // (O,) σ(−G)
+};
+
 template <class T>
 struct KernelTable {
     const char* isa;
     // units/nac.hpp
     void (*nac_weights)(NacWeights<T> w, const T* W_hat, const T* M_hat, std::size_t n);
     void (*nac_forward)(T* y, const T* x, const T* W, std::size_t B, std::size_t I, std::size_t O);
+    void (*nac_weights_backward)(T* dW_hat, T* dM_hat, const T* dW, NacWeights<T> w, std::size_t n);
     void (*nac_backward)(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeights<T> w,
                          std::size_t B, std::size_t I, std::size_t O);
     // units/nalu.hpp
@@ -87,6 +100,12 @@ struct KernelTable {
     void (*npu_backward)(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> scratch, const T* dy,
                          const T* x, const T* g, NpuCache<T> cache, const T* W_re, const T* W_im,
                          T eps, std::size_t B, std::size_t I, std::size_t O);
+    // units/inalu.hpp
+    void (*inalu_forward)(T* y, InaluCache<T> cache, const T* x, const T* W_a, const T* W_m,
+                          const T* G, T eps, T omega, std::size_t B, std::size_t I, std::size_t O);
+    void (*inalu_backward)(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, const T* x,
+                           InaluCache<T> cache, const T* W_a, const T* W_m, T eps, T omega,
+                           std::size_t B, std::size_t I, std::size_t O);
     // model/loss_kernels.hpp: Σ (y − t)² in double, and dy = scale (y − t)
     double (*squared_error)(T* dy, const T* y, const T* t, T scale, std::size_t n);
     // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)

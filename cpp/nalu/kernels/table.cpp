@@ -5,6 +5,7 @@
 #include "../optim/update_kernels.hpp"
 #include "../units/nac.hpp"
 #include "../units/nalu.hpp"
+#include "../units/inalu.hpp"
 #include "../units/nau_nmu.hpp"
 #include "../units/npu.hpp"
 #include "vecmath.hpp"
@@ -21,6 +22,7 @@ const KernelTable<T>& table() {
         NALU_STRINGIFY(NALU_ISA),
         &nac_weights<T>,
         &nac_forward<T>,
+        &nac_weights_backward<T>,
         &nac_backward<T>,
         &nalu_forward<T>,
         &nalu_backward<T>,
@@ -31,6 +33,8 @@ const KernelTable<T>& table() {
         &nmu_backward<T>,
         &npu_forward<T>,
         &npu_backward<T>,
+        &inalu_forward<T>,
+        &inalu_backward<T>,
         &squared_error<T>,
         &sgd_update<T>,
         &adam_update<T>,

@@ -1,0 +1,76 @@
+// iNALU layer: parameters W_hat_a, M_hat_a, W_hat_m, M_hat_m (out, in) and G (out,); ε and ω.
+// Kernels in units/inalu.hpp.
+#pragma once
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../kernels/kernel_table.hpp"
+#include "../layer.hpp"
+#include "nac_layer.hpp"
+
+namespace nalu {
+
+template <class T>
+class InaluLayer : public Layer<T> {
+public:
+    InaluLayer(std::size_t in, std::size_t out, T eps, T omega)
+        : Layer<T>(in, out),
+          W_hat_a_(this->add_param("W_hat_a", {out, in})),
+          M_hat_a_(this->add_param("M_hat_a", {out, in})),
+          W_hat_m_(this->add_param("W_hat_m", {out, in})),
+          M_hat_m_(this->add_param("M_hat_m", {out, in})),
+          G_(this->add_param("G", {out})),
+          eps_(eps),
+          omega_(omega),
+          weights_a_(out * in),
+          weights_m_(out * in) {
+        if (!(std::isfinite(eps) && eps > T(0)))
+            throw std::invalid_argument("eps must be a finite number > 0, got " + std::to_string(eps));
+        if (!std::isfinite(omega))
+            throw std::invalid_argument("omega must be a finite number, got " + std::to_string(omega));
+    }
+
+    const char* kind() const override { return "iNALU"; }
+    T eps() const { return eps_; }
+    T omega() const { return omega_; }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch, bool) override {
+        const T* p = this->params();
+        weights_a_.compute(p + W_hat_a_, p + M_hat_a_);
+        weights_m_.compute(p + W_hat_m_, p + M_hat_m_);
+        kernels<T>().inalu_forward(y, cache(batch), x, weights_a_.view().W, weights_m_.view().W,
+                                   p + G_, eps_, omega_, batch, this->in_, this->out_);
+    }
+
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        const std::size_t n = this->in_ * this->out_;
+        T* scratch = ensure_size(scratch_, 3 * batch * this->out_ + batch * this->in_ + this->in_);
+        T* g = this->grads();
+        const KernelTable<T>& k = kernels<T>();
+        k.inalu_backward(g + W_hat_a_, g + W_hat_m_, g + G_, dx, scratch, dy, this->input(),
+                         cache(batch), weights_a_.view().W, weights_m_.view().W, eps_, omega_, batch,
+                         this->in_, this->out_);
+        k.nac_weights_backward(g + W_hat_a_, g + M_hat_a_, g + W_hat_a_, weights_a_.view(), n);
+        k.nac_weights_backward(g + W_hat_m_, g + M_hat_m_, g + W_hat_m_, weights_m_.view(), n);
+    }
+
+private:
+    InaluCache<T> cache(std::size_t batch) {
+        const std::size_t bo = checked_mul(batch, this->out_, "the batch");
+        const std::size_t bi = checked_mul(batch, this->in_, "the batch");
+        T* c = ensure_size(cache_, bi + 4 * bo + 2 * this->out_);
+        return InaluCache<T>{c, c + bi, c + bi + bo, c + bi + 2 * bo, c + bi + 3 * bo,
+                             c + bi + 4 * bo, c + bi + 4 * bo + this->out_};
+    }
+
+    std::size_t W_hat_a_, M_hat_a_, W_hat_m_, M_hat_m_, G_;
+    T eps_, omega_;
+    NacWeightCache<T> weights_a_, weights_m_;
+    std::vector<T> cache_, scratch_;
+};
+
+}  // namespace nalu

@@ -1,0 +1,113 @@
+#include "inalu.hpp"
+
+#include <cmath>
+
+#include "../kernels/gemm.hpp"
+#include "../kernels/scalar.hpp"
+#include "../kernels/vecmath.hpp"
+
+namespace nalu {
+namespace NALU_ISA {
+
+namespace {
+// The sign-recovery factor of input i for output j: sign(x)|w| + 1 − |w|.
+template <class T>
+inline T sign_factor(T x, T w) {
+    const T aw = std::fabs(w);
+    return math::sign(x) * aw + T(1) - aw;
+}
+}  // namespace
+
+template <class T>
+void inalu_forward(T* y, InaluCache<T> c, const T* x, const T* W_a, const T* W_m, const T* G,
+                   T eps, T omega, std::size_t B, std::size_t I, std::size_t O) {
+    for (std::size_t k = 0; k < B * I; ++k) {
+        const T ax = std::fabs(x[k]);
+        c.log_x[k] = ax > eps ? ax : (ax == ax ? eps : ax);  // max(|x|, ε), NaN kept; logged below
+    }
+    vec::log_abs_plus(c.log_x, c.log_x, T(0), B * I);
+    gemm::matmul_nt(c.a, x, W_a, B, O, I);
+    gemm::matmul_nt(c.z, c.log_x, W_m, B, O, I);
+    for (std::size_t j = 0; j < O; ++j) {
+        const T e = std::exp(-std::fabs(G[j]));
+        const T big = T(1) / (T(1) + e), small = e / (T(1) + e);
+        c.g[j] = G[j] >= T(0) ? big : small;
+        c.g_comp[j] = G[j] >= T(0) ? small : big;
+    }
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < O; ++j) {
+            const std::size_t q = b * O + j;
+            const T z = c.z[q] < omega ? c.z[q] : (c.z[q] == c.z[q] ? omega : c.z[q]);
+            c.m[q] = std::exp(z);
+            T s = T(1);
+            for (std::size_t i = 0; i < I; ++i) s *= sign_factor(x[b * I + i], W_m[j * I + i]);
+            c.s[q] = s;
+            const T sc = s < T(-1) ? T(-1) : (s > T(1) ? T(1) : s);
+            y[q] = c.g[j] * c.a[q] + c.g_comp[j] * (c.m[q] * sc);
+        }
+}
+
+template <class T>
+void inalu_backward(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, const T* x,
+                    InaluCache<T> c, const T* W_a, const T* W_m, T eps, T omega, std::size_t B,
+                    std::size_t I, std::size_t O) {
+    T* da = scratch;
+    T* dz = da + B * O;
+    T* ds = dz + B * O;
+    T* dlog = ds + B * O;
+    T* suffix = dlog + B * I;
+    for (std::size_t j = 0; j < O; ++j) dG[j] = T(0);
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < O; ++j) {
+            const std::size_t q = b * O + j;
+            const T s = c.s[q];
+            const bool s_inside = !(s < T(-1) || s > T(1));  // NaN passes (and propagates)
+            const T sc = s < T(-1) ? T(-1) : (s > T(1) ? T(1) : s);
+            da[q] = dy[q] * c.g[j];
+            dz[q] = !(c.z[q] > omega) ? dy[q] * c.g_comp[j] * sc * c.m[q] : T(0);
+            ds[q] = s_inside ? dy[q] * c.g_comp[j] * c.m[q] : T(0);
+            dG[j] += dy[q] * (c.a[q] - c.m[q] * sc) * (c.g[j] * c.g_comp[j]);
+        }
+    gemm::matmul_tn(dW_a, da, x, O, I, B);
+    gemm::matmul_tn(dW_m, dz, c.log_x, O, I, B);
+    // The sign path: ∂s_j/∂W_ji = Π_{k≠i} f_jk · (sign(x_i) − 1) sign(W_ji), by prefix/suffix products.
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* xr = x + b * I;
+        for (std::size_t j = 0; j < O; ++j) {
+            const T g = ds[b * O + j];
+            if (g == T(0)) continue;
+            const T* w = W_m + j * I;
+            T acc = T(1);
+            for (std::size_t i = I; i-- > 0;) {
+                suffix[i] = acc;
+                acc *= sign_factor(xr[i], w[i]);
+            }
+            T prefix = T(1);
+            for (std::size_t i = 0; i < I; ++i) {
+                dW_m[j * I + i] += g * (prefix * suffix[i]) * (math::sign(xr[i]) - T(1)) * math::sign(w[i]);
+                prefix *= sign_factor(xr[i], w[i]);
+            }
+        }
+    }
+    if (!dx) return;
+    gemm::matmul_nn(dx, da, W_a, B, I, O, false);
+    gemm::matmul_nn(dlog, dz, W_m, B, I, O, false);
+    for (std::size_t k = 0; k < B * I; ++k) {  // d log(max(|x|, ε))/dx = sign(x)/|x| where |x| > ε
+        const T ax = std::fabs(x[k]);
+        if (ax > eps) dx[k] += dlog[k] * (math::sign(x[k]) / ax);
+        else if (!(ax == ax)) dx[k] = ax;  // NaN in, NaN out
+    }
+}
+
+#define NALU_INSTANTIATE_INALU(T)                                                                \
+    template void inalu_forward<T>(T*, InaluCache<T>, const T*, const T*, const T*, const T*, T, \
+                                   T, std::size_t, std::size_t, std::size_t);                    \
+    template void inalu_backward<T>(T*, T*, T*, T*, T*, const T*, const T*, InaluCache<T>,       \
+                                    const T*, const T*, T, T, std::size_t, std::size_t,          \
+                                    std::size_t);
+NALU_INSTANTIATE_INALU(float)
+NALU_INSTANTIATE_INALU(double)
+#undef NALU_INSTANTIATE_INALU
+
+}  // namespace NALU_ISA
+}  // namespace nalu
