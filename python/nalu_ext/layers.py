@@ -139,18 +139,24 @@ class NAC(Layer):
 
 
 class NALU(Layer):
-    """Neural arithmetic logic unit (Trask et al. 2018) with tied weights.
+    """Neural arithmetic logic unit (Trask et al. 2018), with tied weights by default.
 
     ``a = x @ W.T``, ``m = exp(log(|x| + eps) @ W.T)``, ``g = sigmoid(x @ G.T)``,
     ``y = g * a + (1 - g) * m`` with ``W = tanh(W_hat) * sigmoid(M_hat)``.
 
     Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are initialised
     Glorot-uniform in that order from ``numpy.random.default_rng(seed)`` (see :class:`NAC`).
+    Variants: ``separate_weights=True`` gives the m path its own ``W_hat_m``, ``M_hat_m``;
+    ``gate="scalar"`` makes the gate input-independent, ``g = sigmoid(G)`` with ``G`` (out,)
+    (initialised to 0: g = 1/2); ``gate_bias=True`` adds ``b`` (out,) inside the input gate,
+    ``g = sigmoid(x @ G.T + b)`` (initialised to 0).
 
     The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
     ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
     sign of x.
     """
+
+    GATES = ("input", "scalar")
 
     def __init__(
         self,
@@ -158,6 +164,9 @@ class NALU(Layer):
         out_features: int,
         *,
         eps: float = 1e-7,
+        separate_weights: bool = False,
+        gate: str = "input",
+        gate_bias: bool = False,
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
     ) -> None:
@@ -165,17 +174,30 @@ class NALU(Layer):
             eps = float(eps)
         except (TypeError, ValueError):
             raise TypeError(f"eps must be a real number, got {eps!r}") from None
-        super().__init__("NALU", in_features, out_features, dtype, seed, eps)
+        if gate not in self.GATES:
+            raise ValueError(f"gate must be one of {self.GATES}, got {gate!r}")
+        if gate_bias and gate == "scalar":
+            raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
+        self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
+        super().__init__("NALU", in_features, out_features, dtype, seed, eps, bool(separate_weights),
+                         gate == "scalar", bool(gate_bias))
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """Glorot-uniform for the (out, in) weights, in parameter order; zeros for G (out,) and b."""
+        for p in self.params.values():
+            p[...] = glorot_uniform(rng, *p.shape) if p.ndim == 2 else 0.0
 
     @property
     def eps(self) -> float:
         return float(self._impl.eps)
 
     def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps)
+        return dict(super().config(), eps=self.eps, **self._variant)
 
     def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}"
+        variant = "".join(f", {k}={v!r}" for k, v in self._variant.items()
+                          if v != {"separate_weights": False, "gate": "input", "gate_bias": False}[k])
+        return f", eps={self.eps:g}{variant}"
 
 
 class _Regularized(Layer):

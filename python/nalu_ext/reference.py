@@ -67,43 +67,62 @@ def nac_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
 
 
 def nalu_forward(
-    x: Any, W_hat: Any, M_hat: Any, G: Any, eps: float = 1e-7
+    x: Any, W_hat: Any, M_hat: Any, G: Any, eps: float = 1e-7, W_hat_m: Any = None,
+    M_hat_m: Any = None, b: Any = None
 ) -> Tuple[np.ndarray, Cache]:
-    """NALU with tied weights; x (B, I), W_hat, M_hat, G (O, I).
+    """NALU; x (B, I), W_hat, M_hat (O, I).
 
-    a = x W^T,  m = exp(log(|x| + eps) W^T),  g = sigmoid(x G^T),  y = g a + (1 - g) m.
+    a = x W^T,  m = exp(log(|x| + eps) W_m^T),  g = sigmoid(x G^T + b),  y = g a + (1 - g) m,
+    with W_m = W (tied) unless W_hat_m, M_hat_m are given; G of shape (O,) is the scalar gate
+    g = sigmoid(G); b (O,) is the optional gate bias.
     """
     x, W_hat, M_hat, G = _f64(x), _f64(W_hat), _f64(M_hat), _f64(G)
     W = nac_weight(W_hat, M_hat)
+    separate = W_hat_m is not None
+    W_m = nac_weight(_f64(W_hat_m), _f64(M_hat_m)) if separate else W
     log_x = np.log(np.abs(x) + eps)
     a = x @ W.T
-    m = np.exp(log_x @ W.T)
-    z_g = x @ G.T
+    m = np.exp(log_x @ W_m.T)
+    z_g = np.broadcast_to(G, a.shape) if G.ndim == 1 else x @ G.T
+    if b is not None:
+        z_g = z_g + _f64(b)
     g, one_minus_g = sigmoid(z_g), sigmoid(-z_g)
     y = g * a + one_minus_g * m
     cache = {
-        "x": x, "W_hat": W_hat, "M_hat": M_hat, "G": G, "W": W, "eps": eps,
-        "log_x": log_x, "a": a, "m": m, "g": g, "one_minus_g": one_minus_g,
+        "x": x, "W_hat": W_hat, "M_hat": M_hat, "G": G, "W": W, "W_m": W_m, "eps": eps,
+        "log_x": log_x, "a": a, "m": m, "g": g, "one_minus_g": one_minus_g, "separate": separate,
+        "hats_m": (_f64(W_hat_m), _f64(M_hat_m)) if separate else None, "bias": b is not None,
     }
     return y, cache
 
 
 def nalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     dy = _f64(dy)
-    x, W, G, eps = cache["x"], cache["W"], cache["G"], cache["eps"]
+    x, W, W_m, G, eps = cache["x"], cache["W"], cache["W_m"], cache["G"], cache["eps"]
     a, m, g, one_minus_g = cache["a"], cache["m"], cache["g"], cache["one_minus_g"]
 
     da = dy * g                                # y = g a + (1 - g) m
     dz_m = dy * one_minus_g * m                # m = exp(z_m)
     dz_g = dy * (a - m) * (g * one_minus_g)    # g = sigmoid(z_g)
 
-    dW = da.T @ x + dz_m.T @ cache["log_x"]    # W is shared by both paths (tied weights)
-    dG = dz_g.T @ x
-    dlog_x = dz_m @ W
-    dx = da @ W + dlog_x * (np.sign(x) / (np.abs(x) + eps)) + dz_g @ G
+    dW_a = da.T @ x
+    dW_m = dz_m.T @ cache["log_x"]
+    scalar_gate = G.ndim == 1
+    dG = dz_g.sum(axis=0) if scalar_gate else dz_g.T @ x
+    dlog_x = dz_m @ W_m
+    dx = da @ W + dlog_x * (np.sign(x) / (np.abs(x) + eps))
+    if not scalar_gate:
+        dx = dx + dz_g @ G
 
-    grads = _nac_weight_backward(dW, cache["W_hat"], cache["M_hat"])
+    if cache["separate"]:
+        grads = _nac_weight_backward(dW_a, cache["W_hat"], cache["M_hat"])
+        gm = _nac_weight_backward(dW_m, *cache["hats_m"])
+        grads["W_hat_m"], grads["M_hat_m"] = gm["W_hat"], gm["M_hat"]
+    else:  # tied weights: both paths' gradients add up in W
+        grads = _nac_weight_backward(dW_a + dW_m, cache["W_hat"], cache["M_hat"])
     grads["G"] = dG
+    if cache["bias"]:
+        grads["b"] = dz_g.sum(axis=0)
     return dx, grads
 
 

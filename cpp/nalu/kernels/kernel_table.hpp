@@ -31,6 +31,27 @@ struct NaluCache {
     T* g_comp;  // (B, O) 1 − g, computed as σ(−x Gᵀ) so that it keeps its precision near g = 1
 };
 
+// The NALU's weights as its kernels see them. W_m == W_a for the original tied unit; with
+// scalar_gate the gate is σ(G_j), G of shape (O,), else σ(x Gᵀ + b), G (O, I), b (O,) or null.
+template <class T>
+struct NaluParams {
+    const T* W_a;
+    const T* W_m;
+    const T* G;
+    const T* b;
+    bool scalar_gate;
+};
+
+// Gradients with respect to the effective weights (the layer turns them into Ŵ, M̂ gradients);
+// dW_m null for tied weights (dW_a then holds the sum of both paths); db null without a bias.
+template <class T>
+struct NaluGrads {
+    T* dW_a;
+    T* dW_m;
+    T* dG;
+    T* db;
+};
+
 // NALU backward temporaries, owned by the caller so that the kernel never allocates.
 template <class T>
 struct NaluScratch {
@@ -81,11 +102,11 @@ struct KernelTable {
     void (*nac_backward)(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeights<T> w,
                          std::size_t B, std::size_t I, std::size_t O);
     // units/nalu.hpp
-    void (*nalu_forward)(T* y, NaluCache<T> cache, bool log_x_ready, const T* x, const T* W,
-                         const T* G, T eps, std::size_t B, std::size_t I, std::size_t O);
-    void (*nalu_backward)(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> scratch, const T* dy,
-                          const T* x, NaluCache<T> cache, NacWeights<T> w, const T* G, T eps,
-                          std::size_t B, std::size_t I, std::size_t O);
+    void (*nalu_forward)(T* y, NaluCache<T> cache, bool log_x_ready, const T* x, NaluParams<T> p,
+                         T eps, std::size_t B, std::size_t I, std::size_t O);
+    void (*nalu_backward)(NaluGrads<T> grads, T* dx, NaluScratch<T> scratch, const T* dy,
+                          const T* x, NaluCache<T> cache, NaluParams<T> p, T eps, std::size_t B,
+                          std::size_t I, std::size_t O);
     // units/nau_nmu.hpp
     void (*clamp_weights)(T* Wc, const T* W, T lo, T hi, std::size_t n);
     void (*nau_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);

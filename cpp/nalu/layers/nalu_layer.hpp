@@ -1,61 +1,91 @@
-// NALU layer with tied weights: parameters W_hat, M_hat, G (out, in) and ε. Kernels in units/nalu.hpp.
+// NALU layer: parameters W_hat, M_hat (out, in) and the gate G; ε. Variants (REFERENCE.md):
+// separate weights for the m path (W_hat_m, M_hat_m), a scalar gate σ(G) with G (out,), and a
+// gate bias b (out,) for the input gate. Kernels in units/nalu.hpp.
 #pragma once
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "../layer.hpp"
 #include "../blas.hpp"
 #include "../kernels/kernel_table.hpp"
+#include "../layer.hpp"
 #include "nac_layer.hpp"
 
 namespace nalu {
 
+struct NaluOptions {
+    bool separate_weights = false;
+    bool scalar_gate = false;
+    bool gate_bias = false;
+};
+
 template <class T>
 class NaluLayer : public Layer<T> {
 public:
-    NaluLayer(std::size_t in, std::size_t out, T eps)
+    NaluLayer(std::size_t in, std::size_t out, T eps, NaluOptions options = {})
         : Layer<T>(in, out),
+          options_(options),
           W_hat_(this->add_param("W_hat", {out, in})),
           M_hat_(this->add_param("M_hat", {out, in})),
-          G_(this->add_param("G", {out, in})),
+          W_hat_m_(options.separate_weights ? this->add_param("W_hat_m", {out, in}) : 0),
+          M_hat_m_(options.separate_weights ? this->add_param("M_hat_m", {out, in}) : 0),
+          G_(options.scalar_gate ? this->add_param("G", {out}) : this->add_param("G", {out, in})),
+          b_(options.gate_bias ? this->add_param("b", {out}) : 0),
           eps_(eps),
           weights_(out * in) {
         if (!(std::isfinite(eps) && eps >= T(0)))
             throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
+        if (options.gate_bias && options.scalar_gate)
+            throw std::invalid_argument("gate_bias needs the input gate: a scalar gate σ(G) has its own offset");
+        if (options.separate_weights) weights_m_ = std::make_unique<NacWeightCache<T>>(out * in);
     }
 
     const char* kind() const override { return "NALU"; }
     T eps() const { return eps_; }
+    const NaluOptions& options() const { return options_; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool input_unchanged) override {
-        weights_.compute(this->params() + W_hat_, this->params() + M_hat_);
+        const T* p = this->params();
+        weights_.compute(p + W_hat_, p + M_hat_);
+        if (weights_m_) weights_m_->compute(p + W_hat_m_, p + M_hat_m_);
         // log(|x| + ε) depends on the input alone: an unchanged input (full-batch training) keeps it.
         const bool log_x_ready = input_unchanged && log_x_batch_ == batch;
         log_x_batch_ = 0;  // invalid until this forward has written it
         const NaluCache<T> c = cache(batch);
         const T* xk = kernel_input(x, c, batch, log_x_ready);
-        kernels<T>().nalu_forward(y, c, log_x_ready, xk, weights_.view().W, this->params() + G_,
-                                  eps_, batch, this->in_, this->out_);
+        kernels<T>().nalu_forward(y, c, log_x_ready, xk, params_view(), eps_, batch, this->in_, this->out_);
         log_x_batch_ = batch;
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        const std::size_t bo = batch * this->out_, bi = batch * this->in_;
+        const std::size_t bo = batch * this->out_, bi = batch * this->in_, n = this->in_ * this->out_;
         T* s = ensure_size(scratch_, 3 * bo + bi);
         const NaluScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo};
         T* g = this->grads();
+        const NaluGrads<T> grads{g + W_hat_, weights_m_ ? g + W_hat_m_ : nullptr, g + G_,
+                                 options_.gate_bias ? g + b_ : nullptr};
         const NaluCache<T> c = cache(batch);
-        kernels<T>().nalu_backward(g + W_hat_, g + M_hat_, g + G_, dx, scratch, dy,
-                                   kernel_input(this->input(), c, batch, true), c,
-                      weights_.view(), this->params() + G_, eps_, batch, this->in_, this->out_);
+        const KernelTable<T>& k = kernels<T>();
+        k.nalu_backward(grads, dx, scratch, dy, kernel_input(this->input(), c, batch, true), c,
+                        params_view(), eps_, batch, this->in_, this->out_);
+        // The effective-weight gradients, turned into those of Ŵ and M̂ in place.
+        k.nac_weights_backward(g + W_hat_, g + M_hat_, g + W_hat_, weights_.view(), n);
+        if (weights_m_) k.nac_weights_backward(g + W_hat_m_, g + M_hat_m_, g + W_hat_m_, weights_m_->view(), n);
     }
 
 private:
+    NaluParams<T> params_view() {
+        const T* p = this->params();
+        const T* W_a = weights_.view().W;
+        return NaluParams<T>{W_a, weights_m_ ? weights_m_->view().W : W_a, p + G_,
+                             options_.gate_bias ? p + b_ : nullptr, options_.scalar_gate};
+    }
+
     // The forward cache for `batch` rows, in one buffer that only ever grows:
     // [x copy (B, I) | log_x (B, I) | a | m | g | g_comp (B, O each)].
     NaluCache<T> cache(std::size_t batch) {
@@ -75,9 +105,11 @@ private:
         return stacked;
     }
 
-    std::size_t W_hat_, M_hat_, G_;
+    NaluOptions options_;
+    std::size_t W_hat_, M_hat_, W_hat_m_, M_hat_m_, G_, b_;
     T eps_;
     NacWeightCache<T> weights_;
+    std::unique_ptr<NacWeightCache<T>> weights_m_;  // separate weights only
     std::vector<T> cache_, scratch_;
     std::size_t log_x_batch_ = 0;  // rows of cache().log_x that match the current input; 0: none
 };

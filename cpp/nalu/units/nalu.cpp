@@ -5,18 +5,31 @@
 #include "../kernels/gemm.hpp"
 #include "../kernels/scalar.hpp"
 #include "../kernels/vecmath.hpp"
-#include "nac.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
 
 template <class T>
-void nalu_forward(T* y, NaluCache<T> c, bool log_x_ready, const T* x, const T* W, const T* G,
-                  T eps, std::size_t B, std::size_t I, std::size_t O) {
+void nalu_forward(T* y, NaluCache<T> c, bool log_x_ready, const T* x, NaluParams<T> p, T eps,
+                  std::size_t B, std::size_t I, std::size_t O) {
     if (!log_x_ready) vec::log_abs_plus(c.log_x, x, eps, B * I);
 
-    // The three products share their operands: a = x Wᵀ, z_m = log_x Wᵀ, z_g = x Gᵀ.
-    gemm::matmul_nt3(c.a, c.m, c.g, x, c.log_x, W, G, B, O, I);
+    if (p.W_m == p.W_a && !p.scalar_gate) {
+        // The original unit: the three products share their operands (a = x Wᵀ, z_m = log_x Wᵀ,
+        // z_g = x Gᵀ) and run fused.
+        gemm::matmul_nt3(c.a, c.m, c.g, x, c.log_x, p.W_a, p.G, B, O, I);
+    } else {
+        gemm::matmul_nt(c.a, x, p.W_a, B, O, I);
+        gemm::matmul_nt(c.m, c.log_x, p.W_m, B, O, I);
+        if (p.scalar_gate)
+            for (std::size_t b = 0; b < B; ++b)
+                for (std::size_t j = 0; j < O; ++j) c.g[b * O + j] = p.G[j];
+        else
+            gemm::matmul_nt(c.g, x, p.G, B, O, I);
+    }
+    if (p.b)
+        for (std::size_t b = 0; b < B; ++b)
+            for (std::size_t j = 0; j < O; ++j) c.g[b * O + j] += p.b[j];
 
     const std::size_t n = B * O;
     vec::exp(c.m, c.m, n);                     // m = exp(z_m)
@@ -31,9 +44,9 @@ void nalu_forward(T* y, NaluCache<T> c, bool log_x_ready, const T* x, const T* W
 }
 
 template <class T>
-void nalu_backward(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> s, const T* dy, const T* x,
-                   NaluCache<T> c, NacWeights<T> w, const T* G, T eps, std::size_t B,
-                   std::size_t I, std::size_t O) {
+void nalu_backward(NaluGrads<T> d, T* dx, NaluScratch<T> s, const T* dy, const T* x,
+                   NaluCache<T> c, NaluParams<T> p, T eps, std::size_t B, std::size_t I,
+                   std::size_t O) {
     {
         T* __restrict da = s.da;
         T* __restrict dz_m = s.dz_m;
@@ -50,14 +63,32 @@ void nalu_backward(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> s, const T
         }
     }
 
-    // The additive and multiplicative paths share W: dW = daᵀ x + dz_mᵀ log_x; and dG = dz_gᵀ x.
-    T* dW = dW_hat;  // transformed into dW_hat in place below
-    gemm::matmul_tn_fused(dW, dG, s.da, x, s.dz_m, c.log_x, s.dz_g, O, I, B);
-    nac_weights_backward(dW_hat, dM_hat, dW, w, O * I);
+    const bool tied = d.dW_m == nullptr;
+    T* const no_output = nullptr;
+    const T* const no_input = nullptr;
+    // Tied weights: dW = daᵀ x + dz_mᵀ log_x in one pass; with an input gate dG = dz_gᵀ x joins it.
+    gemm::matmul_tn_fused(d.dW_a, p.scalar_gate ? no_output : d.dG, s.da, x,
+                          tied ? s.dz_m : no_input, tied ? c.log_x : no_input,
+                          p.scalar_gate ? no_input : s.dz_g, O, I, B);
+    if (!tied) gemm::matmul_tn(d.dW_m, s.dz_m, c.log_x, O, I, B);
+    if (p.scalar_gate || d.db) {  // column sums of dz_g: the scalar gate's and the bias's gradient
+        for (std::size_t j = 0; j < O; ++j) {
+            T sum = T(0);
+            for (std::size_t b = 0; b < B; ++b) sum += s.dz_g[b * O + j];
+            if (p.scalar_gate) d.dG[j] = sum;
+            if (d.db) d.db[j] = sum;
+        }
+    }
 
     if (!dx) return;
-    // dx = da W + dz_g G + (dz_m W) ⊙ d log(|x|+ε)/dx, with d log(|x|+ε)/dx = sign(x) / (|x|+ε).
-    gemm::matmul_nn2(dx, s.dlog_x, s.da, w.W, s.dz_g, G, s.dz_m, B, I, O);
+    // dx = da W_a + dz_g G + (dz_m W_m) ⊙ d log(|x|+ε)/dx, d log(|x|+ε)/dx = sign(x) / (|x|+ε).
+    if (tied && !p.scalar_gate) {
+        gemm::matmul_nn2(dx, s.dlog_x, s.da, p.W_a, s.dz_g, p.G, s.dz_m, B, I, O);
+    } else {
+        gemm::matmul_nn(dx, s.da, p.W_a, B, I, O, false);
+        if (!p.scalar_gate) gemm::matmul_nn(dx, s.dz_g, p.G, B, I, O, true);
+        gemm::matmul_nn(s.dlog_x, s.dz_m, p.W_m, B, I, O, false);
+    }
     T* __restrict out = dx;
     const T* __restrict dl = s.dlog_x;
     const T* __restrict xin = x;
@@ -65,12 +96,12 @@ void nalu_backward(T* dW_hat, T* dM_hat, T* dG, T* dx, NaluScratch<T> s, const T
         out[k] += dl[k] * (math::sign(xin[k]) / (std::fabs(xin[k]) + eps));
 }
 
-#define NALU_INSTANTIATE_NALU(T)                                                                \
-    template void nalu_forward<T>(T*, NaluCache<T>, bool, const T*, const T*, const T*, T,     \
-                                  std::size_t, std::size_t, std::size_t);                       \
-    template void nalu_backward<T>(T*, T*, T*, T*, NaluScratch<T>, const T*, const T*,          \
-                                   NaluCache<T>, NacWeights<T>, const T*, T, std::size_t,       \
-                                   std::size_t, std::size_t);
+#define NALU_INSTANTIATE_NALU(T)                                                               \
+    template void nalu_forward<T>(T*, NaluCache<T>, bool, const T*, NaluParams<T>, T,         \
+                                  std::size_t, std::size_t, std::size_t);                      \
+    template void nalu_backward<T>(NaluGrads<T>, T*, NaluScratch<T>, const T*, const T*,       \
+                                   NaluCache<T>, NaluParams<T>, T, std::size_t, std::size_t,   \
+                                   std::size_t);
 NALU_INSTANTIATE_NALU(float)
 NALU_INSTANTIATE_NALU(double)
 #undef NALU_INSTANTIATE_NALU
