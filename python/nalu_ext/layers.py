@@ -200,15 +200,11 @@ class NALU(Layer):
         return f", eps={self.eps:g}{variant}"
 
 
-class _Regularized(Layer):
-    """A unit with a weight W clamped into its range after every optimizer step (and in forward)
-    and the sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R with
-    λ(t) = regularizer · max(min((t − reg_start) / (reg_end − reg_start), 1), 0), t the step."""
+class _Scheduled:
+    """The regularizer schedule of a unit: λ(t) = regularizer · max(min((t − reg_start) /
+    (reg_end − reg_start), 1), 0), t the training step (a step at reg_start if reg_end ≤ reg_start)."""
 
-    def __init__(self, kind: str, in_features: int, out_features: int, regularizer: float,
-                 reg_start: int, reg_end: int, dtype: DTypeLike, seed: SeedLike) -> None:
-        super().__init__(kind, in_features, out_features, dtype, seed)
-        self.set_regularizer(regularizer, reg_start, reg_end)
+    _impl: Any
 
     def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
         """Sets λ̂ (regularizer), t_start and t_end of the schedule λ(t)."""
@@ -239,12 +235,27 @@ class _Regularized(Layer):
         """λ(step) of the schedule."""
         return float(self._impl.regularizer_weight(int(step)))
 
+    def _schedule_config(self) -> Dict[str, Any]:
+        return {"regularizer": self.regularizer, "reg_start": self.reg_start, "reg_end": self.reg_end}
+
+    def _schedule_repr(self) -> str:
+        return f", regularizer={self.regularizer:g}" if self.regularizer else ""
+
+
+class _Regularized(_Scheduled, Layer):
+    """A unit with a weight W clamped into its range after every optimizer step (and in forward)
+    and the sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R."""
+
+    def __init__(self, kind: str, in_features: int, out_features: int, regularizer: float,
+                 reg_start: int, reg_end: int, dtype: DTypeLike, seed: SeedLike) -> None:
+        Layer.__init__(self, kind, in_features, out_features, dtype, seed)
+        self.set_regularizer(regularizer, reg_start, reg_end)
+
     def config(self) -> Dict[str, Any]:
-        return dict(super().config(), regularizer=self.regularizer, reg_start=self.reg_start,
-                    reg_end=self.reg_end)
+        return dict(Layer.config(self), **self._schedule_config())
 
     def _extra_repr(self) -> str:
-        return f", regularizer={self.regularizer:g}" if self.regularizer else ""
+        return self._schedule_repr()
 
 
 class NAU(_Regularized):
@@ -284,7 +295,7 @@ class NMU(_Regularized):
         W[...] = rng.uniform(0.25, 0.75, size=W.shape)
 
 
-class iNALU(Layer):  # noqa: N801  (the unit's published name)
+class iNALU(_Scheduled, Layer):  # noqa: N801  (the unit's published name)
     """Improved NALU (Schlör, Ring & Hotho 2020): separate weights for the two paths, a clipped
     exponent, sign recovery and an input-independent gate.
 
@@ -294,18 +305,21 @@ class iNALU(Layer):  # noqa: N801  (the unit's published name)
     and likewise W_m. Parameters ``W_hat_a``, ``M_hat_a``, ``W_hat_m``, ``M_hat_m`` (out, in) and
     ``G`` (out,), initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
     G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
-    to the optimizer.
+    to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
+    M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (as for NAU).
     """
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 omega: float = 20.0, dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+                 omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
         try:
             eps, omega = float(eps), float(omega)
         except (TypeError, ValueError):
             raise TypeError(f"eps and omega must be real numbers, got {eps!r}, {omega!r}") from None
         if not (math.isfinite(eps) and eps > 0.0) or not math.isfinite(omega):
             raise ValueError(f"eps must be a finite number > 0 and omega finite, got {eps!r}, {omega!r}")
-        super().__init__("iNALU", in_features, out_features, dtype, seed, eps, omega)
+        Layer.__init__(self, "iNALU", in_features, out_features, dtype, seed, eps, omega)
+        self.set_regularizer(regularizer, reg_start, reg_end)
 
     def _initialise(self, rng: np.random.Generator) -> None:
         means = {"W_hat_a": 0.88, "W_hat_m": 0.88, "M_hat_a": 0.5, "M_hat_m": 0.5, "G": 0.0}
@@ -321,10 +335,10 @@ class iNALU(Layer):  # noqa: N801  (the unit's published name)
         return float(self._impl.omega)
 
     def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps, omega=self.omega)
+        return dict(Layer.config(self), eps=self.eps, omega=self.omega, **self._schedule_config())
 
     def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}, omega={self.omega:g}"
+        return f", eps={self.eps:g}, omega={self.omega:g}{self._schedule_repr()}"
 
 
 class _PowerUnit(Layer):

@@ -284,3 +284,13 @@ def inalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     ga, gm = _nac_weight_backward(dW_a, W_hat_a, M_hat_a), _nac_weight_backward(dW_m, W_hat_m, M_hat_m)
     return dx, {"W_hat_a": ga["W_hat"], "M_hat_a": ga["M_hat"], "W_hat_m": gm["W_hat"],
                 "M_hat_m": gm["M_hat"], "G": dG}
+
+
+def inalu_regularizer(W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any,
+                      bound: float = 20.0) -> Tuple[float, Dict[str, np.ndarray]]:
+    """(R, dR/dparams) with R = mean over all four arrays of max(0, bound - |v|)."""
+    arrays = {"W_hat_a": _f64(W_hat_a), "M_hat_a": _f64(M_hat_a), "W_hat_m": _f64(W_hat_m),
+              "M_hat_m": _f64(M_hat_m)}
+    n = sum(a.size for a in arrays.values())
+    R = sum(float(np.sum(np.maximum(0.0, bound - np.abs(a)))) for a in arrays.values()) / n
+    return R, {k: -np.sign(a) * (np.abs(a) < bound) / n for k, a in arrays.items()}

@@ -72,7 +72,8 @@ def fit(
     tqdm bar. ``callback(step, loss)`` is called after every ``callback_every`` steps with the
     number of completed steps and the last loss; returning False stops training.
     ``regularizer`` (with ``reg_start``, ``reg_end``), when given, sets the regularizer schedule of
-    every layer that has one (NAU, NMU) before training; ``History.regularizer`` reports the term.
+    every layer that has one (NAU, NMU, iNALU) before training; ``History.regularizer`` reports
+    the term.
 
     Raises :class:`TrainingDiverged` when the loss becomes NaN or infinite: the model keeps the
     parameters of the last step with a finite loss and the exception carries the partial history.

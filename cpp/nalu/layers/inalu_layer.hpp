@@ -34,6 +34,25 @@ public:
     }
 
     const char* kind() const override { return "iNALU"; }
+
+    // The original training's regularizer (REFERENCE.md): R = mean over Ŵ_a, M̂_a, Ŵ_m, M̂_m of
+    // max(0, 20 − |v|), pushing the gating parameters to saturation; its schedule says when it
+    // starts (the original starts it once the loss is small). dR/dv = −sign(v)/n where |v| < 20.
+    bool has_regularizer() const override { return true; }
+    double regularize(T lambda) override {
+        const std::size_t n = 4 * this->in_ * this->out_;  // Ŵ_a, M̂_a, Ŵ_m, M̂_m lie first, in a row
+        const T* v = this->params();
+        T* dv = this->grads();
+        const T step = lambda / static_cast<T>(n), bound = T(kSaturation);
+        double sum = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const T a = std::fabs(v[k]);
+            if (!(a < bound)) continue;
+            sum += bound - a;
+            if (lambda != T(0)) dv[k] -= step * (v[k] > T(0) ? T(1) : (v[k] < T(0) ? T(-1) : T(0)));
+        }
+        return sum / static_cast<double>(n);
+    }
     T eps() const { return eps_; }
     T omega() const { return omega_; }
 
@@ -59,6 +78,8 @@ protected:
     }
 
 private:
+    static constexpr double kSaturation = 20.0;
+
     InaluCache<T> cache(std::size_t batch) {
         const std::size_t bo = checked_mul(batch, this->out_, "the batch");
         const std::size_t bi = checked_mul(batch, this->in_, "the batch");
