@@ -128,6 +128,30 @@ def step_variants(widths, batch, threads) -> Dict[str, Callable[[int], None]]:
     return variants
 
 
+# Two-layer networks 100 -> 2 -> 1 of each unit; the multiplication unit as the protocol uses it,
+# after an NAU (an NMU over 100 inputs in [1, 2] would multiply them all and overflow).
+UNIT_NETWORKS = {
+    "NAC": lambda: [nalu_ext.NAC(100, 2, seed=0), nalu_ext.NAC(2, 1, seed=1)],
+    "NALU": lambda: [nalu_ext.NALU(100, 2, seed=0), nalu_ext.NALU(2, 1, seed=1)],
+    "NAU": lambda: [nalu_ext.NAU(100, 2, regularizer=0.01, seed=0), nalu_ext.NAU(2, 1, seed=1)],
+    "NAU->NMU": lambda: [nalu_ext.NAU(100, 2, regularizer=0.01, seed=0), nalu_ext.NMU(2, 1, regularizer=0.01, seed=1)],
+    "iNALU": lambda: [nalu_ext.iNALU(100, 2, seed=0), nalu_ext.iNALU(2, 1, seed=1)],
+    "NPU": lambda: [nalu_ext.NPU(100, 2, seed=0), nalu_ext.NPU(2, 1, seed=1)],
+    "RealNPU": lambda: [nalu_ext.RealNPU(100, 2, seed=0), nalu_ext.RealNPU(2, 1, seed=1)],
+}
+
+
+def unit_variants(batch) -> Dict[str, Callable[[int], None]]:
+    """fit of each unit's network (float32, full batch), n steps per call."""
+    x, y = data((100, 2, 1), batch, np.float32)
+    variants = {}
+    for name, make in UNIT_NETWORKS.items():
+        model = nalu_ext.Sequential(*make())
+        opt = nalu_ext.Adam(model.parameters(), lr=1e-3)
+        variants[name] = lambda n, m=model, o=opt: nalu_ext.fit(m, o, x, y, steps=n)
+    return variants
+
+
 def sgemm_rate(min_time, repeats, n=1024):
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
     b = a.T.copy()
@@ -237,6 +261,13 @@ def main(argv: List[str] = None) -> int:
         if "effective_gemm_gflops" in r:
             print(f"  {name:6s} effective GEMM rate {r['effective_gemm_gflops']:.1f} GFLOP/s = "
                   f"{100 * r['fraction_of_numpy_sgemm']:.0f}% of NumPy's sgemm")
+
+    # Every unit, in the benchmark protocol's network shape.
+    units = interleaved_medians(unit_variants(128), min_time, repeats)
+    report["units"] = {name: {"fit_us": sec * 1e6} for name, sec in units.items()}
+    print("\nevery unit, fit, float32, two layers 100->2->1, batch 128 (nalu_ext only: the NumPy and "
+          "PyTorch peers implement the NALU):")
+    print("  " + "  ".join(f"{name} {sec * 1e6:.1f} us" for name, sec in units.items()))
 
     # Forward latency at batch 1, NALU 100 -> 2.
     x1 = np.random.default_rng(1).uniform(1, 2, size=(1, 100)).astype(np.float32)
