@@ -251,7 +251,8 @@ def inalu_forward(x: Any, W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any
     a = x @ W_a.T
     z = log_x @ W_m.T
     m = np.exp(np.minimum(z, omega))
-    factors = np.sign(x)[:, None, :] * np.abs(W_m)[None, :, :] + 1.0 - np.abs(W_m)[None, :, :]  # (B, O, I)
+    # sign(x)|W| + 1 - |W|, arranged as 1 + |W| (sign(x) - 1): exactly 1 for positive x
+    factors = 1.0 + np.abs(W_m)[None, :, :] * (np.sign(x)[:, None, :] - 1.0)  # (B, O, I)
     s = np.prod(factors, axis=2)
     sc = np.clip(s, -1.0, 1.0)
     g, one_minus_g = sigmoid(G), sigmoid(-G)

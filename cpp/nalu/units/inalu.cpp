@@ -10,11 +10,20 @@ namespace nalu {
 namespace NALU_ISA {
 
 namespace {
-// The sign-recovery factor of input i for output j: sign(x)|w| + 1 − |w|.
+// The sign-recovery factor of input i for output j, sign(x)|w| + 1 − |w|, arranged as
+// 1 + |w| (sign(x) − 1): exactly 1 for positive x, so such inputs change nothing.
 template <class T>
 inline T sign_factor(T x, T w) {
-    const T aw = std::fabs(w);
-    return math::sign(x) * aw + T(1) - aw;
+    return T(1) + std::fabs(w) * (math::sign(x) - T(1));
+}
+
+// True when every input of the row is positive: every sign factor is then exactly 1, s = 1 and
+// the sign path has no gradient, so that work can be skipped without changing a bit.
+template <class T>
+inline bool all_positive(const T* row, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (!(row[i] > T(0))) return false;
+    return true;
 }
 }  // namespace
 
@@ -34,17 +43,20 @@ void inalu_forward(T* y, InaluCache<T> c, const T* x, const T* W_a, const T* W_m
         c.g[j] = G[j] >= T(0) ? big : small;
         c.g_comp[j] = G[j] >= T(0) ? small : big;
     }
-    for (std::size_t b = 0; b < B; ++b)
+    for (std::size_t b = 0; b < B; ++b) {
+        const bool positive = all_positive(x + b * I, I);
         for (std::size_t j = 0; j < O; ++j) {
             const std::size_t q = b * O + j;
             const T z = c.z[q] < omega ? c.z[q] : (c.z[q] == c.z[q] ? omega : c.z[q]);
             c.m[q] = std::exp(z);
             T s = T(1);
-            for (std::size_t i = 0; i < I; ++i) s *= sign_factor(x[b * I + i], W_m[j * I + i]);
+            if (!positive)
+                for (std::size_t i = 0; i < I; ++i) s *= sign_factor(x[b * I + i], W_m[j * I + i]);
             c.s[q] = s;
             const T sc = s < T(-1) ? T(-1) : (s > T(1) ? T(1) : s);
             y[q] = c.g[j] * c.a[q] + c.g_comp[j] * (c.m[q] * sc);
         }
+    }
 }
 
 template <class T>
@@ -73,6 +85,7 @@ void inalu_backward(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, con
     // The sign path: ∂s_j/∂W_ji = Π_{k≠i} f_jk · (sign(x_i) − 1) sign(W_ji), by prefix/suffix products.
     for (std::size_t b = 0; b < B; ++b) {
         const T* xr = x + b * I;
+        if (all_positive(xr, I)) continue;  // sign(x) − 1 = 0 for every input of the row
         for (std::size_t j = 0; j < O; ++j) {
             const T g = ds[b * O + j];
             if (g == T(0)) continue;
