@@ -1,5 +1,6 @@
 #include "npu.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "../kernels/gemm.hpp"
@@ -10,8 +11,9 @@ namespace nalu {
 namespace NALU_ISA {
 
 namespace {
+// clip(v, 0, 1) without branches (so loops over it vectorise); NaN stays NaN.
 template <class T>
-T clip01(T v) { return v < T(0) ? T(0) : (v > T(1) ? T(1) : v); }
+inline T clip01(T v) { return std::min(std::max(v, T(0)), T(1)); }
 template <class T>
 constexpr T kPi = T(3.14159265358979323846264338327950288);
 }  // namespace
@@ -19,11 +21,14 @@ constexpr T kPi = T(3.14159265358979323846264338327950288);
 template <class T>
 void npu_forward(T* y, NpuCache<T> c, const T* x, const T* g, const T* W_re, const T* W_im,
                  T eps, std::size_t B, std::size_t I, std::size_t O) {
+    T* __restrict r = c.log_r;  // r, logged below; __restrict: no overlap, so the loop vectorises
+    T* __restrict k = c.k;
+    const T* __restrict xin = x;
     for (std::size_t b = 0; b < B; ++b)
         for (std::size_t i = 0; i < I; ++i) {
-            const T gi = clip01(g[i]), xi = x[b * I + i];
-            c.log_r[b * I + i] = gi * (std::fabs(xi) + eps) + (T(1) - gi);  // r, logged below
-            c.k[b * I + i] = xi < T(0) ? kPi<T> * gi : T(0);
+            const T gi = clip01(g[i]), xi = xin[b * I + i];
+            r[b * I + i] = gi * (std::fabs(xi) + eps) + (T(1) - gi);
+            k[b * I + i] = xi < T(0) ? kPi<T> * gi : T(0);
         }
     vec::log_abs_plus(c.log_r, c.log_r, T(0), B * I);  // r > 0
 
