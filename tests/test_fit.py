@@ -130,6 +130,7 @@ def test_fit_validates_arguments():
         (dict(steps=5, callback=3), TypeError, "callback must be callable"),
         (dict(steps=5, callback_every=0), ValueError, "callback_every must be > 0"),
         (dict(steps=5, seed=-3), ValueError, "seed must be >= 0"),
+        (dict(steps=5, regularizer=0.1), ValueError, "no layer of this model has a regularizer"),
     ]
     for kwargs, exc, message in cases:
         with pytest.raises(exc, match=message):

@@ -1,7 +1,7 @@
 """The neural arithmetic units as layers: NumPy parameters, C++ forward and backward.
 
-Every layer keeps its parameters in C++ memory; ``layer.params`` and ``layer.grads`` are dicts of
-writable NumPy views of that memory, so writing into ``layer.params["W_hat"]`` changes the layer
+Every layer keeps its parameters in C++ memory; ``layer.params`` and ``layer.grads`` are read-only
+mappings (name -> array) of writable NumPy views of that memory, so writing into ``layer.params["W_hat"]`` changes the layer
 and ``layer.grads`` always shows the gradients of the last ``backward``.
 
 Inputs may be any real array-like (floating point or integer); they are converted to the layer's

@@ -81,9 +81,12 @@ def fit(
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
     if regularizer is not None:
-        for layer in seq.layers:
-            if layer.has_regularizer:
-                layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
+        scheduled = [layer for layer in seq.layers if layer.has_regularizer]
+        if not scheduled:
+            raise ValueError("regularizer= was given but no layer of this model has a regularizer "
+                             "(NAU, NMU and iNALU have one)")
+        for layer in scheduled:
+            layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
     steps = _positive_int(steps, "steps", allow_zero=True)
     callback_every = _positive_int(callback_every, "callback_every")
     if callback is not None and not callable(callback):
