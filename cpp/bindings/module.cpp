@@ -8,6 +8,7 @@ void bind_layers(py::module_& m);
 void bind_build_info(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_model(py::module_& m);
+void bind_tasks(py::module_& m);
 }  // namespace nalu_bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
     nalu_bindings::bind_build_info(m);
     nalu_bindings::bind_optim(m);
     nalu_bindings::bind_model(m);
+    nalu_bindings::bind_tasks(m);
 }

@@ -8,7 +8,7 @@ returning a :class:`History`; :class:`TrainingDiverged` when the loss stops bein
 
 import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
 
-from . import reference
+from . import reference, stats, tasks
 from ._core import build_info
 from .errors import ModelFileError, TrainingDiverged
 from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
@@ -21,5 +21,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NAC", "NALU", "NAU", "NMU", "NPU", "RealNPU", "iNALU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
-    "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "__version__",
+    "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "stats", "tasks",
+    "__version__",
 ]

@@ -1,0 +1,159 @@
+"""The arithmetic benchmark tasks (REFERENCE.md, last section), as seeded, plain-data objects.
+
+A task draws x uniformly from a range (a union of intervals), sums two subsets of x into a and b,
+and asks for t = a ∘ b. The data come from a counter-based random stream in C++: row r of a
+stream is a function of (seed, stream, r) only, so a run's data never depend on threads, chunking
+or call order. Training batches are fresh rows every step (rows [step·B, (step+1)·B) of the
+training stream, interpolation range); the validation (interpolation) and test (extrapolation)
+sets are fixed streams of their own.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Dict, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._dtypes import DTypeLike, as_float_dtype
+
+OPS = ("add", "sub", "mul", "div", "square", "sqrt")
+Interval = Tuple[float, float]
+RangeLike = Union[Interval, Sequence[Interval]]
+
+TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = 0, 1, 2
+
+
+def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
+    """(lo, hi) or a sequence of them, as a tuple of disjoint, sorted float intervals."""
+    items: List[Any] = [spec] if len(spec) == 2 and not isinstance(spec[0], (tuple, list)) else list(spec)
+    try:
+        intervals = sorted((float(lo), float(hi)) for lo, hi in items)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be (lo, hi) or a list of (lo, hi) pairs, got {spec!r}") from None
+    for (lo, hi), nxt in zip(intervals, intervals[1:] + [(np.inf, np.inf)]):
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise ValueError(f"{name}: every interval needs finite lo < hi, got {spec!r}")
+        if hi > nxt[0]:
+            raise ValueError(f"{name}: intervals overlap, got {spec!r}")
+    return tuple(intervals)
+
+
+class Task:
+    """A task: input size, the two subsets [begin, end), the operation and the two ranges."""
+
+    def __init__(self, op: str, input_size: int, a: Tuple[int, int], b: Tuple[int, int],
+                 interpolation: RangeLike, extrapolation: RangeLike, seed: int) -> None:
+        if op not in OPS:
+            raise ValueError(f"op must be one of {OPS}, got {op!r}")
+        self.op = op
+        self.input_size = operator.index(input_size)
+        self.a, self.b = (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))
+        self.interpolation = as_intervals(interpolation, "interpolation")
+        self.extrapolation = as_intervals(extrapolation, "extrapolation")
+        self.seed = operator.index(seed)
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        if op == "sqrt" and min(lo for lo, _ in self.interpolation + self.extrapolation) < 0:
+            raise ValueError("op 'sqrt' needs non-negative ranges (a = sum of x would go negative)")
+
+    def _rows(self, stream: int, intervals: Tuple[Interval, ...], first_row: int, rows: int,
+              dtype: DTypeLike) -> Tuple[np.ndarray, np.ndarray]:
+        return _core.task_rows(self.input_size, self.a, self.b, self.op, list(intervals), self.seed,
+                               stream, first_row, rows, str(as_float_dtype(dtype)))
+
+    def batch(self, step: int, batch_size: int, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
+        """Training rows of one step: (x (batch_size, input_size), t (batch_size, 1)), fresh each step."""
+        step, batch_size = operator.index(step), operator.index(batch_size)
+        if step < 0 or batch_size <= 0:
+            raise ValueError(f"step must be >= 0 and batch_size > 0, got {step}, {batch_size}")
+        return self._rows(TRAIN_STREAM, self.interpolation, step * batch_size, batch_size, dtype)
+
+    def validation(self, n: int = 10_000, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
+        """The fixed interpolation set."""
+        return self._rows(VALIDATION_STREAM, self.interpolation, 0, operator.index(n), dtype)
+
+    def test(self, n: int = 10_000, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
+        """The fixed extrapolation set."""
+        return self._rows(TEST_STREAM, self.extrapolation, 0, operator.index(n), dtype)
+
+    def target(self, x: np.ndarray) -> np.ndarray:
+        """t for given rows x, in NumPy float64 (a check of the generator)."""
+        x = np.asarray(x, dtype=np.float64)
+        a = x[:, self.a[0]:self.a[1]].sum(axis=1)
+        b = x[:, self.b[0]:self.b[1]].sum(axis=1)
+        return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "square": a * a,
+                "sqrt": np.sqrt(a)}[self.op]
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Plain data (JSON-serialisable) that rebuilds this task with :func:`task_from_dict`."""
+        return {"kind": "Task", "op": self.op, "input_size": self.input_size, "a": list(self.a),
+                "b": list(self.b), "interpolation": [list(i) for i in self.interpolation],
+                "extrapolation": [list(i) for i in self.extrapolation], "seed": self.seed}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Task) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(op={self.op!r}, input_size={self.input_size}, a={self.a}, "
+                f"b={self.b}, interpolation={self.interpolation}, extrapolation={self.extrapolation}, "
+                f"seed={self.seed})")
+
+
+class ArithmeticTask(Task):
+    """The static arithmetic protocol of Madsen & Johansen 2020: x in R^input_size, a and b sums
+    of two subsets of subset_ratio·input_size elements that share overlap_ratio of them, placed at
+    an offset fixed by the seed; t = a ∘ b."""
+
+    def __init__(self, op: str, *, input_size: int = 100, subset_ratio: float = 0.25,
+                 overlap_ratio: float = 0.5, interpolation: RangeLike = (1.0, 2.0),
+                 extrapolation: RangeLike = (2.0, 6.0), seed: int = 0) -> None:
+        n = operator.index(input_size)
+        if not (0.0 < subset_ratio <= 1.0 and 0.0 <= overlap_ratio < 1.0):
+            raise ValueError(f"need 0 < subset_ratio <= 1 and 0 <= overlap_ratio < 1, got {subset_ratio}, {overlap_ratio}")
+        size = max(1, int(round(subset_ratio * n)))
+        overlap = int(overlap_ratio * size)           # 0.5 of 25 → 12 shared elements
+        span = 2 * size - overlap
+        if span > n:
+            raise ValueError(f"two subsets of {size} sharing {overlap} do not fit in {n} inputs")
+        offset = int(np.random.default_rng([operator.index(seed), 0x5EED]).integers(0, n - span + 1))
+        self.subset_ratio, self.overlap_ratio = float(subset_ratio), float(overlap_ratio)
+        super().__init__(op, n, (offset, offset + size), (offset + size - overlap, offset + span),
+                         interpolation, extrapolation, seed)
+
+
+class ToyTask(Task):
+    """t = (x1 + x2) · (x1 + x2 + x3 + x4): four inputs, a = x1 + x2, b = x1 + … + x4."""
+
+    def __init__(self, *, interpolation: RangeLike = (1.0, 2.0), extrapolation: RangeLike = (2.0, 6.0),
+                 seed: int = 0) -> None:
+        super().__init__("mul", 4, (0, 2), (0, 4), interpolation, extrapolation, seed)
+
+
+class SingleModuleTask(Task):
+    """Two inputs, t = a ∘ b with a = x1, b = x2: the single-module benchmark. Its nine published
+    (interpolation, extrapolation) pairs are ``SingleModuleTask.RANGES``."""
+
+    RANGES: Tuple[Tuple[RangeLike, RangeLike], ...] = (
+        ((-20.0, -10.0), (-40.0, -20.0)),
+        ((-2.0, -1.0), (-6.0, -2.0)),
+        ((-1.2, -1.1), (-6.1, -1.2)),
+        ((-0.2, -0.1), (-2.0, -0.2)),
+        ((-2.0, 2.0), [(-6.0, -2.0), (2.0, 6.0)]),
+        ((0.1, 0.2), (0.2, 2.0)),
+        ((1.0, 2.0), (2.0, 6.0)),
+        ((1.1, 1.2), (1.2, 6.0)),
+        ((10.0, 20.0), (20.0, 40.0)),
+    )
+
+    def __init__(self, op: str, interpolation: RangeLike, extrapolation: RangeLike, *, seed: int = 0) -> None:
+        super().__init__(op, 2, (0, 1), (1, 2), interpolation, extrapolation, seed)
+
+
+def task_from_dict(d: Dict[str, Any]) -> Task:
+    """The task that :meth:`Task.to_dict` described."""
+    if d.get("kind") != "Task":
+        raise ValueError(f"not a task description: {d!r}")
+    return Task(d["op"], d["input_size"], tuple(d["a"]), tuple(d["b"]),
+                [tuple(i) for i in d["interpolation"]], [tuple(i) for i in d["extrapolation"]], d["seed"])

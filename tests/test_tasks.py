@@ -1,0 +1,129 @@
+"""The benchmark tasks' data (counter-based, deterministic) and the success statistics."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from nalu_ext import stats, tasks
+
+ISA_INDEPENDENT = True  # data generation and statistics use no unit kernels
+
+
+@pytest.mark.parametrize("op", tasks.OPS)
+def test_targets_follow_the_definition(op):
+    task = tasks.ArithmeticTask(op, seed=3)
+    x, t = task.batch(0, 64, dtype="float64")
+    assert x.shape == (64, 100) and t.shape == (64, 1)
+    # sums of 25 terms near 37: summation order moves the last bits (|a - b| can be far smaller)
+    np.testing.assert_allclose(t[:, 0], task.target(x), rtol=1e-14, atol=1e-12)
+    assert x.min() >= 1.0 and x.max() < 2.0
+    xt, _ = task.test(500)
+    assert xt.min() >= 2.0 and xt.max() < 6.0
+
+
+def test_float32_targets_are_computed_from_the_float32_inputs():
+    task = tasks.ToyTask(seed=1)
+    x, t = task.batch(5, 32, dtype="float32")
+    assert x.dtype == t.dtype == np.float32
+    np.testing.assert_allclose(t[:, 0], task.target(x).astype(np.float32), rtol=1e-6)
+
+
+def test_protocol_subsets():
+    task = tasks.ArithmeticTask("mul", seed=0)
+    (a0, a1), (b0, b1) = task.a, task.b
+    assert a1 - a0 == 25 and b1 - b0 == 25 and a1 - b0 == 12  # 25 each, 12 shared
+    assert 0 <= a0 and b1 <= 100
+    offsets = {tasks.ArithmeticTask("mul", seed=s).a[0] for s in range(20)}
+    assert len(offsets) > 5  # the placement depends on the seed
+
+
+def test_same_seed_same_data_and_rows_are_independent_of_batching():
+    a, b = tasks.ArithmeticTask("add", seed=7), tasks.ArithmeticTask("add", seed=7)
+    np.testing.assert_array_equal(a.batch(3, 16)[0], b.batch(3, 16)[0])
+    assert not np.array_equal(a.batch(3, 16)[0], tasks.ArithmeticTask("add", seed=8).batch(3, 16)[0])
+    assert not np.array_equal(a.batch(3, 16)[0], a.batch(4, 16)[0])  # fresh rows every step
+    big = a.batch(0, 64)[0]
+    halves = np.concatenate([a.batch(0, 32)[0], a.batch(1, 32)[0]])
+    np.testing.assert_array_equal(big, halves)
+    np.testing.assert_array_equal(a.validation(100)[0], b.validation(100)[0])
+    assert not np.array_equal(a.validation(100)[0], a.batch(0, 100)[0])
+
+
+def test_generation_does_not_depend_on_threads():
+    task = tasks.ArithmeticTask("mul", seed=1)
+    serial = [task.batch(k, 256, "float64")[0] for k in range(8)]
+    results = [None] * 8
+
+    def work(k: int) -> None:
+        results[k] = task.batch(k, 256, "float64")[0]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for s, r in zip(serial, results):
+        np.testing.assert_array_equal(s, r)
+
+
+def test_union_ranges_are_sampled_from_every_interval():
+    interp, extrap = tasks.SingleModuleTask.RANGES[4]
+    task = tasks.SingleModuleTask("mul", interp, extrap, seed=0)
+    x, _ = task.test(4000, "float64")
+    assert np.all((np.abs(x) >= 2.0) & (np.abs(x) < 6.0))
+    assert (x < 0).mean() == pytest.approx(0.5, abs=0.05)
+    assert len(tasks.SingleModuleTask.RANGES) == 9
+
+
+def test_uniformity(rng):
+    x, _ = tasks.ArithmeticTask("add", seed=2).batch(0, 2000, "float64")
+    u = (x.ravel() - 1.0)
+    hist, _ = np.histogram(u, bins=10, range=(0, 1))
+    assert np.all(np.abs(hist / u.size - 0.1) < 0.01)  # 200000 values: 10% per bin within 1%
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01  # neighbours uncorrelated
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="op must be one of"):
+        tasks.ArithmeticTask("pow")
+    with pytest.raises(ValueError, match="non-negative ranges"):
+        tasks.SingleModuleTask("sqrt", (-2.0, -1.0), (-6.0, -2.0))
+    with pytest.raises(ValueError, match="finite lo < hi"):
+        tasks.ToyTask(interpolation=(2.0, 1.0))
+    with pytest.raises(ValueError, match="overlap"):
+        tasks.ToyTask(extrapolation=[(1.0, 3.0), (2.0, 4.0)])
+    with pytest.raises(ValueError, match="do not fit"):
+        tasks.ArithmeticTask("add", input_size=10, subset_ratio=0.9)
+    with pytest.raises(ValueError, match="step must be >= 0"):
+        tasks.ToyTask().batch(-1, 8)
+
+
+def test_tasks_are_plain_data():
+    import json
+
+    task = tasks.SingleModuleTask("div", *tasks.SingleModuleTask.RANGES[4], seed=5)
+    again = tasks.task_from_dict(json.loads(json.dumps(task.to_dict())))
+    assert again == task
+    np.testing.assert_array_equal(again.test(50)[0], task.test(50)[0])
+
+
+def test_wilson_interval_known_values():
+    # Wilson score 95% intervals (z = 1.96) from the literature's tables.
+    rate, lo, hi = stats.wilson_interval(8, 10)
+    assert rate == 0.8 and lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
+    assert stats.wilson_interval(0, 10)[1:] == (0.0, pytest.approx(0.2775, abs=1e-4))
+    assert stats.wilson_interval(10, 10)[1:] == (pytest.approx(0.7225, abs=1e-4), pytest.approx(1.0))
+    with pytest.raises(ValueError):
+        stats.wilson_interval(3, 2)
+
+
+def test_summary_counts_only_successful_runs():
+    s = stats.summarize([True, False, True, True], [1000, None, 3000, 2000], [0.01, 0.5, 0.03, 0.02])
+    assert s["runs"] == 4 and s["successes"] == 3 and s["rate"] == 0.75
+    assert s["solved_at_median"] == 2000 and s["solved_at_mean"] == 2000
+    assert s["sparsity_error_mean"] == pytest.approx(0.02)
+    none = stats.summarize([False], [None], [0.4])
+    assert none["solved_at_median"] is None and none["sparsity_error_mean"] is None
