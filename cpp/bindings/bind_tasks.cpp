@@ -4,10 +4,15 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "arrays.hpp"
+#include "nalu/lock_set.hpp"
+#include "nalu/model/task_fit.hpp"
 #include "nalu/tasks/generator.hpp"
 
 namespace py = pybind11;
@@ -15,6 +20,75 @@ namespace py = pybind11;
 namespace nalu_bindings {
 
 namespace {
+
+nalu::tasks::TaskSpec spec_of(std::size_t input_size, std::pair<std::size_t, std::size_t> a,
+                              std::pair<std::size_t, std::size_t> b, const std::string& op) {
+    if (input_size == 0 || a.first >= a.second || b.first >= b.second || a.second > input_size ||
+        b.second > input_size)
+        throw py::value_error("task: subsets must be non-empty ranges inside the input");
+    return nalu::tasks::TaskSpec{input_size, a.first, a.second, b.first, b.second, nalu::tasks::op_from_name(op)};
+}
+
+nalu::tasks::Ranges ranges_of(const std::vector<std::pair<double, double>>& intervals) {
+    if (intervals.empty()) throw py::value_error("task: at least one interval is needed");
+    nalu::tasks::Ranges ranges;
+    for (const auto& [lo, hi] : intervals) {
+        if (!(hi > lo)) throw py::value_error("task: every interval needs lo < hi");
+        ranges.lo.push_back(lo);
+        ranges.hi.push_back(hi);
+    }
+    return ranges;
+}
+
+template <class T>
+struct BoundTaskFitter {
+    std::shared_ptr<nalu::Sequential<T>> model;
+    std::shared_ptr<nalu::Optimizer<T>> optimizer;
+    std::unique_ptr<nalu::TaskFitter<T>> fitter;
+};
+
+template <class T>
+void bind_task_fitter(py::module_& m, const std::string& suffix) {
+    using F = BoundTaskFitter<T>;
+    py::class_<F>(m, ("TaskFitter" + suffix).c_str())
+        .def(py::init([](std::shared_ptr<nalu::Sequential<T>> model, std::shared_ptr<nalu::Optimizer<T>> opt,
+                         std::size_t input_size, std::pair<std::size_t, std::size_t> a,
+                         std::pair<std::size_t, std::size_t> b, const std::string& op,
+                         std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
+                         long long batch_size, const std::string& loss) {
+            const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
+            if (model->in_features() != input_size || model->out_features() != 1)
+                throw py::value_error("train_task: the model maps " + std::to_string(model->in_features()) +
+                                      " inputs to " + std::to_string(model->out_features()) +
+                                      " outputs; the task needs " + std::to_string(input_size) + " -> 1");
+            if (batch_size <= 0) throw py::value_error("batch_size must be > 0, got " + std::to_string(batch_size));
+            if (loss != "mse" && loss != "sse") throw py::value_error("loss must be 'mse' or 'sse', got '" + loss + "'");
+            auto f = std::make_unique<F>();
+            f->model = model;
+            f->optimizer = opt;
+            f->fitter = std::make_unique<nalu::TaskFitter<T>>(
+                *model, *opt, spec, ranges_of(intervals), seed, static_cast<std::size_t>(batch_size),
+                loss == "mse" ? nalu::Loss::Mse : nalu::Loss::Sse);
+            return f;
+        }))
+        .def("run", [](F& self, std::uint64_t first_step, py::array losses, py::array regularizers) {
+            for (const py::array* arr : {&losses, &regularizers})
+                if (arr->ndim() != 1 || !arr->writeable() || !(arr->flags() & py::array::c_style) ||
+                    !arr->dtype().is(py::dtype::of<double>()) || arr->size() != losses.size())
+                    throw py::value_error("TaskFitter.run: expected two writable C-contiguous 1-D float64 arrays of one length");
+            nalu::FitChunk c;
+            {
+                py::gil_scoped_release release;
+                std::vector<std::mutex*> all = self.model->mutexes();
+                for (std::mutex* mx : self.optimizer->mutexes()) all.push_back(mx);
+                nalu::LockSet lock(all);
+                c = self.fitter->run(first_step, static_cast<std::size_t>(losses.size()),
+                                     static_cast<double*>(losses.mutable_data()),
+                                     static_cast<double*>(regularizers.mutable_data()));
+            }
+            return py::make_tuple(c.steps, c.diverged, c.bad_loss);
+        });
+}
 
 template <class T>
 py::tuple rows_of(const nalu::tasks::TaskSpec& spec, const nalu::tasks::Ranges& ranges,
@@ -39,23 +113,15 @@ void bind_tasks(py::module_& m) {
            std::pair<std::size_t, std::size_t> b, const std::string& op,
            std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
            std::uint64_t stream, std::uint64_t first_row, std::size_t rows, const std::string& dtype) {
-            if (input_size == 0 || a.first >= a.second || b.first >= b.second || a.second > input_size ||
-                b.second > input_size)
-                throw py::value_error("task_rows: subsets must be non-empty ranges inside the input");
-            if (intervals.empty()) throw py::value_error("task_rows: at least one interval is needed");
-            nalu::tasks::Ranges ranges;
-            for (const auto& [lo, hi] : intervals) {
-                if (!(hi > lo)) throw py::value_error("task_rows: every interval needs lo < hi");
-                ranges.lo.push_back(lo);
-                ranges.hi.push_back(hi);
-            }
-            const nalu::tasks::TaskSpec spec{input_size, a.first, a.second, b.first, b.second,
-                                             nalu::tasks::op_from_name(op)};
+            const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
+            const nalu::tasks::Ranges ranges = ranges_of(intervals);
             if (dtype == "float32") return rows_of<float>(spec, ranges, seed, stream, first_row, rows);
             if (dtype == "float64") return rows_of<double>(spec, ranges, seed, stream, first_row, rows);
             throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
         },
         "Rows [first_row, first_row + rows) of a task's stream: (x (rows, input_size), t (rows, 1)).");
+    bind_task_fitter<float>(m, "_f32");
+    bind_task_fitter<double>(m, "_f64");
 }
 
 }  // namespace nalu_bindings

@@ -14,6 +14,7 @@ from .errors import ModelFileError, TrainingDiverged
 from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSprop
+from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .serialize import load
 from .train import History, fit
 
@@ -22,5 +23,5 @@ __version__ = "0.1.0"
 __all__ = [
     "NAC", "NALU", "NAU", "NMU", "NPU", "RealNPU", "iNALU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "stats", "tasks",
-    "__version__",
+    "train_task", "RunResult", "success_threshold", "sparsity_error", "__version__",
 ]

@@ -113,3 +113,15 @@ class Fitter_f32(_Fitter):
 class Fitter_f64(_Fitter):
     def __init__(self, model: Sequential_f64, optimizer: Optimizer_f64, x: ArrayLike, y: ArrayLike,
                  batch_size: int, shuffle: bool, seed: int, loss: str) -> None: ...
+
+class _TaskFitter:
+    def run(self, first_step: int, losses: np.ndarray, regularizers: np.ndarray) -> Tuple[int, bool, float]: ...
+
+class TaskFitter_f32(_TaskFitter):
+    def __init__(self, model: Sequential_f32, optimizer: Optimizer_f32, input_size: int, a: Tuple[int, int],
+                 b: Tuple[int, int], op: str, intervals: List[Tuple[float, float]], seed: int,
+                 batch_size: int, loss: str) -> None: ...
+class TaskFitter_f64(_TaskFitter):
+    def __init__(self, model: Sequential_f64, optimizer: Optimizer_f64, input_size: int, a: Tuple[int, int],
+                 b: Tuple[int, int], op: str, intervals: List[Tuple[float, float]], seed: int,
+                 batch_size: int, loss: str) -> None: ...

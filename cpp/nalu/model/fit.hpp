@@ -23,12 +23,6 @@ struct FitConfig {
     Loss loss;
 };
 
-struct FitChunk {
-    std::size_t steps;   // steps completed (each with a finite loss and an update)
-    bool diverged;       // stopped at a non-finite loss; parameters are those of the last finite step
-    double bad_loss;     // that loss, when diverged
-};
-
 template <class T>
 class Fitter {
 public:

@@ -25,6 +25,13 @@ struct StepResult {
     double regularizer = 0.0;  // Σ over layers of λ(t) R, added to the loss this step optimised
 };
 
+// What a multi-step loop (Fitter, TaskFitter) reports for one chunk of steps.
+struct FitChunk {
+    std::size_t steps;   // steps completed (each with a finite loss and an update)
+    bool diverged;       // stopped at a non-finite loss; parameters are those of the last finite step
+    double bad_loss;     // that loss, when diverged
+};
+
 template <class T>
 class Sequential {
 public:

@@ -1,0 +1,51 @@
+// The training loop of the benchmark tasks: every step trains on fresh rows of the task's
+// training stream (rows [step·B, (step+1)·B), tasks/generator.hpp), so a run depends only on its
+// seed; run() can be called in chunks (for logging) with exactly the result of one long run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../tasks/generator.hpp"
+#include "sequential.hpp"
+
+namespace nalu {
+
+template <class T>
+class TaskFitter {
+public:
+    TaskFitter(Sequential<T>& model, Optimizer<T>& optimizer, tasks::TaskSpec spec,
+               tasks::Ranges ranges, std::uint64_t seed, std::size_t batch_size, Loss loss)
+        : model_(model), opt_(optimizer), spec_(spec), ranges_(std::move(ranges)), seed_(seed),
+          batch_(batch_size), loss_(loss) {}
+
+    // Steps [first_step, first_step + steps): losses and regularizer terms per step; stops at the
+    // first non-finite loss (the model keeps the parameters of the last finite step).
+    FitChunk run(std::uint64_t first_step, std::size_t steps, double* losses, double* regularizers) {
+        T* t = ensure_size(targets_, batch_);
+        for (std::size_t s = 0; s < steps; ++s) {
+            tasks::generate(model_.input_buffer(batch_), t, spec_, ranges_, seed_, kTrainStream,
+                            (first_step + s) * batch_, batch_);
+            const StepResult r = model_.train_step(t, batch_, loss_, opt_);
+            if (!r.finite) return {s, true, r.loss};
+            losses[s] = r.loss;
+            regularizers[s] = r.regularizer;
+        }
+        return {steps, false, 0.0};
+    }
+
+    static constexpr std::uint64_t kTrainStream = 0;  // as nalu_ext.tasks.TRAIN_STREAM
+
+private:
+    Sequential<T>& model_;
+    Optimizer<T>& opt_;
+    tasks::TaskSpec spec_;
+    tasks::Ranges ranges_;
+    std::uint64_t seed_;
+    std::size_t batch_;
+    Loss loss_;
+    std::vector<T> targets_;
+};
+
+}  // namespace nalu

@@ -1,0 +1,155 @@
+"""Training on the benchmark tasks and judging a run the way the literature does.
+
+`train_task` trains on fresh rows of a task every step (the loop runs in C++, in chunks of
+`log_every` steps), logs the interpolation (validation) and extrapolation (test) MSE after each
+chunk, and judges the run: it succeeds when its final extrapolation MSE is below the MSE of a
+"nearly perfect" model whose first-layer weights are all off by ε = 1e-5 from the exact solution
+(`success_threshold`, computed once per task and cached).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from ._dtypes import core_suffix
+from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
+from .model import Sequential, as_sequential, check_loss, check_optimizer
+from .optim import Optimizer
+from .reference import nac_weight
+from .tasks import Task
+
+EPSILON = 1e-5
+_THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
+
+
+def success_threshold(task: Task, epsilon: float = EPSILON, n_test: int = 10_000) -> float:
+    """Test MSE of the nearly perfect model: every first-layer weight off by +ε (1 + ε on each
+    subset, ε elsewhere), the rest exact; float64, cached per task."""
+    key = (json.dumps(task.to_dict(), sort_keys=True), float(epsilon), int(n_test))
+    if key not in _THRESHOLDS:
+        x, t = task.test(n_test, "float64")
+        total = x.sum(axis=1)
+        a = x[:, task.a[0]:task.a[1]].sum(axis=1)
+        b = x[:, task.b[0]:task.b[1]].sum(axis=1)
+        a_eps = a + epsilon * total  # (1 + ε) on the subset, ε on every other input
+        b_eps = b + epsilon * total
+        near = {"add": a_eps + b_eps, "sub": a_eps - b_eps, "mul": a_eps * b_eps, "div": a_eps / b_eps,
+                "square": a_eps * a_eps, "sqrt": np.sqrt(a_eps)}[task.op]
+        _THRESHOLDS[key] = float(np.mean((near - t[:, 0]) ** 2))
+    return _THRESHOLDS[key]
+
+
+def effective_weights(layer: Layer) -> List[np.ndarray]:
+    """The weights a unit applies (what sparsity is measured on), as float64 arrays."""
+    p = {k: v.astype(np.float64) for k, v in layer.params.items()}
+    if isinstance(layer, NAU):
+        return [np.clip(p["W"], -1.0, 1.0)]
+    if isinstance(layer, NMU):
+        return [np.clip(p["W"], 0.0, 1.0)]
+    if isinstance(layer, iNALU):
+        return [nac_weight(p["W_hat_a"], p["M_hat_a"]), nac_weight(p["W_hat_m"], p["M_hat_m"])]
+    if isinstance(layer, (NAC, NALU)):
+        weights = [nac_weight(p["W_hat"], p["M_hat"])]
+        if "W_hat_m" in p:
+            weights.append(nac_weight(p["W_hat_m"], p["M_hat_m"]))
+        return weights
+    if isinstance(layer, RealNPU):
+        return [p["W"]]
+    if isinstance(layer, NPU):
+        return [p["W_re"], p["W_im"]]
+    raise TypeError(f"no sparsity measure for {type(layer).__name__}")
+
+
+def sparsity_error(model: Union[Sequential, Layer]) -> float:
+    """max over every weight of min(|W|, |1 - |W||): 0 when all weights are in {-1, 0, 1}."""
+    seq = as_sequential(model)
+    return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w))))
+                     for layer in seq.layers for w in effective_weights(layer)))
+
+
+@dataclass
+class RunResult:
+    """One run on one task: the logged curves and the verdict."""
+
+    steps: int                          # training steps done
+    logged_steps: np.ndarray            # the step after which each entry below was measured
+    interpolation_mse: np.ndarray       # validation set (interpolation range)
+    extrapolation_mse: np.ndarray       # test set (extrapolation range)
+    loss: np.ndarray                    # the training loss of every step
+    success: bool                       # final test MSE below the threshold
+    solved_at: Optional[int]            # first logged step below the threshold, or None
+    sparsity_error: float
+    threshold: float
+    test_mse: float                     # final extrapolation MSE
+    diverged: bool = False              # a non-finite loss stopped training
+    seconds: float = field(default=0.0, compare=False)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Plain data (lists, numbers): one JSON line of a sweep's results file."""
+        d = asdict(self)
+        for k, v in d.items():
+            if isinstance(v, np.ndarray):
+                d[k] = v.tolist()
+        return d
+
+
+def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.mean((model.forward(x).astype(np.float64) - t.astype(np.float64)) ** 2))
+
+
+def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
+               batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
+               progress: bool = False, loss: str = "mse", n_eval: int = 10_000) -> RunResult:
+    """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring."""
+    seq = as_sequential(model)
+    check_optimizer(seq, optimizer)
+    for name, value in (("steps", steps), ("log_every", log_every), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "steps" else 1):
+            raise ValueError(f"{name} must be an integer >= {0 if name == 'steps' else 1}, got {value!r}")
+    fitter = getattr(_core, "TaskFitter" + core_suffix(seq.dtype))(
+        seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op, list(task.interpolation),
+        task.seed, int(batch_size), check_loss(loss))
+    threshold = success_threshold(task)
+    xv, tv = task.validation(n_eval, seq.dtype)
+    xt, tt = task.test(n_eval, seq.dtype)
+    losses, regs = np.empty(steps), np.empty(steps)
+    logged: List[int] = []
+    interp: List[float] = []
+    extrap: List[float] = []
+    done, solved_at, diverged = 0, None, False
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, unit="step", dynamic_ncols=True)
+    start = time.perf_counter()
+    try:
+        while done < steps:
+            n = min(int(log_every), steps - done)
+            completed, diverged, _ = fitter.run(done, losses[done:done + n], regs[done:done + n])
+            done += completed
+            if bar is not None:
+                bar.update(completed)
+            if diverged:
+                break
+            logged.append(done)
+            interp.append(_mse(seq, xv, tv))
+            extrap.append(_mse(seq, xt, tt))
+            if solved_at is None and extrap[-1] < threshold:
+                solved_at = done
+                if stop_when_solved:
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    test_mse = extrap[-1] if extrap else _mse(seq, xt, tt)
+    return RunResult(done, np.array(logged, dtype=np.int64), np.array(interp), np.array(extrap),
+                     losses[:done].copy(), bool(not diverged and test_mse < threshold), solved_at,
+                     sparsity_error(seq), threshold, test_mse, diverged, time.perf_counter() - start)

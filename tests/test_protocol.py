@@ -1,0 +1,105 @@
+"""train_task, the success threshold and the sparsity error."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+import nalu_ext
+from nalu_ext.tasks import ArithmeticTask, ToyTask
+
+SMALL_ADD = dict(input_size=10, subset_ratio=0.2)
+
+
+def nau_nau(seed, dtype="float32"):
+    return nalu_ext.Sequential(
+        nalu_ext.NAU(10, 2, regularizer=0.01, reg_start=1000, reg_end=3000, seed=seed, dtype=dtype),
+        nalu_ext.NAU(2, 1, regularizer=0.01, reg_start=1000, reg_end=3000, seed=seed + 100, dtype=dtype))
+
+
+def run(seed, steps=20000, **kwargs):
+    model = nau_nau(seed)
+    task = ArithmeticTask("add", seed=seed, **SMALL_ADD)
+    return nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps,
+                               log_every=1000, **kwargs), model
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nau_solves_addition_with_exact_sparse_weights(seed):
+    result, model = run(seed)
+    assert result.success and result.test_mse < result.threshold
+    assert result.solved_at is not None and result.solved_at <= result.steps
+    assert result.sparsity_error < 1e-3
+    assert result.logged_steps.tolist() == list(range(1000, 20001, 1000))
+    assert result.interpolation_mse.shape == result.extrapolation_mse.shape == (20,)
+    assert result.loss.shape == (20000,)
+
+
+def test_runs_are_deterministic_and_thread_independent():
+    first, _ = run(1, steps=3000)
+    second, _ = run(1, steps=3000)
+    np.testing.assert_array_equal(first.loss, second.loss)
+    np.testing.assert_array_equal(first.extrapolation_mse, second.extrapolation_mse)
+    results = [None, None]
+
+    def work(i):
+        results[i] = run(1, steps=3000)[0]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for r in results:
+        np.testing.assert_array_equal(r.loss, first.loss)
+
+
+def test_stop_when_solved():
+    result, _ = run(0, stop_when_solved=True)
+    assert result.success and result.steps == result.solved_at < 20000
+
+
+def test_threshold_is_the_nearly_perfect_models_mse():
+    task = ArithmeticTask("add", seed=0, **SMALL_ADD)
+    x, t = task.test(10_000, "float64")
+    eps = 1e-5
+    # every first-layer weight off by +eps: a and b each gain eps * sum(x); a + b gains twice that
+    expected = np.mean((2 * eps * x.sum(axis=1)) ** 2)
+    assert nalu_ext.success_threshold(task) == pytest.approx(expected, rel=1e-9)
+    from nalu_ext import protocol
+
+    cached = len(protocol._THRESHOLDS)
+    nalu_ext.success_threshold(task)
+    assert len(protocol._THRESHOLDS) == cached  # computed once per task, then cached
+    mul = ToyTask(seed=0)
+    assert 0 < nalu_ext.success_threshold(mul) < 1e-2
+
+
+def test_sparsity_error():
+    nau = nalu_ext.NAU(3, 1, dtype="float64")
+    nau.params["W"][...] = [[1.0, 0.0, -1.0]]
+    assert nalu_ext.sparsity_error(nau) == 0.0
+    nau.params["W"][...] = [[1.0, 0.5, -1.0]]
+    assert nalu_ext.sparsity_error(nau) == 0.5
+    nmu = nalu_ext.NMU(2, 1, dtype="float64")
+    nmu.params["W"][...] = [[0.9, 0.05]]
+    assert nalu_ext.sparsity_error(nalu_ext.Sequential(nmu)) == pytest.approx(0.1)
+
+
+def test_result_is_plain_data():
+    result, _ = run(2, steps=2000)
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["steps"] == 2000 and len(d["extrapolation_mse"]) == 2 and isinstance(d["success"], bool)
+
+
+def test_bad_arguments():
+    task = ArithmeticTask("add", seed=0, **SMALL_ADD)
+    wrong = nalu_ext.Sequential(nalu_ext.NAU(3, 1))
+    with pytest.raises(ValueError, match="the task needs 10 -> 1"):
+        nalu_ext.train_task(wrong, task, nalu_ext.Adam(wrong.parameters()), steps=10)
+    model = nau_nau(0)
+    with pytest.raises(ValueError, match="log_every must be an integer >= 1"):
+        nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
