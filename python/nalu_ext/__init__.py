@@ -16,6 +16,7 @@ from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .serialize import load
+from .sweeps import SweepSummary, make_run, sweep
 from .train import History, fit
 
 __version__ = "0.1.0"
@@ -23,5 +24,6 @@ __version__ = "0.1.0"
 __all__ = [
     "NAC", "NALU", "NAU", "NMU", "NPU", "RealNPU", "iNALU", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "stats", "tasks",
-    "train_task", "RunResult", "success_threshold", "sparsity_error", "__version__",
+    "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
+    "SweepSummary", "__version__",
 ]

@@ -1,0 +1,110 @@
+"""sweep: plain-data runs, executors, the results file, resuming, failures, the summary."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+
+import pytest
+
+import nalu_ext
+from nalu_ext import sweeps as sw
+from nalu_ext.tasks import ArithmeticTask
+
+ISA_INDEPENDENT = True  # orchestration: the kernels are tested elsewhere
+
+
+def small_runs(seeds=range(3), steps=3000):
+    return [nalu_ext.make_run(f, ArithmeticTask(op, input_size=10, subset_ratio=0.2, seed=s), seed=s,
+                              steps=steps, lr=1e-2, log_every=1000)
+            for f, op in (("NAU", "add"), ("NMU", "mul")) for s in seeds]
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task at once on the calling thread, counting them."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def submit(self, fn, *args, **kwargs):
+        self.calls += 1
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as err:
+            future.set_exception(err)
+        return future
+
+
+def results_by_id(path):
+    return {k: v["result"] for k, v in sw.read_results(str(path)).items()}
+
+
+def test_runs_are_plain_data():
+    spec = small_runs()[0]
+    assert json.loads(json.dumps(spec)) == spec
+    assert sw.run_id(spec) == sw.run_id(json.loads(json.dumps(spec)))
+
+
+def test_same_results_serially_in_threads_and_in_processes(tmp_path):
+    runs = small_runs(seeds=range(2), steps=2000)
+    nalu_ext.sweep(runs, executor=InlineExecutor(), results=str(tmp_path / "serial.jsonl"), progress=False)
+    nalu_ext.sweep(runs, results=str(tmp_path / "threads.jsonl"), progress=False)
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        nalu_ext.sweep(runs, executor=pool, results=str(tmp_path / "processes.jsonl"), progress=False)
+    serial = results_by_id(tmp_path / "serial.jsonl")
+    for other in ("threads.jsonl", "processes.jsonl"):
+        got = results_by_id(tmp_path / other)
+        assert got.keys() == serial.keys()
+        for rid in serial:
+            for key in ("loss", "extrapolation_mse", "interpolation_mse", "success", "solved_at",
+                        "sparsity_error", "test_mse"):
+                assert got[rid][key] == serial[rid][key], (other, key)
+
+
+def test_interrupted_sweep_resumes_with_only_the_missing_runs(tmp_path):
+    runs = small_runs()
+    full = tmp_path / "full.jsonl"
+    complete = nalu_ext.sweep(runs, results=str(full), progress=False)
+    lines = full.read_text().splitlines()
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text("\n".join(lines[:3]) + "\n" + lines[3][: len(lines[3]) // 2])  # a torn last line
+    counting = InlineExecutor()
+    resumed = nalu_ext.sweep(runs, executor=counting, results=str(partial), progress=False)
+    assert counting.calls == len(runs) - 3
+    assert resumed.rows == complete.rows
+    assert str(resumed) == str(complete)
+
+
+def test_a_failing_run_is_recorded_and_retried_without_stopping_the_others(tmp_path):
+    runs = small_runs(seeds=range(2), steps=1000)
+    broken = json.loads(json.dumps(runs[0]))
+    broken["optimizer"]["lr"] = -1.0  # the optimizer refuses it when the run starts
+    path = tmp_path / "r.jsonl"
+    summary = nalu_ext.sweep(runs[1:] + [broken], results=str(path), progress=False)
+    records = sw.read_results(str(path))
+    assert records[sw.run_id(broken)]["status"] == "failed"
+    assert "lr must be a finite number >= 0" in records[sw.run_id(broken)]["error"]
+    assert sum(r["status"] == "ok" for r in records.values()) == len(runs) - 1
+    assert summary.failed == 1 and "1 runs failed" in str(summary)
+    counting = InlineExecutor()
+    nalu_ext.sweep(runs[1:] + [broken], executor=counting, results=str(path), progress=False)
+    assert counting.calls == 1  # only the failed run is tried again
+
+
+def test_summary_rows_and_table():
+    summary = nalu_ext.sweep(small_runs(steps=20000), executor=InlineExecutor(), progress=False)
+    rows = {(r["family"], r["op"]): r for r in summary.rows}
+    assert set(rows) == {("NAU", "add"), ("NMU", "mul")}
+    for r in rows.values():
+        assert r["runs"] == 3 and 0.0 <= r["rate_low"] <= r["rate"] <= r["rate_high"] <= 1.0
+    assert rows[("NMU", "mul")]["successes"] >= 2
+    assert "95% interval" in str(summary) and "NMU" in str(summary)
+
+
+def test_bad_specifications():
+    task = ArithmeticTask("add", seed=0)
+    with pytest.raises(ValueError, match="unknown unit family"):
+        nalu_ext.make_run("LSTM", task, seed=0, steps=10)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        nalu_ext.make_run("NAU", task, seed=0, steps=10, optimizer="Adagrad")
