@@ -71,10 +71,27 @@ def test_missing_matplotlib_is_a_one_line_note(tmp_path, capsys, monkeypatch):
 
 def test_help_documents_every_command():
     top = subprocess.run([sys.executable, "-m", "nalu_ext", "--help"], capture_output=True, text=True)
-    assert top.returncode == 0 and "demo" in top.stdout
+    assert top.returncode == 0 and "demo" in top.stdout and "benchmark" in top.stdout
     sub = subprocess.run([sys.executable, "-m", "nalu_ext", "demo", "--help"], capture_output=True, text=True)
     assert sub.returncode == 0
     for option in ("--plot-dir", "--nac-steps", "--nalu-steps", "--seed", "--progress"):
         assert option in sub.stdout
     bad = subprocess.run([sys.executable, "-m", "nalu_ext", "demo", "--nac-steps", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "must be a positive integer" in bad.stderr
+
+
+def test_benchmark_command_runs_resumes_and_reports(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    results, plot = tmp_path / "b.jsonl", tmp_path / "b.png"
+    argv = ["benchmark", "--units", "NAU,NMU", "--ops", "add,mul", "--seeds", "2", "--steps", "2000",
+            "--log-every", "1000", "--jobs", "2", "--results", str(results), "--plot", str(plot),
+            "--no-progress"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "benchmark: 8 runs" in out and "95% interval" in out and "NMU" in out
+    assert len(results.read_text().splitlines()) == 8
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main(argv) == 0  # resumed: nothing left to run, the same table
+    assert len(results.read_text().splitlines()) == 8
+    with pytest.raises(SystemExit, match="unknown unit family 'LSTM'"):
+        cli.main(["benchmark", "--units", "LSTM", "--no-progress"])

@@ -45,11 +45,43 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"training steps of the NALU (default {demo.NALU_STEPS})")
     d.add_argument("--seed", type=int, default=0, help="seed of the initial parameters (default 0)")
     d.add_argument("--progress", action="store_true", help="show progress bars")
+
+    b = commands.add_parser(
+        "benchmark",
+        help="success rates of units over seeds on the field's arithmetic protocols",
+        description=(
+            "Train every unit family on every operation for every seed (fresh data each step, "
+            "a counter-based stream per seed), judge each run against the nearly-perfect model's "
+            "extrapolation MSE, and print success rates with Wilson 95% intervals. Families: "
+            "NAU (NAU->NAU), NMU (NAU->NMU), NALU, NAC, iNALU, NPU, RealNPU (two layers each). "
+            "Finished runs are appended to --results; running the same command again resumes."),
+    )
+    b.add_argument("--suite", choices=("arithmetic", "toy", "single"), default="arithmetic",
+                   help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); toy: "
+                        "(x1+x2)(x1+x2+x3+x4); single: two inputs over the nine published ranges")
+    b.add_argument("--units", default="NAU,NMU,NALU,NAC", help="comma-separated unit families")
+    b.add_argument("--ops", default="add,sub,mul", help="comma-separated operations "
+                   "(add, sub, mul, div, square, sqrt; the toy suite is always mul)")
+    b.add_argument("--seeds", type=_positive, default=10, help="seeds per unit and operation (default 10)")
+    b.add_argument("--steps", type=_positive, default=100_000, help="training steps per run (default 100000)")
+    b.add_argument("--batch-size", type=_positive, default=128, help="rows per step (default 128)")
+    b.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default 1e-3)")
+    b.add_argument("--log-every", type=_positive, default=1000, help="steps between evaluations (default 1000)")
+    b.add_argument("--jobs", type=_positive, default=None, help="parallel runs (default: one per core)")
+    b.add_argument("--results", metavar="FILE.jsonl", help="append each finished run here; resume from it")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
+                   "needs pip install 'nalu_ext[distributed]')")
+    b.add_argument("--plot", metavar="FILE.png", help="write a figure of the success rates with their intervals")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "benchmark":
+        from .benchmark_cli import run_benchmark
+
+        return run_benchmark(args)
     if args.command == "demo":
         from . import demo
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Union
 
+from typing import Any
+
 from .train import History
 
 
@@ -34,6 +36,27 @@ def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str
     ax.set_ylabel("cost (sum of squared errors)")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.fspath(path))
+    plt.close(fig)
+
+
+def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"]) -> None:
+    """Success rate of each unit × operation with its Wilson 95% interval, as a bar chart."""
+    plt = _pyplot()
+    rows = summary.rows
+    labels = [f"{r['family']}\n{r['op']}" for r in rows]
+    rates = [100 * r["rate"] for r in rows]
+    low = [100 * (r["rate"] - r["rate_low"]) for r in rows]
+    high = [100 * (r["rate_high"] - r["rate"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(max(4, 0.9 * len(rows) + 2), 4), dpi=100)
+    ax.bar(range(len(rows)), rates, yerr=[low, high], capsize=4, color="#4c72b0")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(labels)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("success rate (%), Wilson 95% interval")
+    ax.set_title("extrapolation success over seeds")
+    ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(os.fspath(path))
     plt.close(fig)
