@@ -1,6 +1,7 @@
 // The data of the arithmetic benchmark tasks (REFERENCE.md, last section), generated from a
-// counter-based random stream: every input value is a hash of (seed, stream, index), so a run's
-// data depend only on its seed and on which rows it asks for, never on threads or call order.
+// counter-based random stream: every row is a function of (seed, stream, row index) alone (its
+// own generator, seeded by hashing those three), so a run's data depend only on its seed and on
+// which rows it asks for, never on threads or call order.
 //
 // A task is: x of `input_size` values drawn uniformly from a union of intervals, a = the sum of
 // x over [a_begin, a_end), b = the sum over [b_begin, b_end), and the target t = a ∘ b.
@@ -46,10 +47,23 @@ inline std::uint64_t mix(std::uint64_t z) {
     return z ^ (z >> 31);
 }
 
-// A uniform double in [0, 1) that depends only on (seed, stream, index).
-inline double uniform01(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
-    const std::uint64_t key = mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
-    return static_cast<double>(mix(key + index * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
+// The values of one row: wyrand (one 64×64→128-bit multiply per value) from a state that is a
+// hash of (seed, stream, row).
+class RowRng {
+public:
+    RowRng(std::uint64_t stream_key, std::uint64_t row) : s_(mix(stream_key + row * 0x9e3779b97f4a7c15ULL)) {}
+    double uniform01() {  // in [0, 1), 53 random bits
+        s_ += 0xa0761d6478bd642fULL;
+        const __uint128_t t = static_cast<__uint128_t>(s_) * (s_ ^ 0xe7037ed1a0b428dbULL);
+        return static_cast<double>((static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t)) >> 11) * 0x1.0p-53;
+    }
+
+private:
+    std::uint64_t s_;
+};
+
+inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t stream) {
+    return mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
 }
 
 // A union of disjoint intervals [lo, hi), sampled uniformly by length.
@@ -61,6 +75,7 @@ struct Ranges {
         return t;
     }
     double at(double u) const {  // u in [0, 1)
+        if (lo.size() == 1) return lo[0] + u * (hi[0] - lo[0]);
         double pos = u * total();
         for (std::size_t k = 0; k + 1 < lo.size(); ++k) {
             const double width = hi[k] - lo[k];
@@ -82,11 +97,12 @@ template <class T>
 void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint64_t seed,
               std::uint64_t stream, std::uint64_t first_row, std::size_t rows) {
     const std::size_t n = spec.input_size;
+    const std::uint64_t key = stream_key(seed, stream);
     for (std::size_t r = 0; r < rows; ++r) {
-        const std::uint64_t row = first_row + r;
+        RowRng rng(key, first_row + r);
         double a = 0.0, b = 0.0;
         for (std::size_t i = 0; i < n; ++i) {
-            const double v = ranges.at(uniform01(seed, stream, row * n + i));
+            const double v = ranges.at(rng.uniform01());
             x[r * n + i] = static_cast<T>(v);
             const double stored = static_cast<double>(x[r * n + i]);  // targets from what the model sees
             if (i >= spec.a_begin && i < spec.a_end) a += stored;
