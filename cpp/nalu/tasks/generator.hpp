@@ -98,16 +98,19 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
               std::uint64_t stream, std::uint64_t first_row, std::size_t rows) {
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
+    const bool one_interval = ranges.lo.size() == 1;
+    const double lo = ranges.lo[0], width = ranges.hi[0] - ranges.lo[0];
     for (std::size_t r = 0; r < rows; ++r) {
         RowRng rng(key, first_row + r);
-        double a = 0.0, b = 0.0;
+        T* xr = x + r * n;
         for (std::size_t i = 0; i < n; ++i) {
-            const double v = ranges.at(rng.uniform01());
-            x[r * n + i] = static_cast<T>(v);
-            const double stored = static_cast<double>(x[r * n + i]);  // targets from what the model sees
-            if (i >= spec.a_begin && i < spec.a_end) a += stored;
-            if (i >= spec.b_begin && i < spec.b_end) b += stored;
+            const double u = rng.uniform01();
+            xr[i] = static_cast<T>(one_interval ? lo + u * width : ranges.at(u));
         }
+        // Targets from what the model sees (the stored, possibly float32-rounded, values).
+        double a = 0.0, b = 0.0;
+        for (std::size_t i = spec.a_begin; i < spec.a_end; ++i) a += static_cast<double>(xr[i]);
+        for (std::size_t i = spec.b_begin; i < spec.b_end; ++i) b += static_cast<double>(xr[i]);
         t[r] = static_cast<T>(apply(spec.op, a, b));
     }
 }
