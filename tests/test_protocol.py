@@ -69,7 +69,7 @@ def test_threshold_is_the_nearly_perfect_models_mse():
     task = ArithmeticTask("add", seed=0, **SMALL_ADD)
     x, t = task.test(10_000, "float64")
     eps = 1e-5
-    # every first-layer weight off by +eps: a and b each gain eps * sum(x); a + b gains twice that
+    # every first-layer weight off by eps the same way: a and b each gain eps * sum(x)
     expected = np.mean((2 * eps * x.sum(axis=1)) ** 2)
     assert nalu_ext.success_threshold(task) == pytest.approx(expected, rel=1e-9)
     from nalu_ext import protocol
@@ -79,6 +79,10 @@ def test_threshold_is_the_nearly_perfect_models_mse():
     assert len(protocol._THRESHOLDS) == cached  # computed once per task, then cached
     mul = ToyTask(seed=0)
     assert 0 < nalu_ext.success_threshold(mul) < 1e-2
+    # subtraction: one sign for a and b would cancel exactly; the worst direction does not
+    sub = ArithmeticTask("sub", seed=0, **SMALL_ADD)
+    xs, _ = sub.test(10_000, "float64")
+    assert nalu_ext.success_threshold(sub) == pytest.approx(np.mean((2 * eps * xs.sum(axis=1)) ** 2), rel=1e-9)
 
 
 def test_sparsity_error():
