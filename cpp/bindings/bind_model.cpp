@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arrays.hpp"
+#include "fit_support.hpp"
 #include "nalu/lock_set.hpp"
 #include "nalu/model/fit.hpp"
 #include "nalu/model/sequential.hpp"
@@ -20,13 +21,6 @@ nalu::Loss loss_of(const std::string& name) {
     if (name == "mse") return nalu::Loss::Mse;
     if (name == "sse") return nalu::Loss::Sse;
     throw py::value_error("loss must be 'mse' or 'sse', got '" + name + "'");
-}
-
-template <class T>
-std::vector<std::mutex*> all_mutexes(const nalu::Sequential<T>& model, const nalu::Optimizer<T>& opt) {
-    std::vector<std::mutex*> all = model.mutexes();
-    for (std::mutex* m : opt.mutexes()) all.push_back(m);
-    return all;
 }
 
 // x (batch, in) and y (batch, out) with the same, non-zero batch.
@@ -124,11 +118,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
             return f;
         }))
         .def("run", [](F& self, py::array losses, py::array regularizers) {
-            // Written in place: no conversion may happen, so the arrays must already be right.
-            for (const py::array* a : {&losses, &regularizers})
-                if (a->ndim() != 1 || !a->writeable() || !(a->flags() & py::array::c_style) ||
-                    !a->dtype().is(py::dtype::of<double>()) || a->size() != losses.size())
-                    throw py::value_error("Fitter.run: expected two writable C-contiguous 1-D float64 arrays of one length");
+            check_step_arrays(losses, regularizers, "Fitter.run");
             nalu::FitChunk c;
             {
                 py::gil_scoped_release release;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arrays.hpp"
+#include "fit_support.hpp"
 #include "nalu/lock_set.hpp"
 #include "nalu/model/task_fit.hpp"
 #include "nalu/tasks/generator.hpp"
@@ -72,16 +73,11 @@ void bind_task_fitter(py::module_& m, const std::string& suffix) {
             return f;
         }))
         .def("run", [](F& self, std::uint64_t first_step, py::array losses, py::array regularizers) {
-            for (const py::array* arr : {&losses, &regularizers})
-                if (arr->ndim() != 1 || !arr->writeable() || !(arr->flags() & py::array::c_style) ||
-                    !arr->dtype().is(py::dtype::of<double>()) || arr->size() != losses.size())
-                    throw py::value_error("TaskFitter.run: expected two writable C-contiguous 1-D float64 arrays of one length");
+            check_step_arrays(losses, regularizers, "TaskFitter.run");
             nalu::FitChunk c;
             {
                 py::gil_scoped_release release;
-                std::vector<std::mutex*> all = self.model->mutexes();
-                for (std::mutex* mx : self.optimizer->mutexes()) all.push_back(mx);
-                nalu::LockSet lock(all);
+                nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
                 c = self.fitter->run(first_step, static_cast<std::size_t>(losses.size()),
                                      static_cast<double*>(losses.mutable_data()),
                                      static_cast<double*>(regularizers.mutable_data()));
