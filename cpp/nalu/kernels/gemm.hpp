@@ -298,14 +298,31 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
 //   C1 (M, N) = A1 (K, M)ᵀ B1 (K, N) [+ A2 (K, M)ᵀ B2 (K, N)],   C2 (M, N) = A3 (K, M)ᵀ B1 (K, N)
 // A2/B2 and A3/C2 may be null (that product is skipped). Each output block of one vector width
 // stays in registers for the whole sum over K (written, not accumulated).
-// Four vector blocks of columns at a time, with separate accumulators for the two products of C1:
-// every FMA chain advances by one FMA per k, and twelve chains hide the FMA latency.
+// Blocks of two rows (when all three products run) or four vector blocks of columns, with
+// separate accumulators for the two products of C1: every FMA chain advances by one FMA per k,
+// and twelve chains hide the FMA latency.
 template <bool second, bool third, class T>
 void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
                           const T* A3, std::size_t M, std::size_t N, std::size_t K) {
     using S = Simd<T>;
     using V = typename S::V;
     constexpr std::size_t W = S::n;
+    // Columns [n, N) of row m, one vector at a time (the last one partial): what the blocked
+    // loops below leave over.
+    auto tail = [&](std::size_t m, std::size_t n) {
+        for (; n < N; n += W) {
+            const std::size_t width = N - n < W ? N - n : W;
+            V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
+            for (std::size_t k = 0; k < K; ++k) {
+                const V b1 = S::load_partial(B1 + k * N + n, width);
+                c1 += A1[k * M + m] * b1;
+                if (second) d1 += A2[k * M + m] * S::load_partial(B2 + k * N + n, width);
+                if (third) c2 += A3[k * M + m] * b1;
+            }
+            S::store_partial(C1 + m * N + n, second ? c1 + d1 : c1, width);
+            if (third) S::store_partial(C2 + m * N + n, c2, width);
+        }
+    };
     std::size_t m0 = 0;
     if (second && third)  // two output rows at a time share every load of B1 and B2
         for (; m0 + 2 <= M; m0 += 2) {
@@ -332,20 +349,7 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
                         S::store(C2 + (m0 + r) * N + n + j * W, c2[r][j]);
                     }
             }
-            for (; n < N; n += W) {  // one vector at a time; the last one partial
-                const std::size_t width = N - n < W ? N - n : W;
-                for (std::size_t r = 0; r < 2; ++r) {
-                    V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
-                    for (std::size_t k = 0; k < K; ++k) {
-                        const V b1 = S::load_partial(B1 + k * N + n, width);
-                        c1 += A1[k * M + m0 + r] * b1;
-                        d1 += A2[k * M + m0 + r] * S::load_partial(B2 + k * N + n, width);
-                        c2 += A3[k * M + m0 + r] * b1;
-                    }
-                    S::store_partial(C1 + (m0 + r) * N + n, c1 + d1, width);
-                    S::store_partial(C2 + (m0 + r) * N + n, c2, width);
-                }
-            }
+            for (std::size_t r = 0; r < 2; ++r) tail(m0 + r, n);
         }
     for (std::size_t m = m0; m < M; ++m) {
         std::size_t n = 0;
@@ -367,18 +371,7 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
                 if (third) S::store(C2 + m * N + n + j * W, c2[j]);
             }
         }
-        for (; n < N; n += W) {  // one vector at a time; the last one partial
-            const std::size_t width = N - n < W ? N - n : W;
-            V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
-            for (std::size_t k = 0; k < K; ++k) {
-                const V b1 = S::load_partial(B1 + k * N + n, width);
-                c1 += A1[k * M + m] * b1;
-                if (second) d1 += A2[k * M + m] * S::load_partial(B2 + k * N + n, width);
-                if (third) c2 += A3[k * M + m] * b1;
-            }
-            S::store_partial(C1 + m * N + n, second ? c1 + d1 : c1, width);
-            if (third) S::store_partial(C2 + m * N + n, c2, width);
-        }
+        tail(m, n);
     }
 }
 
