@@ -316,8 +316,6 @@ class iNALU(_Scheduled, Layer):  # noqa: N801  (the unit's published name)
             eps, omega = float(eps), float(omega)
         except (TypeError, ValueError):
             raise TypeError(f"eps and omega must be real numbers, got {eps!r}, {omega!r}") from None
-        if not (math.isfinite(eps) and eps > 0.0) or not math.isfinite(omega):
-            raise ValueError(f"eps must be a finite number > 0 and omega finite, got {eps!r}, {omega!r}")
         Layer.__init__(self, "iNALU", in_features, out_features, dtype, seed, eps, omega)
         self.set_regularizer(regularizer, reg_start, reg_end)
 

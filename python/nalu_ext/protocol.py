@@ -23,6 +23,7 @@ from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
 from .reference import nac_weight
 from .tasks import Task
+from .train import positive_int
 
 EPSILON = 1e-5
 _THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
@@ -116,9 +117,9 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring."""
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
-    for name, value in (("steps", steps), ("log_every", log_every), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "steps" else 1):
-            raise ValueError(f"{name} must be an integer >= {0 if name == 'steps' else 1}, got {value!r}")
+    steps = positive_int(steps, "steps", allow_zero=True)
+    log_every = positive_int(log_every, "log_every")
+    batch_size = positive_int(batch_size, "batch_size")
     fitter = getattr(_core, "TaskFitter" + core_suffix(seq.dtype))(
         seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op, list(task.interpolation),
         task.seed, int(batch_size), check_loss(loss))

@@ -38,7 +38,7 @@ class History:
         return f"History(steps={self.steps}{last}{', stopped early' if self.stopped_early else ''})"
 
 
-def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
+def positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < 0 or (value == 0 and not allow_zero):
@@ -87,13 +87,13 @@ def fit(
                              "(NAU, NMU and iNALU have one)")
         for layer in scheduled:
             layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
-    steps = _positive_int(steps, "steps", allow_zero=True)
-    callback_every = _positive_int(callback_every, "callback_every")
+    steps = positive_int(steps, "steps", allow_zero=True)
+    callback_every = positive_int(callback_every, "callback_every")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     rows = np.shape(x)[0] if np.ndim(x) >= 1 else 0
     full_batch = batch_size is None
-    batch = rows if full_batch else _positive_int(batch_size, "batch_size")
+    batch = rows if full_batch else positive_int(batch_size, "batch_size")
     run_seed = int(np.random.default_rng(seed).integers(0, 2**63)) if seed is None else int(seed)
     if run_seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
