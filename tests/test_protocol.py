@@ -65,24 +65,36 @@ def test_stop_when_solved():
     assert result.success and result.steps == result.solved_at < 20000
 
 
-def test_threshold_is_the_nearly_perfect_models_mse():
-    task = ArithmeticTask("add", seed=0, **SMALL_ADD)
+def nearly_perfect_mse(task, op, eps=1e-5):
+    """The published construction, written as a weight matrix: 1 - eps on each subset, eps elsewhere."""
     x, t = task.test(10_000, "float64")
-    eps = 1e-5
-    # every first-layer weight off by eps the same way: a and b each gain eps * sum(x)
-    expected = np.mean((2 * eps * x.sum(axis=1)) ** 2)
+    w = np.full((task.input_size, 2), eps)
+    w[task.a[0]:task.a[1], 0] = 1 - eps
+    w[task.b[0]:task.b[1], 1] = 1 - eps
+    z = x @ w
+    return np.mean((op(z[:, 0], z[:, 1]) - t[:, 0]) ** 2)
+
+
+@pytest.mark.parametrize("name, op", [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                                      ("div", np.divide), ("square", lambda a, b: a * a),
+                                      ("sqrt", lambda a, b: np.sqrt(a))])
+def test_threshold_is_the_nearly_perfect_models_mse(name, op):
+    task = ArithmeticTask(name, seed=3, **SMALL_ADD)
+    expected = nearly_perfect_mse(task, op)
+    assert expected > 0  # the deviations do not cancel, not even in a - b
     assert nalu_ext.success_threshold(task) == pytest.approx(expected, rel=1e-9)
+
+
+def test_threshold_is_cached_and_defined_for_every_task():
+    task = ArithmeticTask("add", seed=0, **SMALL_ADD)
+    nalu_ext.success_threshold(task)
     from nalu_ext import protocol
 
     cached = len(protocol._THRESHOLDS)
     nalu_ext.success_threshold(task)
     assert len(protocol._THRESHOLDS) == cached  # computed once per task, then cached
-    mul = ToyTask(seed=0)
-    assert 0 < nalu_ext.success_threshold(mul) < 1e-2
-    # subtraction: one sign for a and b would cancel exactly; the worst direction does not
-    sub = ArithmeticTask("sub", seed=0, **SMALL_ADD)
-    xs, _ = sub.test(10_000, "float64")
-    assert nalu_ext.success_threshold(sub) == pytest.approx(np.mean((2 * eps * xs.sum(axis=1)) ** 2), rel=1e-9)
+    toy = ToyTask(seed=0)
+    assert 0 < nalu_ext.success_threshold(toy) == pytest.approx(nearly_perfect_mse(toy, np.multiply), rel=1e-9)
 
 
 def test_sparsity_error():

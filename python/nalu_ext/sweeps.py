@@ -36,10 +36,11 @@ OPTIMIZERS: Dict[str, Callable[..., Any]] = {"Adam": Adam, "SGD": SGD, "RMSprop"
 
 def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2, lr: float = 1e-3,
              optimizer: str = "Adam", batch_size: int = 128, log_every: int = 1000,
-             regularizer: float = 0.01, reg_start: Optional[int] = None, reg_end: Optional[int] = None,
+             regularizer: float = 10.0, reg_start: Optional[int] = None, reg_end: Optional[int] = None,
              dtype: str = "float32") -> Dict[str, Any]:
     """A run specification: plain data. The regularizer of NAU/NMU layers warms up from
-    reg_start (default steps/10) to reg_end (default steps/5)."""
+    reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
+    (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown unit family {family!r} (known: {sorted(FAMILIES)})")
     if optimizer not in OPTIMIZERS:
@@ -49,8 +50,8 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
         "hidden": int(hidden), "optimizer": {"kind": optimizer, "lr": float(lr)},
         "batch_size": int(batch_size), "log_every": int(log_every), "dtype": dtype,
         "regularizer": {"regularizer": float(regularizer),
-                        "reg_start": int(steps // 10 if reg_start is None else reg_start),
-                        "reg_end": int(steps // 5 if reg_end is None else reg_end)},
+                        "reg_start": int(steps // 5 if reg_start is None else reg_start),
+                        "reg_end": int(2 * steps // 5 if reg_end is None else reg_end)},
     }
 
 
