@@ -95,3 +95,22 @@ def test_benchmark_command_runs_resumes_and_reports(tmp_path, capsys):
     assert len(results.read_text().splitlines()) == 8
     with pytest.raises(SystemExit, match="unknown unit family 'LSTM'"):
         cli.main(["benchmark", "--units", "LSTM", "--no-progress"])
+
+
+def test_benchmark_pairs_select_unit_operation_combinations():
+    from nalu_ext.benchmark_cli import build_runs
+
+    def runs(*argv):
+        args = cli.build_parser().parse_args(["benchmark", "--seeds", "2", "--steps", "10", *argv])
+        return [(r["family"], r["task"]["op"], r["seed"]) for r in build_runs(args)]
+
+    assert runs("--pairs", "NAU:add,NMU:mul") == [("NAU", "add", 0), ("NMU", "mul", 0),
+                                                  ("NAU", "add", 1), ("NMU", "mul", 1)]
+    assert sorted(runs("--units", "NAU,NMU", "--ops", "add,mul")) == sorted(
+        (f, o, s) for f in ("NAU", "NMU") for o in ("add", "mul") for s in (0, 1))
+    assert runs("--suite", "toy", "--units", "NAU,NALU") == [("NAU", "mul", 0), ("NALU", "mul", 0),
+                                                             ("NAU", "mul", 1), ("NALU", "mul", 1)]
+    with pytest.raises(SystemExit, match="FAMILY:OP items, got 'NAU'"):
+        runs("--pairs", "NAU")
+    with pytest.raises(SystemExit, match="unknown operation 'pow'"):
+        runs("--pairs", "NAU:pow")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .sweeps import FAMILIES, make_run, sweep
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask
@@ -20,18 +20,35 @@ def suite_tasks(suite: str, ops: List[str], seed: int) -> List[Task]:
             if op != "sqrt" or min(lo for lo, _ in Task("add", 1, (0, 1), (0, 1), interp, extrap, 0).interpolation) >= 0]
 
 
+def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
+    """The (family, op) pairs to run: --pairs as given, else every --units x --ops combination."""
+    if args.pairs:
+        pairs = []
+        for item in (p.strip() for p in args.pairs.split(",") if p.strip()):
+            family, sep, op = item.partition(":")
+            if not sep:
+                raise SystemExit(f"benchmark: --pairs takes FAMILY:OP items, got {item!r}")
+            pairs.append((family.strip(), op.strip()))
+    else:
+        pairs = [(f.strip(), o.strip()) for o in args.ops.split(",") if o.strip()
+                 for f in args.units.split(",") if f.strip()]
+    for family, op in pairs:
+        if family not in FAMILIES:
+            raise SystemExit(f"benchmark: unknown unit family {family!r} (known: {', '.join(FAMILIES)})")
+        if op not in OPS:
+            raise SystemExit(f"benchmark: unknown operation {op!r} (known: {', '.join(OPS)})")
+    return pairs
+
+
 def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
-    families = [u.strip() for u in args.units.split(",") if u.strip()]
-    ops = [o.strip() for o in args.ops.split(",") if o.strip()]
-    for f in families:
-        if f not in FAMILIES:
-            raise SystemExit(f"benchmark: unknown unit family {f!r} (known: {', '.join(FAMILIES)})")
-    for o in ops:
-        if o not in OPS:
-            raise SystemExit(f"benchmark: unknown operation {o!r} (known: {', '.join(OPS)})")
-    return [make_run(f, task, seed=seed, steps=args.steps, lr=args.lr, batch_size=args.batch_size,
-                     log_every=args.log_every)
-            for seed in range(args.seeds) for task in suite_tasks(args.suite, ops, seed) for f in families]
+    pairs = unit_op_pairs(args)
+    if args.suite == "toy":  # one task, whatever the operations: each family once
+        pairs = [(family, "mul") for family in dict.fromkeys(f for f, _ in pairs)]
+    ops = list(dict.fromkeys(op for _, op in pairs))
+    return [make_run(family, task, seed=seed, steps=args.steps, lr=args.lr,
+                     batch_size=args.batch_size, log_every=args.log_every)
+            for seed in range(args.seeds) for task in suite_tasks(args.suite, ops, seed)
+            for family, op in pairs if op == task.op]
 
 
 def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:

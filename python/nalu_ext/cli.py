@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--units", default="NAU,NMU,NALU,NAC", help="comma-separated unit families")
     b.add_argument("--ops", default="add,sub,mul", help="comma-separated operations "
                    "(add, sub, mul, div, square, sqrt; the toy suite is always mul)")
+    b.add_argument("--pairs", metavar="FAMILY:OP,...",
+                   help="run these unit/operation pairs instead of every --units x --ops combination, "
+                        "e.g. NAU:add,NAU:sub,NMU:mul,NALU:add,NALU:sub,NALU:mul (the published comparison)")
     b.add_argument("--seeds", type=_positive, default=10, help="seeds per unit and operation (default 10)")
     b.add_argument("--steps", type=_positive, default=100_000, help="training steps per run (default 100000)")
     b.add_argument("--batch-size", type=_positive, default=128, help="rows per step (default 128)")
