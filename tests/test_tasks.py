@@ -118,12 +118,17 @@ def test_wilson_interval_known_values():
     assert stats.wilson_interval(10, 10)[1:] == (pytest.approx(0.7225, abs=1e-4), pytest.approx(1.0))
     with pytest.raises(ValueError):
         stats.wilson_interval(3, 2)
+    for runs in range(1, 60):  # the ends are exact, never a rounding error past the rate
+        assert stats.wilson_interval(0, runs)[1] == 0.0 and stats.wilson_interval(runs, runs)[2] == 1.0
 
 
 def test_summary_counts_only_successful_runs():
     s = stats.summarize([True, False, True, True], [1000, None, 3000, 2000], [0.01, 0.5, 0.03, 0.02])
-    assert s["runs"] == 4 and s["successes"] == 3 and s["rate"] == 0.75
+    assert s["runs"] == 4 and s["successes"] == 3 and s["rate"] == 0.75 and s["reached"] == 3
     assert s["solved_at_median"] == 2000 and s["solved_at_mean"] == 2000
     assert s["sparsity_error_mean"] == pytest.approx(0.02)
     none = stats.summarize([False], [None], [0.4])
     assert none["solved_at_median"] is None and none["sparsity_error_mean"] is None
+    # a run that met the criterion at a logged step but ended above it: reached, not a success
+    lapsed = stats.summarize([False, True], [5000, 7000], [0.3, 0.01])
+    assert lapsed["reached"] == 2 and lapsed["successes"] == 1 and lapsed["solved_at_median"] == 7000

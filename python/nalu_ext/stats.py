@@ -16,20 +16,25 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959963984540054) -> 
     denom = 1.0 + z * z / runs
     centre = (p + z * z / (2 * runs)) / denom
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    # the bounds are exact at the ends (0 of n, n of n); rounding must not put them past p
+    low = 0.0 if successes == 0 else min(p, centre - half)
+    high = 1.0 if successes == runs else max(p, centre + half)
+    return p, low, high
 
 
 def summarize(success: Sequence[bool], solved_at: Sequence[Optional[int]],
               sparsity_error: Sequence[float]) -> Dict[str, Any]:
     """Success rate with its Wilson 95% interval; median and mean 'solved at' step and mean
-    sparsity error, both over the successful runs only (None when there are none)."""
+    sparsity error, both over the successful runs only (None when there are none); `reached`:
+    the runs that met the criterion at some logged step, whether or not they ended below it."""
     if not (len(success) == len(solved_at) == len(sparsity_error)):
         raise ValueError("success, solved_at and sparsity_error need one entry per run")
     ok = [i for i, s in enumerate(success) if s]
     rate, low, high = wilson_interval(len(ok), len(success))
     steps = [int(step) for step in (solved_at[i] for i in ok) if step is not None]
     return {
-        "runs": len(success), "successes": len(ok), "rate": rate, "rate_low": low, "rate_high": high,
+        "runs": len(success), "successes": len(ok),
+        "reached": sum(step is not None for step in solved_at), "rate": rate, "rate_low": low, "rate_high": high,
         "solved_at_median": float(np.median(steps)) if steps else None,
         "solved_at_mean": float(np.mean(steps)) if steps else None,
         "sparsity_error_mean": float(np.mean([sparsity_error[i] for i in ok])) if ok else None,

@@ -99,7 +99,8 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
 
 
 class SweepSummary:
-    """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity."""
+    """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity,
+    and how many runs reached the criterion at some logged step (success judges the final model)."""
 
     def __init__(self, records: Iterable[Dict[str, Any]]) -> None:
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
@@ -120,13 +121,13 @@ class SweepSummary:
 
     def __str__(self) -> str:
         lines = [f"{'unit':8s} {'op':6s} {'success':>8s} {'95% interval':>15s} {'solved at (median)':>19s} "
-                 f"{'sparsity':>9s} {'runs':>5s}"]
+                 f"{'sparsity':>9s} {'runs':>5s} {'reached':>8s}"]
         for r in self.rows:
             solved = "-" if r["solved_at_median"] is None else f"{r['solved_at_median']:.0f}"
             sparsity = "-" if r["sparsity_error_mean"] is None else f"{r['sparsity_error_mean']:.1e}"
             lines.append(f"{r['family']:8s} {r['op']:6s} {100 * r['rate']:7.0f}% "
                          f"{100 * r['rate_low']:6.0f}%–{100 * r['rate_high']:3.0f}%  {solved:>19s} "
-                         f"{sparsity:>9s} {r['runs']:5d}")
+                         f"{sparsity:>9s} {r['runs']:5d} {r['reached']:8d}")
         if self.failed:
             lines.append(f"({self.failed} runs failed; see the results file)")
         return "\n".join(lines)
