@@ -13,33 +13,65 @@ namespace NALU_ISA {
 namespace {
 // clip(v, 0, 1) without branches (so loops over it vectorise); NaN stays NaN.
 template <class T>
-inline T clip01(T v) { return std::min(std::max(v, T(0)), T(1)); }
+inline T clip01(T v) {
+    const T low = v < T(0) ? T(0) : v;
+    return low > T(1) ? T(1) : low;
+}
 template <class T>
 constexpr T kPi = T(3.14159265358979323846264338327950288);
+
+// The per-element loops are functions of their own because GCC honours __restrict only on
+// parameters: with it, and with selects between computed values instead of conditional
+// arithmetic (which GCC will not if-convert while FP traps are honoured), each loop vectorises.
+
+// One row of the input terms: r = ĝ(|x| + ε) + (1 − ĝ) and k = π ĝ [x < 0].
+template <class T>
+void input_terms(T* __restrict r, T* __restrict k, const T* __restrict x, const T* __restrict g,
+                 T eps, std::size_t I) {
+    for (std::size_t i = 0; i < I; ++i) {
+        const T gi = clip01(g[i]), xi = x[i];
+        r[i] = gi * (std::fabs(xi) + eps) + (T(1) - gi);
+        const T k_neg = kPi<T> * gi;  // computed unconditionally: a select of values vectorises
+        k[i] = xi < T(0) ? k_neg : T(0);
+    }
+}
+
+// One row of the input terms' backward: dg += ∂L/∂ĝ and, when WithDx, dx = ∂L/∂x, from
+// d_log_r = ∂L/∂log r and d_k = ∂L/∂k (r recomputed: cheaper than storing it).
+template <bool WithDx, class T>
+void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restrict d_log_r,
+                          const T* __restrict d_k, const T* __restrict x, const T* __restrict g,
+                          T eps, std::size_t I) {
+    for (std::size_t i = 0; i < I; ++i) {
+        const T gi = clip01(g[i]), xi = x[i], ax = std::fabs(xi) + eps;
+        const T dr = d_log_r[i] / (gi * ax + (T(1) - gi));
+        const T dk_neg = d_k[i] * kPi<T>;
+        dg[i] += dr * (ax - T(1)) + (xi < T(0) ? dk_neg : T(0));
+        if (WithDx) {
+            const T sign = xi > T(0) ? T(1) : (xi < T(0) ? T(-1) : xi);  // math::sign, branch-free
+            dx[i] = dr * gi * sign;
+        }
+    }
+}
 }  // namespace
 
 template <class T>
 void npu_forward(T* y, NpuCache<T> c, const T* x, const T* g, const T* W_re, const T* W_im,
                  T eps, std::size_t B, std::size_t I, std::size_t O) {
-    T* __restrict r = c.log_r;  // r, logged below; __restrict: no overlap, so the loop vectorises
-    T* __restrict k = c.k;
-    const T* __restrict xin = x;
-    for (std::size_t b = 0; b < B; ++b)
-        for (std::size_t i = 0; i < I; ++i) {
-            const T gi = clip01(g[i]), xi = xin[b * I + i];
-            r[b * I + i] = gi * (std::fabs(xi) + eps) + (T(1) - gi);
-            k[b * I + i] = xi < T(0) ? kPi<T> * gi : T(0);
-        }
+    for (std::size_t b = 0; b < B; ++b)  // r into log_r, logged below
+        input_terms(c.log_r + b * I, c.k + b * I, x + b * I, g, eps, I);
     vec::log_abs_plus(c.log_r, c.log_r, T(0), B * I);  // r > 0
 
     const std::size_t n = B * O;
-    gemm::matmul_nt(c.mag, c.log_r, W_re, B, O, I);  // exponent, exponentiated below
-    gemm::matmul_nt(c.phase, c.k, W_re, B, O, I);
-    if (W_im) {  // y is free until the end: a temporary for the two W_im products
+    // exponent A = L W_reᵀ − K W_imᵀ (exponentiated below), phase Φ = K W_reᵀ + L W_imᵀ
+    if (W_im) {  // y is free until the end: the temporary for the two W_im products
+        gemm::matmul_nt3(c.mag, c.phase, y, c.log_r, c.k, W_re, W_im, B, O, I);  // fused: L W_imᵀ -> y
+        for (std::size_t q = 0; q < n; ++q) c.phase[q] += y[q];
         gemm::matmul_nt(y, c.k, W_im, B, O, I);
         for (std::size_t q = 0; q < n; ++q) c.mag[q] -= y[q];
-        gemm::matmul_nt(y, c.log_r, W_im, B, O, I);
-        for (std::size_t q = 0; q < n; ++q) c.phase[q] += y[q];
+    } else {
+        gemm::matmul_nt(c.mag, c.log_r, W_re, B, O, I);
+        gemm::matmul_nt(c.phase, c.k, W_re, B, O, I);
     }
     vec::exp(c.mag, c.mag, n);
     for (std::size_t q = 0; q < n; ++q) y[q] = c.mag[q] * std::cos(c.phase[q]);
@@ -68,15 +100,14 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
         gemm::matmul_nn(s.d_k, s.neg_d_mag, W_im, B, I, O, true);
     }
     for (std::size_t i = 0; i < I; ++i) dg[i] = T(0);
-    for (std::size_t b = 0; b < B; ++b)
-        for (std::size_t i = 0; i < I; ++i) {
-            const std::size_t q = b * I + i;
-            const T gi = clip01(g[i]), xi = x[q], ax = std::fabs(xi) + eps;
-            const T r = gi * ax + (T(1) - gi);
-            const T dr = s.d_log_r[q] / r;
-            dg[i] += dr * (ax - T(1)) + (xi < T(0) ? s.d_k[q] * kPi<T> : T(0));
-            if (dx) dx[q] = dr * gi * math::sign(xi);
-        }
+    for (std::size_t b = 0; b < B; ++b) {
+        const std::size_t q = b * I;
+        if (dx)
+            input_terms_backward<true>(dg, dx + q, s.d_log_r + q, s.d_k + q, x + q, g, eps, I);
+        else
+            input_terms_backward<false>(dg, static_cast<T*>(nullptr), s.d_log_r + q, s.d_k + q,
+                                        x + q, g, eps, I);
+    }
     for (std::size_t i = 0; i < I; ++i)
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range
 }
