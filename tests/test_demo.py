@@ -93,6 +93,10 @@ def test_benchmark_command_runs_resumes_and_reports(tmp_path, capsys):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert cli.main(argv) == 0  # resumed: nothing left to run, the same table
     assert len(results.read_text().splitlines()) == 8
+    capsys.readouterr()
+    assert cli.main(argv + ["--judge", "published"]) == 0  # the same runs judged the published way
+    assert "published selection" in capsys.readouterr().out
+    assert len(results.read_text().splitlines()) == 8
     with pytest.raises(SystemExit, match="unknown unit family 'LSTM'"):
         cli.main(["benchmark", "--units", "LSTM", "--no-progress"])
 

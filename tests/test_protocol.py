@@ -122,3 +122,28 @@ def test_bad_arguments():
     model = nau_nau(0)
     with pytest.raises(ValueError, match="log_every must be > 0"):
         nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
+
+
+def test_published_selection_picks_the_best_validation_model_of_the_last_100_logs():
+    from nalu_ext.protocol import published_selection
+
+    interp = np.linspace(2.0, 1.0, 150)
+    interp[10] = 0.0       # better, but outside the last 100 logs: not eligible
+    interp[80] = 0.5       # the best of the last 100
+    interp[120] = np.nan   # a non-finite validation MSE is never chosen
+    extrap = np.full(150, 9.0)
+    extrap[80] = 0.1
+    assert published_selection(interp, extrap, threshold=0.2) == (80, 0.1, True)
+    assert published_selection(interp, extrap, threshold=0.05) == (80, 0.1, False)
+    interp[90] = 0.5       # a tie: the first one
+    assert published_selection(interp, extrap, threshold=0.2)[0] == 80
+    index, mse, ok = published_selection([], [], threshold=1.0)
+    assert index is None and np.isnan(mse) and not ok
+
+
+def test_run_result_carries_the_published_verdict():
+    result, _ = run(0, steps=5000)
+    k = list(result.logged_steps).index(result.selected_step)
+    assert result.interpolation_mse[k] == result.interpolation_mse.min()  # fewer than 100 logs: all eligible
+    assert result.selected_test_mse == result.extrapolation_mse[k]
+    assert result.selected_success == (result.selected_test_mse < result.threshold)

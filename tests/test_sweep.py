@@ -111,3 +111,24 @@ def test_bad_specifications():
         nalu_ext.make_run("LSTM", task, seed=0, steps=10)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         nalu_ext.make_run("NAU", task, seed=0, steps=10, optimizer="Adagrad")
+
+
+def fake_record(family, success, interp, extrap, threshold=1.0):
+    """A results-file record written before RunResult had the published verdict fields."""
+    result = {"success": success, "solved_at": None, "sparsity_error": 0.0, "threshold": threshold,
+              "interpolation_mse": interp, "extrapolation_mse": extrap}
+    spec = {"family": family, "task": {"op": "add", "interpolation": [[1.0, 2.0]], "input_size": 100}}
+    return {"id": family, "spec": spec, "status": "ok", "result": result}
+
+
+def test_summary_judges_the_final_or_the_published_model():
+    # the final model misses the threshold, the best-validation model of the run is below it
+    records = [fake_record("NAU", False, [3.0, 1.0, 2.0], [5.0, 0.5, 4.0])]
+    final = sw.SweepSummary(records)
+    published = sw.SweepSummary(records, judge="published")
+    assert final.rows[0]["successes"] == 0 and published.rows[0]["successes"] == 1
+    assert "final model" in str(final) and "published selection" in str(published)
+    with pytest.raises(ValueError, match="judge must be one of"):
+        sw.SweepSummary(records, judge="best")
+    with pytest.raises(ValueError, match="judge must be one of"):
+        nalu_ext.sweep([], judge="best")

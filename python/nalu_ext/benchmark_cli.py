@@ -68,7 +68,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     print(f"benchmark: {len(runs)} runs ({args.suite} suite, {args.seeds} seeds, {args.steps} steps each)")
     executor = executor_for(args)
     try:
-        summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress)
+        summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
+                        judge=args.judge)
     finally:
         if isinstance(executor, cf.ThreadPoolExecutor):
             executor.shutdown()

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--results", metavar="FILE.jsonl", help="append each finished run here; resume from it")
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
                    "needs pip install 'nalu_ext[distributed]')")
+    b.add_argument("--judge", choices=("final", "published"), default="final",
+                   help="which model decides success: the final one (default), or the published "
+                        "analysis' choice, the lowest validation MSE among the last 100 logs")
     b.add_argument("--plot", metavar="FILE.png", help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser

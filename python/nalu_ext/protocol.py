@@ -5,6 +5,11 @@
 chunk, and judges the run: it succeeds when its final extrapolation MSE is below the MSE of a
 "nearly perfect" model whose first-layer weights are all off by ε = 1e-5 from the exact solution
 (`success_threshold`, computed once per task and cached).
+
+The published analysis judged a different model: among the last 100 logged ones, the one with the
+lowest validation MSE (Madsen & Johansen's export/function_task_static.r). `published_selection`
+applies that rule to the logged curves; a RunResult carries both verdicts, and a sweep's summary
+can be made under either (`judge="final"` or `"published"`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -47,6 +52,24 @@ def success_threshold(task: Task, epsilon: float = EPSILON, n_test: int = 10_000
                     "div": a_eps / b_eps, "square": a_eps * a_eps, "sqrt": np.sqrt(a_eps)}[task.op]
         _THRESHOLDS[key] = float(np.mean((near - t[:, 0]) ** 2))
     return _THRESHOLDS[key]
+
+
+SELECTION_WINDOW = 100
+
+
+def published_selection(interpolation_mse: Sequence[float], extrapolation_mse: Sequence[float],
+                        threshold: float, window: int = SELECTION_WINDOW) -> Tuple[Optional[int], float, bool]:
+    """(index, test MSE, success) of the logged model the published analysis judges: the lowest
+    validation MSE among the last `window` logs (the first such on ties), judged on its test MSE.
+    (None, nan, False) when nothing was logged."""
+    interp = np.asarray(interpolation_mse, dtype=np.float64)
+    if interp.size == 0:
+        return None, float("nan"), False
+    start = max(interp.size - window, 0)
+    tail = np.where(np.isnan(interp[start:]), np.inf, interp[start:])
+    index = start + int(np.argmin(tail))
+    test_mse = float(extrapolation_mse[index])
+    return index, test_mse, bool(test_mse < threshold)
 
 
 def effective_weights(layer: Layer) -> List[np.ndarray]:
@@ -93,6 +116,11 @@ class RunResult:
     test_mse: float                     # final extrapolation MSE
     diverged: bool = False              # a non-finite loss stopped training
     seconds: float = field(default=0.0, compare=False)
+    # the published analysis' verdict (see published_selection): the model it judges, and whether
+    # its test MSE is below the threshold
+    selected_step: Optional[int] = None
+    selected_test_mse: float = float("nan")
+    selected_success: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         """Plain data (lists, numbers): one JSON line of a sweep's results file."""
@@ -154,6 +182,8 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
         if bar is not None:
             bar.close()
     test_mse = extrap[-1] if extrap else _mse(seq, xt, tt)
+    index, selected_mse, selected_success = published_selection(interp, extrap, threshold)
     return RunResult(done, np.array(logged, dtype=np.int64), np.array(interp), np.array(extrap),
                      losses[:done].copy(), bool(not diverged and test_mse < threshold), solved_at,
-                     sparsity_error(seq), threshold, test_mse, diverged, time.perf_counter() - start)
+                     sparsity_error(seq), threshold, test_mse, diverged, time.perf_counter() - start,
+                     None if index is None else logged[index], selected_mse, selected_success)

@@ -21,7 +21,7 @@ from . import stats
 from .layers import LAYER_KINDS
 from .model import Sequential
 from .optim import SGD, Adam, RMSprop
-from .protocol import train_task
+from .protocol import published_selection, train_task
 from .tasks import Task, task_from_dict
 
 # Each unit family's two-layer network (first, second), as published: NAU→NAU for + and −,
@@ -98,11 +98,30 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
     return records
 
 
-class SweepSummary:
-    """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity,
-    and how many runs reached the criterion at some logged step (success judges the final model)."""
+JUDGES = ("final", "published")
 
-    def __init__(self, records: Iterable[Dict[str, Any]]) -> None:
+
+def judged_success(result: Dict[str, Any], judge: str) -> bool:
+    """A run's verdict: "final" judges the last model (RunResult.success), "published" the model
+    the published analysis picks from the logged curves (protocol.published_selection; computed
+    from the curves, so results files written before that field existed are judged alike)."""
+    if judge == "final":
+        return bool(result["success"])
+    if judge == "published":
+        return published_selection(result["interpolation_mse"], result["extrapolation_mse"],
+                                   result["threshold"])[2] and not result.get("diverged", False)
+    raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
+
+
+class SweepSummary:
+    """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity
+    (of the final model), and how many runs reached the criterion at some logged step. `judge`
+    says which model decides success: the final one, or the one the published analysis picks."""
+
+    def __init__(self, records: Iterable[Dict[str, Any]], judge: str = "final") -> None:
+        if judge not in JUDGES:
+            raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
+        self.judge = judge
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
         for r in records:
@@ -114,7 +133,7 @@ class SweepSummary:
             groups.setdefault(label, []).append(r["result"])
         self.rows = []
         for (family, op, interp, size), results in sorted(groups.items()):
-            row = stats.summarize([r["success"] for r in results], [r["solved_at"] for r in results],
+            row = stats.summarize([judged_success(r, judge) for r in results], [r["solved_at"] for r in results],
                                   [r["sparsity_error"] for r in results])
             row.update(family=family, op=op, interpolation=json.loads(interp), input_size=size)
             self.rows.append(row)
@@ -128,20 +147,26 @@ class SweepSummary:
             lines.append(f"{r['family']:8s} {r['op']:6s} {100 * r['rate']:7.0f}% "
                          f"{100 * r['rate_low']:6.0f}%–{100 * r['rate_high']:3.0f}%  {solved:>19s} "
                          f"{sparsity:>9s} {r['runs']:5d} {r['reached']:8d}")
+        lines.append("success: " + ("the final model's test MSE below the threshold" if self.judge == "final"
+                                    else "the published selection (lowest validation MSE of the last "
+                                         "100 logs) below the threshold"))
         if self.failed:
             lines.append(f"({self.failed} runs failed; see the results file)")
         return "\n".join(lines)
 
 
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
-          results: Optional[str] = None, progress: bool = True) -> SweepSummary:
+          results: Optional[str] = None, progress: bool = True, judge: str = "final") -> SweepSummary:
     """Executes every run (skipping those a results file already holds as finished), appending each
     finished or failed run to ``results`` as one flushed JSON line, and summarises them all.
 
     ``executor``: any concurrent.futures.Executor (e.g. a Dask client's ``get_executor()``); by
     default a thread pool with one thread per core (the C++ loops release the GIL). A failing run
     is recorded with its error and retried on the next call; it never stops the others.
+    ``judge``: which model decides success in the summary (see SweepSummary).
     """
+    if judge not in JUDGES:
+        raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
     done = read_results(results) if results else {}
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
@@ -177,4 +202,4 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
             out.close()
         if own:
             pool.shutdown(wait=True)
-    return SweepSummary(done[rid] for rid in by_id if rid in done)
+    return SweepSummary((done[rid] for rid in by_id if rid in done), judge)
