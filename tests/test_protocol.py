@@ -20,11 +20,11 @@ def nau_nau(seed, dtype="float32"):
         nalu_ext.NAU(2, 1, regularizer=0.01, reg_start=1000, reg_end=3000, seed=seed + 100, dtype=dtype))
 
 
-def run(seed, steps=20000, **kwargs):
+def run(seed, steps=20000, log_every=1000, **kwargs):
     model = nau_nau(seed)
     task = ArithmeticTask("add", seed=seed, **SMALL_ADD)
     return nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps,
-                               log_every=1000, **kwargs), model
+                               log_every=log_every, **kwargs), model
 
 
 def test_nau_solves_addition_in_most_seeds_with_exact_sparse_weights():
@@ -38,13 +38,13 @@ def test_nau_solves_addition_in_most_seeds_with_exact_sparse_weights():
         assert r.sparsity_error < 1e-3
     r = results[0]
     assert r.logged_steps.tolist() == list(range(1000, 20001, 1000))
-    assert r.interpolation_mse.shape == r.extrapolation_mse.shape == (20,) and r.loss.shape == (20000,)
+    assert r.interpolation_mse.shape == r.extrapolation_mse.shape == (20,) and r.train_loss.shape == (20,)
 
 
 def test_runs_are_deterministic_and_thread_independent():
     first, _ = run(1, steps=3000)
     second, _ = run(1, steps=3000)
-    np.testing.assert_array_equal(first.loss, second.loss)
+    np.testing.assert_array_equal(first.train_loss, second.train_loss)
     np.testing.assert_array_equal(first.extrapolation_mse, second.extrapolation_mse)
     results = [None, None]
 
@@ -57,7 +57,7 @@ def test_runs_are_deterministic_and_thread_independent():
     for th in threads:
         th.join()
     for r in results:
-        np.testing.assert_array_equal(r.loss, first.loss)
+        np.testing.assert_array_equal(r.train_loss, first.train_loss)
 
 
 def test_stop_when_solved():
@@ -147,3 +147,14 @@ def test_run_result_carries_the_published_verdict():
     assert result.interpolation_mse[k] == result.interpolation_mse.min()  # fewer than 100 logs: all eligible
     assert result.selected_test_mse == result.extrapolation_mse[k]
     assert result.selected_success == (result.selected_test_mse < result.threshold)
+
+
+def test_train_loss_is_kept_per_log_not_per_step():
+    halves, _ = run(3, steps=4000, log_every=2000)
+    whole, _ = run(3, steps=4000, log_every=4000)
+    assert halves.train_loss.shape == (2,) and whole.train_loss.shape == (1,)
+    # the same steps (data and updates do not depend on the chunking): the halves' means average
+    # to the whole run's mean
+    assert np.mean(halves.train_loss) == pytest.approx(whole.train_loss[0], rel=1e-12)
+    # a results-file record grows with the logs, not with the steps
+    assert len(json.dumps(run(3, steps=40_000, log_every=20_000)[0].to_dict())) < 2000

@@ -60,7 +60,7 @@ def test_same_results_serially_in_threads_and_in_processes(tmp_path):
         got = results_by_id(tmp_path / other)
         assert got.keys() == serial.keys()
         for rid in serial:
-            for key in ("loss", "extrapolation_mse", "interpolation_mse", "success", "solved_at",
+            for key in ("train_loss", "extrapolation_mse", "interpolation_mse", "success", "solved_at",
                         "sparsity_error", "test_mse"):
                 assert got[rid][key] == serial[rid][key], (other, key)
 

@@ -108,7 +108,7 @@ class RunResult:
     logged_steps: np.ndarray            # the step after which each entry below was measured
     interpolation_mse: np.ndarray       # validation set (interpolation range)
     extrapolation_mse: np.ndarray       # test set (extrapolation range)
-    loss: np.ndarray                    # the training loss of every step
+    train_loss: np.ndarray              # mean training loss of the steps since the previous log
     success: bool                       # final test MSE below the threshold
     solved_at: Optional[int]            # first logged step below the threshold, or None
     sparsity_error: float
@@ -151,7 +151,9 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     threshold = success_threshold(task)
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)
-    losses, regs = np.empty(steps), np.empty(steps)
+    # one chunk's per-step values, reused: a 5e6-step run keeps its curves per log, not per step
+    losses, regs = np.empty(min(int(log_every), steps)), np.empty(min(int(log_every), steps))
+    train_loss: List[float] = []
     logged: List[int] = []
     interp: List[float] = []
     extrap: List[float] = []
@@ -165,13 +167,14 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     try:
         while done < steps:
             n = min(int(log_every), steps - done)
-            completed, diverged, _ = fitter.run(done, losses[done:done + n], regs[done:done + n])
+            completed, diverged, _ = fitter.run(done, losses[:n], regs[:n])
             done += completed
             if bar is not None:
                 bar.update(completed)
             if diverged:
                 break
             logged.append(done)
+            train_loss.append(float(np.mean(losses[:n])))
             interp.append(_mse(seq, xv, tv))
             extrap.append(_mse(seq, xt, tt))
             if solved_at is None and extrap[-1] < threshold:
@@ -184,6 +187,6 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     test_mse = extrap[-1] if extrap else _mse(seq, xt, tt)
     index, selected_mse, selected_success = published_selection(interp, extrap, threshold)
     return RunResult(done, np.array(logged, dtype=np.int64), np.array(interp), np.array(extrap),
-                     losses[:done].copy(), bool(not diverged and test_mse < threshold), solved_at,
+                     np.array(train_loss), bool(not diverged and test_mse < threshold), solved_at,
                      sparsity_error(seq), threshold, test_mse, diverged, time.perf_counter() - start,
                      None if index is None else logged[index], selected_mse, selected_success)
