@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,9 @@ struct KernelTable {
                         T one_minus_b1, T b2, T one_minus_b2, T eps);
     void (*rmsprop_update)(T* p, const T* g, T* v, std::size_t n, T lr, T alpha,
                            T one_minus_alpha, T eps);
+    // tasks/uniform.hpp: one row of task inputs, the same bits on every ISA
+    void (*uniform_row)(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
+                        double width);
     // vecmath.hpp, for the tests of both paths
     void (*exp)(T* out, const T* in, std::size_t n);
     void (*log_abs_plus)(T* out, const T* x, T eps, std::size_t n);

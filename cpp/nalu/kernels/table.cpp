@@ -3,6 +3,7 @@
 
 #include "../model/loss_kernels.hpp"
 #include "../optim/update_kernels.hpp"
+#include "../tasks/uniform.hpp"
 #include "../units/nac.hpp"
 #include "../units/nalu.hpp"
 #include "../units/inalu.hpp"
@@ -39,6 +40,7 @@ const KernelTable<T>& table() {
         &sgd_update<T>,
         &adam_update<T>,
         &rmsprop_update<T>,
+        &uniform_row<T>,
         &vec::exp<T>,
         &vec::log_abs_plus<T>,
         &vec::tanh<T>,

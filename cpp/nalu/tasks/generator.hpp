@@ -1,7 +1,7 @@
 // The data of the arithmetic benchmark tasks (REFERENCE.md, last section), generated from a
-// counter-based random stream: every row is a function of (seed, stream, row index) alone (its
-// own generator, seeded by hashing those three), so a run's data depend only on its seed and on
-// which rows it asks for, never on threads or call order.
+// counter-based random stream: every value is a function of (seed, stream, row index, column)
+// alone (a hash of the row's key and the column), so a run's data depend only on its seed and on
+// which rows it asks for, never on threads, call order or the ISA path.
 //
 // A task is: x of `input_size` values drawn uniformly from a union of intervals, a = the sum of
 // x over [a_begin, a_end), b = the sum over [b_begin, b_end), and the target t = a ∘ b.
@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "../kernels/kernel_table.hpp"
 
 namespace nalu::tasks {
 
@@ -47,20 +49,11 @@ inline std::uint64_t mix(std::uint64_t z) {
     return z ^ (z >> 31);
 }
 
-// The values of one row: wyrand (one 64×64→128-bit multiply per value) from a state that is a
-// hash of (seed, stream, row).
-class RowRng {
-public:
-    RowRng(std::uint64_t stream_key, std::uint64_t row) : s_(mix(stream_key + row * 0x9e3779b97f4a7c15ULL)) {}
-    double uniform01() {  // in [0, 1), 53 random bits
-        s_ += 0xa0761d6478bd642fULL;
-        const __uint128_t t = static_cast<__uint128_t>(s_) * (s_ ^ 0xe7037ed1a0b428dbULL);
-        return static_cast<double>((static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t)) >> 11) * 0x1.0p-53;
-    }
-
-private:
-    std::uint64_t s_;
-};
+// The key of one row: a hash of (seed, stream, row) from which the row's values are hashed
+// (tasks/uniform.hpp).
+inline std::uint64_t row_key(std::uint64_t stream_key, std::uint64_t row) {
+    return mix(stream_key + row * 0x9e3779b97f4a7c15ULL);
+}
 
 inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t stream) {
     return mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
@@ -99,13 +92,19 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
     const bool one_interval = ranges.lo.size() == 1;
-    const double lo = ranges.lo[0], width = ranges.hi[0] - ranges.lo[0];
     for (std::size_t r = 0; r < rows; ++r) {
-        RowRng rng(key, first_row + r);
+        const std::uint64_t rk = row_key(key, first_row + r);
         T* xr = x + r * n;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double u = rng.uniform01();
-            xr[i] = static_cast<T>(one_interval ? lo + u * width : ranges.at(u));
+        if (one_interval) {
+            kernels<T>().uniform_row(xr, n, rk, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
+        } else {  // u in [0, 1) in double, a chunk at a time, then placed in the union
+            constexpr std::size_t kChunk = 128;
+            double u[kChunk];
+            for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+                const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
+                kernels<double>().uniform_row(u, m, rk, i0, 0.0, 1.0);
+                for (std::size_t i = 0; i < m; ++i) xr[i0 + i] = static_cast<T>(ranges.at(u[i]));
+            }
         }
         // Targets from what the model sees (the stored, possibly float32-rounded, values).
         double a = 0.0, b = 0.0;

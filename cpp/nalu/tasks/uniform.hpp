@@ -1,0 +1,22 @@
+// The task generator's inner loop: one row of uniform values from a counter-based hash.
+// Compiled once per ISA (kernels/isa.hpp) with FP contraction off, so that every ISA writes the
+// same bits (the data of a run must not depend on the machine that runs it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../kernels/isa.hpp"
+
+namespace nalu {
+namespace NALU_ISA {
+
+// x[i] = lo + u_(first+i) · width for i < n, u_c in [0, 1) with 31 random bits: a 32-bit hash of
+// (row_key, column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no carried state
+// and vectorises. The sum lo + u·width is rounded in double, then to T.
+template <class T>
+void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
+                 double width);
+
+}  // namespace NALU_ISA
+}  // namespace nalu
