@@ -101,9 +101,10 @@ public:
     void write_input(const T* x, std::size_t batch) {
         const std::size_t n = checked_mul(batch, in_, "the batch");
         if (!input_changed_ && batch == batch_ && has_forward_ &&
-            std::memcmp(input_.data(), x, n * sizeof(T)) == 0)
+            (n == 0 || std::memcmp(input_.data(), x, n * sizeof(T)) == 0))
             return;
-        std::memcpy(input_buffer(batch), x, n * sizeof(T));
+        T* buffer = input_buffer(batch);
+        if (n > 0) std::memcpy(buffer, x, n * sizeof(T));  // memcpy of null, 0 bytes is undefined
     }
 
     // y (batch, out) from x (batch, in), which is written to the input buffer first.
