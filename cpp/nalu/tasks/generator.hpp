@@ -92,17 +92,19 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
     const bool one_interval = ranges.lo.size() == 1;
+    const auto fill_row = kernels<T>().uniform_row;             // looked up once, not per row
+    const auto fill_unit = kernels<double>().uniform_row;
     for (std::size_t r = 0; r < rows; ++r) {
         const std::uint64_t rk = row_key(key, first_row + r);
         T* xr = x + r * n;
         if (one_interval) {
-            kernels<T>().uniform_row(xr, n, rk, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
+            fill_row(xr, n, rk, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
         } else {  // u in [0, 1) in double, a chunk at a time, then placed in the union
             constexpr std::size_t kChunk = 128;
             double u[kChunk];
             for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
                 const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
-                kernels<double>().uniform_row(u, m, rk, i0, 0.0, 1.0);
+                fill_unit(u, m, rk, i0, 0.0, 1.0);
                 for (std::size_t i = 0; i < m; ++i) xr[i0 + i] = static_cast<T>(ranges.at(u[i]));
             }
         }

@@ -47,10 +47,7 @@ void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restric
         const T dr = d_log_r[i] / (gi * ax + (T(1) - gi));
         const T dk_neg = d_k[i] * kPi<T>;
         dg[i] += dr * (ax - T(1)) + (xi < T(0) ? dk_neg : T(0));
-        if (WithDx) {
-            const T sign = xi > T(0) ? T(1) : (xi < T(0) ? T(-1) : xi);  // math::sign, branch-free
-            dx[i] = dr * gi * sign;
-        }
+        if (WithDx) dx[i] = dr * gi * math::sign(xi);
     }
 }
 }  // namespace
