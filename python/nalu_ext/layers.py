@@ -246,9 +246,12 @@ class _Regularized(_Scheduled, Layer):
     """A unit with a weight W clamped into its range after every optimizer step (and in forward)
     and the sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R."""
 
-    def __init__(self, kind: str, in_features: int, out_features: int, regularizer: float,
-                 reg_start: int, reg_end: int, dtype: DTypeLike, seed: SeedLike) -> None:
-        Layer.__init__(self, kind, in_features, out_features, dtype, seed)
+    _KIND = ""  # the C++ layer kind, set by each subclass
+
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
+                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        Layer.__init__(self, self._KIND, in_features, out_features, dtype, seed)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def config(self) -> Dict[str, Any]:
@@ -266,10 +269,7 @@ class NAU(_Regularized):
     Regularizer R = mean min(|W|, 1 - |W|), pushing W towards {-1, 0, 1}.
     """
 
-    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
-                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
-        super().__init__("NAU", in_features, out_features, regularizer, reg_start, reg_end, dtype, seed)
+    _KIND = "NAU"
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
@@ -285,10 +285,7 @@ class NMU(_Regularized):
     R = mean min(W, 1 - W), pushing W towards {0, 1}.
     """
 
-    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
-                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
-        super().__init__("NMU", in_features, out_features, regularizer, reg_start, reg_end, dtype, seed)
+    _KIND = "NMU"
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
