@@ -128,7 +128,7 @@ def test_bad_arguments():
         nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
 
 
-def test_published_selection_picks_the_best_validation_model_of_the_last_100_logs():
+def test_published_selection_picks_the_best_validation_model_of_the_last_window_logs():
     from nalu_ext.protocol import published_selection
 
     interp = np.linspace(2.0, 1.0, 150)
@@ -137,20 +137,34 @@ def test_published_selection_picks_the_best_validation_model_of_the_last_100_log
     interp[120] = np.nan   # a non-finite validation MSE is never chosen
     extrap = np.full(150, 9.0)
     extrap[80] = 0.1
-    assert published_selection(interp, extrap, threshold=0.2) == (80, 0.1, True)
-    assert published_selection(interp, extrap, threshold=0.05) == (80, 0.1, False)
+    assert published_selection(interp, extrap, threshold=0.2, window=100) == (80, 0.1, True)
+    assert published_selection(interp, extrap, threshold=0.05, window=100) == (80, 0.1, False)
+    # the default window (the paper's 5000 logs) covers all 150: log 10 is chosen
+    assert published_selection(interp, extrap, threshold=0.2) == (10, 9.0, False)
     interp[90] = 0.5       # a tie: the first one
-    assert published_selection(interp, extrap, threshold=0.2)[0] == 80
+    assert published_selection(interp, extrap, threshold=0.2, window=100)[0] == 80
     index, mse, ok = published_selection([], [], threshold=1.0)
     assert index is None and np.isnan(mse) and not ok
 
 
-def test_run_result_carries_the_published_verdict():
-    result, _ = run(0, steps=5000)
+def test_the_default_window_spans_a_published_run():
+    from nalu_ext.protocol import published_selection
+
+    # 5e6 steps logged every 1000: 5000 logs; the paper's script chose among all of them
+    interp = np.ones(5000)
+    interp[0] = 0.0
+    assert published_selection(interp, np.zeros(5000), threshold=1.0)[0] == 0
+
+
+def test_run_result_carries_the_published_verdict_and_the_sparsity_curve():
+    result, model = run(0, steps=5000)
     k = list(result.logged_steps).index(result.selected_step)
-    assert result.interpolation_mse[k] == result.interpolation_mse.min()  # fewer than 100 logs: all eligible
+    assert result.interpolation_mse[k] == result.interpolation_mse.min()
     assert result.selected_test_mse == result.extrapolation_mse[k]
     assert result.selected_success == (result.selected_test_mse < result.threshold)
+    assert result.sparsity_error_curve.shape == result.logged_steps.shape
+    assert result.sparsity_error_curve[-1] == result.sparsity_error == nalu_ext.sparsity_error(model)
+    assert result.selected_sparsity_error == result.sparsity_error_curve[k]
 
 
 def test_train_loss_is_kept_per_log_not_per_step():

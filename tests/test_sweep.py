@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import math
 
 import pytest
 
@@ -132,3 +133,14 @@ def test_summary_judges_the_final_or_the_published_model():
         sw.SweepSummary(records, judge="best")
     with pytest.raises(ValueError, match="judge must be one of"):
         nalu_ext.sweep([], judge="best")
+
+
+def test_summary_reports_the_sparsity_of_the_judged_model():
+    record = fake_record("NAU", True, [3.0, 1.0, 2.0], [0.5, 0.5, 0.5])
+    record["result"]["sparsity_error"] = 1e-6                      # the final model's
+    assert sw.SweepSummary([record]).rows[0]["sparsity_error_mean"] == 1e-6
+    # a record written before the curve existed: the selected model's sparsity is unknown
+    assert sw.judged(record["result"], "published") == (True, pytest.approx(math.nan, nan_ok=True))
+    assert sw.SweepSummary([record], judge="published").rows[0]["sparsity_error_mean"] is None
+    record["result"]["sparsity_error_curve"] = [0.3, 0.2, 1e-6]     # the selection is log 1
+    assert sw.SweepSummary([record], judge="published").rows[0]["sparsity_error_mean"] == 0.2

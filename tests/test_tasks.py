@@ -153,6 +153,9 @@ def test_summary_counts_only_successful_runs():
     assert s["runs"] == 4 and s["successes"] == 3 and s["rate"] == 0.75 and s["reached"] == 3
     assert s["solved_at_median"] == 2000 and s["solved_at_mean"] == 2000
     assert s["sparsity_error_mean"] == pytest.approx(0.02)
+    # an unknown sparsity (nan) is left out of the mean, and none known gives None
+    assert stats.summarize([True, True], [1, 1], [float("nan"), 0.2])["sparsity_error_mean"] == 0.2
+    assert stats.summarize([True], [1], [float("nan")])["sparsity_error_mean"] is None
     none = stats.summarize([False], [None], [0.4])
     assert none["solved_at_median"] is None and none["sparsity_error_mean"] is None
     # a run that met the criterion at a logged step but ended above it: reached, not a success

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "needs pip install 'nalu_ext[distributed]')")
     b.add_argument("--judge", choices=("final", "published"), default="final",
                    help="which model decides success: the final one (default), or the published "
-                        "analysis' choice, the lowest validation MSE among the last 100 logs")
+                        "analysis' choice, the lowest validation MSE among the last 5000 logs "
+                        "(every log of a 5e6-step run at the default --log-every)")
     b.add_argument("--plot", metavar="FILE.png", help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser

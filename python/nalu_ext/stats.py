@@ -25,17 +25,19 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959963984540054) -> 
 def summarize(success: Sequence[bool], solved_at: Sequence[Optional[int]],
               sparsity_error: Sequence[float]) -> Dict[str, Any]:
     """Success rate with its Wilson 95% interval; median and mean 'solved at' step and mean
-    sparsity error, both over the successful runs only (None when there are none); `reached`:
+    sparsity error, both over the successful runs only (None when there are none; a sparsity error
+    of nan, unknown, is left out of the mean); `reached`:
     the runs that met the criterion at some logged step, whether or not they ended below it."""
     if not (len(success) == len(solved_at) == len(sparsity_error)):
         raise ValueError("success, solved_at and sparsity_error need one entry per run")
     ok = [i for i, s in enumerate(success) if s]
     rate, low, high = wilson_interval(len(ok), len(success))
     steps = [int(step) for step in (solved_at[i] for i in ok) if step is not None]
+    sparsity = [float(sparsity_error[i]) for i in ok if not math.isnan(sparsity_error[i])]
     return {
         "runs": len(success), "successes": len(ok),
         "reached": sum(step is not None for step in solved_at), "rate": rate, "rate_low": low, "rate_high": high,
         "solved_at_median": float(np.median(steps)) if steps else None,
         "solved_at_mean": float(np.mean(steps)) if steps else None,
-        "sparsity_error_mean": float(np.mean([sparsity_error[i] for i in ok])) if ok else None,
+        "sparsity_error_mean": float(np.mean(sparsity)) if sparsity else None,
     }

@@ -15,13 +15,13 @@ import json
 import os
 import threading
 import traceback
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import stats
 from .layers import LAYER_KINDS
 from .model import Sequential
 from .optim import SGD, Adam, RMSprop
-from .protocol import published_selection, train_task
+from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .tasks import Task, task_from_dict
 
 # Each unit family's two-layer network (first, second), as published: NAU→NAU for + and −,
@@ -107,20 +107,24 @@ def check_judge(judge: str) -> str:
     return judge
 
 
-def judged_success(result: Dict[str, Any], judge: str) -> bool:
-    """A run's verdict: "final" judges the last model (RunResult.success), "published" the model
-    the published analysis picks from the logged curves (protocol.published_selection; computed
-    from the curves, so results files written before that field existed are judged alike)."""
+def judged(result: Dict[str, Any], judge: str) -> Tuple[bool, float]:
+    """A run's verdict and the sparsity error of the model it judges. "final" judges the last
+    model (RunResult.success); "published" the model the published analysis picks from the logged
+    curves (protocol.published_selection; picked from the curves, so results files written before
+    the selection fields existed are judged alike; their sparsity at that log is unknown: nan)."""
     if check_judge(judge) == "final":
-        return bool(result["success"])
-    return published_selection(result["interpolation_mse"], result["extrapolation_mse"],
-                               result["threshold"])[2]
+        return bool(result["success"]), float(result["sparsity_error"])
+    index, _, success = published_selection(result["interpolation_mse"], result["extrapolation_mse"],
+                                            result["threshold"])
+    curve = result.get("sparsity_error_curve") or []
+    return success, float(curve[index]) if index is not None and index < len(curve) else float("nan")
 
 
 class SweepSummary:
     """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity
-    (of the final model), and how many runs reached the criterion at some logged step. `judge`
-    says which model decides success: the final one, or the one the published analysis picks."""
+    error, and how many runs reached the criterion at some logged step. `judge` says which model
+    decides success and whose sparsity is reported: the final one, or the one the published
+    analysis picks."""
 
     def __init__(self, records: Iterable[Dict[str, Any]], judge: str = "final") -> None:
         self.judge = check_judge(judge)
@@ -135,8 +139,9 @@ class SweepSummary:
             groups.setdefault(label, []).append(r["result"])
         self.rows = []
         for (family, op, interp, size), results in sorted(groups.items()):
-            row = stats.summarize([judged_success(r, judge) for r in results], [r["solved_at"] for r in results],
-                                  [r["sparsity_error"] for r in results])
+            verdicts = [judged(r, judge) for r in results]
+            row = stats.summarize([v[0] for v in verdicts], [r["solved_at"] for r in results],
+                                  [v[1] for v in verdicts])
             row.update(family=family, op=op, interpolation=json.loads(interp), input_size=size)
             self.rows.append(row)
 
@@ -151,7 +156,7 @@ class SweepSummary:
                          f"{sparsity:>9s} {r['runs']:5d} {r['reached']:8d}")
         lines.append("success: " + ("the final model's test MSE below the threshold" if self.judge == "final"
                                     else "the published selection (lowest validation MSE of the last "
-                                         "100 logs) below the threshold"))
+                                         f"{SELECTION_WINDOW} logs) below the threshold"))
         if self.failed:
             lines.append(f"({self.failed} runs failed; see the results file)")
         return "\n".join(lines)
