@@ -7,7 +7,7 @@ import concurrent.futures as cf
 from typing import Any, Dict, List, Optional, Tuple
 
 from .sweeps import FAMILIES, make_run, sweep
-from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask
+from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
 
 
 def suite_tasks(suite: str, ops: List[str], seed: int) -> List[Task]:
@@ -17,7 +17,12 @@ def suite_tasks(suite: str, ops: List[str], seed: int) -> List[Task]:
         return [ToyTask(seed=seed)]
     return [SingleModuleTask(op, interp, extrap, seed=seed) for op in ops
             for interp, extrap in SingleModuleTask.RANGES
-            if op != "sqrt" or min(lo for lo, _ in Task("add", 1, (0, 1), (0, 1), interp, extrap, 0).interpolation) >= 0]
+            if op != "sqrt" or _non_negative(interp, extrap)]
+
+
+def _non_negative(*ranges: Any) -> bool:
+    """True when every interval of the ranges starts at 0 or above (what sqrt's task needs)."""
+    return min(lo for r in ranges for lo, _ in as_intervals(r, "range")) >= 0
 
 
 def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Union
-
-from typing import Any
+from typing import Any, Union
 
 from .train import History
 

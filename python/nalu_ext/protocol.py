@@ -158,7 +158,8 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)
     # one chunk's per-step values, reused: a 5e6-step run keeps its curves per log, not per step
-    losses, regs = np.empty(min(int(log_every), steps)), np.empty(min(int(log_every), steps))
+    chunk = min(log_every, steps)
+    losses, regs = np.empty(chunk), np.empty(chunk)
     train_loss: List[float] = []
     logged: List[int] = []
     interp: List[float] = []
@@ -173,7 +174,7 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     start = time.perf_counter()
     try:
         while done < steps:
-            n = min(int(log_every), steps - done)
+            n = min(log_every, steps - done)
             completed, diverged, _ = fitter.run(done, losses[:n], regs[:n])
             done += completed
             if bar is not None:

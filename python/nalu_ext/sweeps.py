@@ -13,7 +13,6 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
-import threading
 import traceback
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -178,7 +177,6 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
     own = executor is None
     pool: cf.Executor = executor if executor is not None else cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-    lock = threading.Lock()
     out = open(results, "a", encoding="utf-8") if results else None
     bar = None
     if progress:
@@ -194,11 +192,10 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
             except Exception as err:  # a failed run is data, not the end of the sweep
                 record = {"id": run_id(spec), "spec": spec, "status": "failed",
                           "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
-            with lock:
-                done[record["id"]] = record
-                if out is not None:
-                    out.write(json.dumps(record) + "\n")
-                    out.flush()
+            done[record["id"]] = record  # only this thread writes: as_completed yields here
+            if out is not None:
+                out.write(json.dumps(record) + "\n")
+                out.flush()
             if bar is not None:
                 bar.update(1)
     finally:

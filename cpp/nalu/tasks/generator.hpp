@@ -68,7 +68,6 @@ struct Ranges {
         return t;
     }
     double at(double u) const {  // u in [0, 1)
-        if (lo.size() == 1) return lo[0] + u * (hi[0] - lo[0]);
         double pos = u * total();
         for (std::size_t k = 0; k + 1 < lo.size(); ++k) {
             const double width = hi[k] - lo[k];
