@@ -97,12 +97,14 @@ def test_benchmark_command_runs_resumes_and_reports(tmp_path, capsys):
     assert cli.main(argv + ["--judge", "published"]) == 0  # the same runs judged the published way
     assert "published selection" in capsys.readouterr().out
     assert len(results.read_text().splitlines()) == 8
-    with pytest.raises(SystemExit, match="unknown unit family 'LSTM'"):
+    with pytest.raises(SystemExit) as usage:
         cli.main(["benchmark", "--units", "LSTM", "--no-progress"])
+    assert usage.value.code == 2 and "unknown unit family 'LSTM'" in capsys.readouterr().err
 
 
 def test_benchmark_pairs_select_unit_operation_combinations():
     from nalu_ext.benchmark_cli import build_runs
+    from nalu_ext.errors import UsageError
 
     def runs(*argv):
         args = cli.build_parser().parse_args(["benchmark", "--seeds", "2", "--steps", "10", *argv])
@@ -114,7 +116,7 @@ def test_benchmark_pairs_select_unit_operation_combinations():
         (f, o, s) for f in ("NAU", "NMU") for o in ("add", "mul") for s in (0, 1))
     assert runs("--suite", "toy", "--units", "NAU,NALU") == [("NAU", "mul", 0), ("NALU", "mul", 0),
                                                              ("NAU", "mul", 1), ("NALU", "mul", 1)]
-    with pytest.raises(SystemExit, match="FAMILY:OP items, got 'NAU'"):
+    with pytest.raises(UsageError, match="FAMILY:OP items, got 'NAU'"):
         runs("--pairs", "NAU")
-    with pytest.raises(SystemExit, match="unknown operation 'pow'"):
+    with pytest.raises(UsageError, match="unknown operation 'pow'"):
         runs("--pairs", "NAU:pow")

@@ -132,9 +132,9 @@ def test_regularizer_adds_its_gradient_and_history_reports_it(unit, rng):
 def test_regularizer_arguments_are_checked():
     with pytest.raises(ValueError, match="regularizer must be a finite number >= 0"):
         nalu_ext.NAU(2, 1, regularizer=-1.0)
-    with pytest.raises(ValueError, match="reg_start, reg_end >= 0"):
+    with pytest.raises(ValueError, match="reg_start must be an integer >= 0"):
         nalu_ext.NMU(2, 1, regularizer=1.0, reg_start=-5)
-    with pytest.raises(TypeError, match="reg_start, reg_end integers"):
+    with pytest.raises(TypeError, match="reg_start must be an integer, got float"):
         nalu_ext.NMU(2, 1, reg_start=1.5)
 
 

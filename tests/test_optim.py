@@ -71,7 +71,7 @@ def test_learning_rate_can_be_changed_between_steps(rng):
 
 @pytest.mark.parametrize("make, message", [
     (lambda ps: nalu_ext.SGD(ps, lr=-1.0), "lr must be a finite number >= 0"),
-    (lambda ps: nalu_ext.SGD(ps, lr=float("nan")), "lr must be a finite number >= 0"),
+    (lambda ps: nalu_ext.SGD(ps, lr=float("nan")), "lr must be a finite number, got nan"),
     (lambda ps: nalu_ext.SGD(ps, lr=0.1, momentum=-0.5), "momentum must be"),
     (lambda ps: nalu_ext.Adam(ps, betas=(1.0, 0.999)), r"betas\[0\] must be in \[0, 1\)"),
     (lambda ps: nalu_ext.Adam(ps, betas=(0.9, -0.1)), r"betas\[1\] must be in \[0, 1\)"),

@@ -124,7 +124,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="the task needs 10 -> 1"):
         nalu_ext.train_task(wrong, task, nalu_ext.Adam(wrong.parameters()), steps=10)
     model = nau_nau(0)
-    with pytest.raises(ValueError, match="log_every must be > 0"):
+    with pytest.raises(ValueError, match="log_every must be a positive integer"):
         nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
 
 

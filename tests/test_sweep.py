@@ -108,7 +108,7 @@ def test_summary_rows_and_table():
 
 def test_bad_specifications():
     task = ArithmeticTask("add", seed=0)
-    with pytest.raises(ValueError, match="unknown unit family"):
+    with pytest.raises(ValueError, match="family must be one of"):
         nalu_ext.make_run("LSTM", task, seed=0, steps=10)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         nalu_ext.make_run("NAU", task, seed=0, steps=10, optimizer="Adagrad")

@@ -123,7 +123,7 @@ def test_bad_arguments():
         tasks.ToyTask(extrapolation=[(1.0, 3.0), (2.0, 4.0)])
     with pytest.raises(ValueError, match="do not fit"):
         tasks.ArithmeticTask("add", input_size=10, subset_ratio=0.9)
-    with pytest.raises(ValueError, match="step must be >= 0"):
+    with pytest.raises(ValueError, match="step must be an integer >= 0"):
         tasks.ToyTask().batch(-1, 8)
 
 

@@ -58,9 +58,9 @@ CArray<T> as_batch_matrix(py::handle obj, const std::string& where, const char* 
                               (arr.ndim() == 1 ? " (pass a single sample as shape (1, " +
                                                      std::to_string(cols) + "))"
                                                : ""));
-    CArray<T> out = CArray<T>::ensure(arr);
-    if (!out) throw py::error_already_set();
-    return out;
+    // The converting constructor keeps NumPy's own error (MemoryError for a huge broadcast view);
+    // CArray<T>::ensure would clear it and leave nothing to raise.
+    return CArray<T>(py::reinterpret_borrow<py::object>(arr));
 }
 
 }  // namespace nalu_bindings

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gil.hpp"
 #include "nalu/blas.hpp"
 #include "nalu/build_info.hpp"
 #include "nalu/kernels/kernel_table.hpp"
@@ -23,7 +24,7 @@ py::object apply_vecmath(const std::string& name, py::array_t<T, py::array::c_st
     py::array_t<T> out(x.size()), second(x.size());
     const nalu::KernelTable<T>& k = nalu::kernels<T>();
     {
-        py::gil_scoped_release release;
+        ReleaseGil release;
         if (name == "exp") k.exp(out.mutable_data(), x.data(), n);
         else if (name == "log_abs_plus") k.log_abs_plus(out.mutable_data(), x.data(), static_cast<T>(eps), n);
         else if (name == "tanh") k.tanh(out.mutable_data(), x.data(), n);

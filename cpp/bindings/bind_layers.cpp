@@ -13,6 +13,7 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "gil.hpp"
 #include "nalu/layer.hpp"
 #include "nalu/layers/clamped_layer.hpp"
 #include "nalu/layers/inalu_layer.hpp"
@@ -89,7 +90,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
             py::array_t<T> y({static_cast<py::ssize_t>(batch),
                               static_cast<py::ssize_t>(self.out_features())});
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 std::lock_guard<std::mutex> lock(self.mutex());
                 self.forward(x.data(), y.mutable_data(), batch);
             }
@@ -107,7 +108,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
                                          static_cast<py::ssize_t>(self.in_features())});
                 T* dx_ptr = need_dx ? dx.mutable_data() : nullptr;
                 {
-                    py::gil_scoped_release release;
+                    ReleaseGil release;
                     std::lock_guard<std::mutex> lock(self.mutex());
                     self.backward(dy.data(), dx_ptr, batch);  // checks forward came first
                 }
@@ -139,7 +140,7 @@ void bind_units(py::module_& m, const std::string& suffix) {
                          bool scalar_gate, bool gate_bias) {
                  return std::make_shared<nalu::NaluLayer<T>>(
                      feature_count(in, "in_features"), feature_count(out, "out_features"),
-                     static_cast<T>(eps), nalu::NaluOptions{separate_weights, scalar_gate, gate_bias});
+                     eps, nalu::NaluOptions{separate_weights, scalar_gate, gate_bias});
              }),
              py::arg("in_features"), py::arg("out_features"), py::arg("eps"),
              py::arg("separate_weights") = false, py::arg("scalar_gate") = false,
@@ -153,7 +154,7 @@ void bind_units(py::module_& m, const std::string& suffix) {
         .def(py::init([](long long in, long long out, double eps, double omega) {
                  return std::make_shared<nalu::InaluLayer<T>>(feature_count(in, "in_features"),
                                                               feature_count(out, "out_features"),
-                                                              static_cast<T>(eps), static_cast<T>(omega));
+                                                              eps, omega);
              }),
              py::arg("in_features"), py::arg("out_features"), py::arg("eps"), py::arg("omega"))
         .def_property_readonly("eps", &nalu::InaluLayer<T>::eps)

@@ -3,12 +3,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "arrays.hpp"
 #include "fit_support.hpp"
+#include "gil.hpp"
 #include "nalu/lock_set.hpp"
 #include "nalu/model/fit.hpp"
 #include "nalu/model/sequential.hpp"
@@ -57,12 +59,38 @@ void bind_for(py::module_& m, const std::string& suffix) {
         .def_property_readonly("in_features", &S::in_features)
         .def_property_readonly("out_features", &S::out_features)
         .def_property_readonly("steps", &S::steps)
+        .def("copy_params", [](S& self) {
+            // Every layer's parameters ({name: array} per layer), copied under all the layers'
+            // locks: a consistent snapshot even while another thread trains the model (it lands
+            // between two of its steps).
+            const auto& layers = self.layers();
+            py::list copies;
+            std::vector<std::pair<const T*, T*>> sources;  // (parameter, copy)
+            std::vector<std::size_t> sizes;
+            for (const auto& l : layers) {
+                py::dict named;
+                for (const auto& p : l->param_info()) {
+                    py::array_t<T> copy(std::vector<py::ssize_t>(p.shape.begin(), p.shape.end()));
+                    sources.emplace_back(l->params() + p.offset, copy.mutable_data());
+                    sizes.push_back(p.size);
+                    named[py::str(p.name)] = copy;
+                }
+                copies.append(named);
+            }
+            {
+                ReleaseGil release;
+                nalu::LockSet lock(self.mutexes());
+                for (std::size_t k = 0; k < sources.size(); ++k)
+                    std::copy(sources[k].first, sources[k].first + sizes[k], sources[k].second);
+            }
+            return copies;
+        })
         .def("forward", [](S& self, py::handle x_obj) {
             CArray<T> x = as_batch_matrix<T>(x_obj, "Sequential.forward", "x", self.in_features());
             const std::size_t batch = static_cast<std::size_t>(x.shape(0));
             py::array_t<T> y({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.out_features())});
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 nalu::LockSet lock(self.mutexes());
                 const T* out = self.forward(x.data(), batch);
                 std::copy(out, out + batch * self.out_features(), y.mutable_data());
@@ -76,7 +104,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
             if (need_dx) dx = py::array_t<T>({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.in_features())});
             T* dx_ptr = need_dx ? dx.mutable_data() : nullptr;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 nalu::LockSet lock(self.mutexes());
                 self.backward(dy.data(), dx_ptr, batch);
             }
@@ -85,16 +113,17 @@ void bind_for(py::module_& m, const std::string& suffix) {
         }, py::arg("dy"), py::arg("need_dx") = true)
         .def("train_step", [](S& self, py::handle x_obj, py::handle y_obj, O& opt, const std::string& loss) {
             const nalu::Loss kind = loss_of(loss);
+            check_optimizer_targets(self, opt, "train_step");
             auto [x, y] = training_pair(self, x_obj, y_obj, "train_step");
             const std::size_t batch = static_cast<std::size_t>(x.shape(0));
             nalu::StepResult r;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 nalu::LockSet lock(all_mutexes(self, opt));
                 self.write_input(x.data(), batch);
                 r = self.train_step(y.data(), batch, kind, opt);
             }
-            return py::make_tuple(r.loss, r.finite, r.regularizer);
+            return py::make_tuple(r.loss, divergence_name(r.divergence), r.regularizer);
         });
 
     using F = BoundFitter<T>;
@@ -103,6 +132,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
                          py::handle y_obj, long long batch_size, bool shuffle, std::uint64_t seed,
                          const std::string& loss) {
             const nalu::Loss kind = loss_of(loss);
+            check_optimizer_targets(*model, *opt, "fit");
             auto [x, y] = training_pair(*model, x_obj, y_obj, "fit");
             if (batch_size <= 0 || batch_size > x.shape(0))
                 throw py::value_error("fit: batch_size must be between 1 and the number of rows (" +
@@ -121,12 +151,12 @@ void bind_for(py::module_& m, const std::string& suffix) {
             check_step_arrays(losses, regularizers, "Fitter.run");
             nalu::FitChunk c;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
                 c = self.fitter->run(static_cast<std::size_t>(losses.size()), static_cast<double*>(losses.mutable_data()),
                                      static_cast<double*>(regularizers.mutable_data()));
             }
-            return py::make_tuple(c.steps, c.diverged, c.bad_loss);
+            return chunk_tuple(c);
         });
 }
 

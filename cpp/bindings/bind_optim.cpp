@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arrays.hpp"
+#include "gil.hpp"
 #include "nalu/lock_set.hpp"
 #include "nalu/optim/adam.hpp"
 #include "nalu/optim/rmsprop.hpp"
@@ -78,7 +79,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
         .def_property("lr", &O::lr, &O::set_lr)
         .def_property_readonly("steps", &O::steps)
         .def("step", [](O& self) {
-            py::gil_scoped_release release;
+            ReleaseGil release;
             nalu::LockSet lock(self.mutexes());
             self.step();
         });

@@ -12,6 +12,7 @@
 
 #include "arrays.hpp"
 #include "fit_support.hpp"
+#include "gil.hpp"
 #include "nalu/lock_set.hpp"
 #include "nalu/model/task_fit.hpp"
 #include "nalu/tasks/generator.hpp"
@@ -58,6 +59,7 @@ void bind_task_fitter(py::module_& m, const std::string& suffix) {
                          std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
                          long long batch_size, const std::string& loss) {
             const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
+            check_optimizer_targets(*model, *opt, "train_task");
             if (model->in_features() != input_size || model->out_features() != 1)
                 throw py::value_error("train_task: the model maps " + std::to_string(model->in_features()) +
                                       " inputs to " + std::to_string(model->out_features()) +
@@ -76,13 +78,13 @@ void bind_task_fitter(py::module_& m, const std::string& suffix) {
             check_step_arrays(losses, regularizers, "TaskFitter.run");
             nalu::FitChunk c;
             {
-                py::gil_scoped_release release;
+                ReleaseGil release;
                 nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
                 c = self.fitter->run(first_step, static_cast<std::size_t>(losses.size()),
                                      static_cast<double*>(losses.mutable_data()),
                                      static_cast<double*>(regularizers.mutable_data()));
             }
-            return py::make_tuple(c.steps, c.diverged, c.bad_loss);
+            return chunk_tuple(c);
         });
 }
 
@@ -94,7 +96,7 @@ py::tuple rows_of(const nalu::tasks::TaskSpec& spec, const nalu::tasks::Ranges& 
     T* xp = x.mutable_data();
     T* tp = t.mutable_data();
     {
-        py::gil_scoped_release release;
+        ReleaseGil release;
         nalu::tasks::generate(xp, tp, spec, ranges, seed, stream, first_row, rows);
     }
     return py::make_tuple(x, t);

@@ -23,6 +23,31 @@ std::vector<std::mutex*> all_mutexes(const nalu::Sequential<T>& model, const nal
     return all;
 }
 
+// Training a model with an optimizer built on another model's parameters would update nothing
+// the loss depends on: ValueError instead of a silent no-op.
+template <class T>
+void check_optimizer_targets(const nalu::Sequential<T>& model, const nalu::Optimizer<T>& opt,
+                             const std::string& where) {
+    if (!model.owns_all(opt))
+        throw py::value_error(where + ": the optimizer updates parameters of a layer that is not in "
+                                      "this model; build it from this model's parameters()");
+}
+
+// "loss", "update" or None: why a step was not applied (nalu_ext.TrainingDiverged.cause).
+inline py::object divergence_name(nalu::Divergence d) {
+    switch (d) {
+        case nalu::Divergence::Loss: return py::str("loss");
+        case nalu::Divergence::Update: return py::str("update");
+        case nalu::Divergence::None: break;
+    }
+    return py::none();
+}
+
+// A loop's chunk as (steps applied, divergence, loss of the step not applied).
+inline py::tuple chunk_tuple(const nalu::FitChunk& c) {
+    return py::make_tuple(c.steps, divergence_name(c.divergence), c.loss);
+}
+
 // The per-step output arrays are written in place: no conversion may happen, so both must be
 // writable, C-contiguous, 1-D float64 arrays of one length.
 inline void check_step_arrays(const py::array& losses, const py::array& regularizers, const std::string& where) {

@@ -6,6 +6,7 @@
 // reused: no allocation happens in a steady training loop.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <limits>
@@ -21,6 +22,19 @@ inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
     if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
         throw std::length_error(std::string(what) + " is too large to allocate");
     return a * b;
+}
+
+// A hyper-parameter given in double, in the layer's type T. std::invalid_argument when the value
+// does not survive the conversion: finite but beyond T's range, or non-zero but below T's smallest
+// positive value (a float32 layer asked for eps = 1e-50 would otherwise silently get eps = 0).
+template <class T>
+T narrow_to(double value, const char* name) {
+    const T narrowed = static_cast<T>(value);
+    if ((std::isfinite(value) && !std::isfinite(narrowed)) || (value != 0.0 && narrowed == T(0)))
+        throw std::invalid_argument(std::string(name) + " = " + std::to_string(value) +
+                                    " is outside the range of " +
+                                    (sizeof(T) == 4 ? "float32" : "float64") + " (use float64 or another value)");
+    return narrowed;
 }
 
 // Grows v to at least n elements; never shrinks, so steady-state calls do not allocate.
@@ -69,6 +83,11 @@ public:
 
     bool has_forward() const { return has_forward_; }
     std::size_t last_batch() const { return batch_; }
+
+    // Training steps this layer has taken part in: the clock t of its regularizer schedule λ(t).
+    // It belongs to the layer, so a schedule continues across fit() calls and models.
+    long long steps() const { return steps_; }
+    void count_step() { ++steps_; }
 
     // Held by callers that may run on several threads at once (the bindings release the GIL).
     std::mutex& mutex() const { return mutex_; }
@@ -172,6 +191,7 @@ private:
     std::vector<ParamInfo> info_;
     std::vector<T> params_, grads_, input_;
     std::size_t batch_ = 0;
+    long long steps_ = 0;
     bool has_forward_ = false;
     bool input_changed_ = true;
     mutable std::mutex mutex_;

@@ -6,10 +6,18 @@ returning a :class:`History`; :class:`TrainingDiverged` when the loss stops bein
 :mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel.
 """
 
+import os as _os
+
 import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
 
-from . import reference, stats, tasks
+from . import _core, reference, stats, tasks
 from ._core import build_info
+
+if _os.environ.get("NALU_EXT_ISA"):  # force a kernel path; an unknown or unsupported name is an error
+    try:
+        _core.set_isa(_os.environ["NALU_EXT_ISA"])
+    except ValueError as _err:
+        raise ImportError(f"nalu_ext: NALU_EXT_ISA={_os.environ['NALU_EXT_ISA']!r}: {_err}") from None
 from .errors import ModelFileError, TrainingDiverged
 from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
 from .model import Sequential

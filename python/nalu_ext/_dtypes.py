@@ -13,6 +13,8 @@ SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 
 def as_float_dtype(dtype: DTypeLike) -> np.dtype:
     """`dtype` as numpy.float32 or numpy.float64, or TypeError naming what arrived."""
+    if dtype is None:  # numpy reads None as float64; here it is more likely a mistake
+        raise TypeError("dtype must be 'float32' or 'float64', got None")
     try:
         resolved = np.dtype(dtype)
     except TypeError as err:

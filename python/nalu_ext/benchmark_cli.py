@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
-from .sweeps import FAMILIES, make_run, sweep
+from .errors import UsageError
+from .sweeps import FAMILIES, SweepInterrupted, make_run, read_results, run_id, sweep
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
 
 
@@ -32,16 +34,18 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
         for item in (p.strip() for p in args.pairs.split(",") if p.strip()):
             family, sep, op = item.partition(":")
             if not sep:
-                raise SystemExit(f"benchmark: --pairs takes FAMILY:OP items, got {item!r}")
+                raise UsageError(f"--pairs takes FAMILY:OP items, got {item!r}")
             pairs.append((family.strip(), op.strip()))
     else:
         pairs = [(f.strip(), o.strip()) for o in args.ops.split(",") if o.strip()
                  for f in args.units.split(",") if f.strip()]
+    if not pairs:
+        raise UsageError("no unit/operation pairs selected: --units and --ops (or --pairs) name none")
     for family, op in pairs:
         if family not in FAMILIES:
-            raise SystemExit(f"benchmark: unknown unit family {family!r} (known: {', '.join(FAMILIES)})")
+            raise UsageError(f"unknown unit family {family!r} (known: {', '.join(FAMILIES)})")
         if op not in OPS:
-            raise SystemExit(f"benchmark: unknown operation {op!r} (known: {', '.join(OPS)})")
+            raise UsageError(f"unknown operation {op!r} (known: {', '.join(OPS)})")
     return pairs
 
 
@@ -50,10 +54,13 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
     if args.suite == "toy":  # one task, whatever the operations: each family once
         pairs = [(family, "mul") for family in dict.fromkeys(f for f, _ in pairs)]
     ops = list(dict.fromkeys(op for _, op in pairs))
-    return [make_run(family, task, seed=seed, steps=args.steps, lr=args.lr,
-                     batch_size=args.batch_size, log_every=args.log_every)
-            for seed in range(args.seeds) for task in suite_tasks(args.suite, ops, seed)
-            for family, op in pairs if op == task.op]
+    try:
+        return [make_run(family, task, seed=seed, steps=args.steps, lr=args.lr,
+                         batch_size=args.batch_size, log_every=args.log_every)
+                for seed in range(args.seeds) for task in suite_tasks(args.suite, ops, seed)
+                for family, op in pairs if op == task.op]
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
 
 
 def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
@@ -61,23 +68,36 @@ def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
         try:
             from distributed import Client
         except ImportError:
-            raise SystemExit("benchmark: --scheduler needs Dask: pip install 'nalu_ext[distributed]'") from None
-        return Client(args.scheduler).get_executor()
+            raise UsageError("--scheduler needs Dask: pip install 'nalu_ext[distributed]'") from None
+        try:
+            return Client(args.scheduler, timeout=args.scheduler_timeout).get_executor()
+        except (OSError, TimeoutError, ValueError, TypeError) as err:
+            raise UsageError(f"cannot reach the Dask scheduler at {args.scheduler!r} within "
+                             f"{args.scheduler_timeout:g} s: {err}") from None
     if args.jobs:
         return cf.ThreadPoolExecutor(max_workers=args.jobs)
     return None
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
+    """Exit status: 0 every run finished, 1 some run failed, 130 interrupted (Ctrl-C)."""
     runs = build_runs(args)
     print(f"benchmark: {len(runs)} runs ({args.suite} suite, {args.seeds} seeds, {args.steps} steps each)")
+    if args.results:
+        stored = read_results(args.results)
+        finished = sum(1 for spec in runs if stored.get(run_id(spec), {}).get("status") == "ok")
+        print(f"resuming from {args.results}: {finished} of {len(runs)} runs already finished, "
+              f"{len(runs) - finished} to run")
     executor = executor_for(args)
     try:
         summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
                         judge=args.judge)
+    except SweepInterrupted as err:
+        print(f"\nbenchmark: {err}", file=sys.stderr)
+        return 130
     finally:
         if isinstance(executor, cf.ThreadPoolExecutor):
-            executor.shutdown()
+            executor.shutdown(cancel_futures=True)
     print(summary)
     if args.plot:
         from .plot import PlottingUnavailable, plot_success
@@ -87,4 +107,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
             print(f"note: no plot written: {err}")
+    if summary.failed:
+        print(f"benchmark: {summary.failed} of {len(runs)} runs failed", file=sys.stderr)
+        return 1
     return 0

@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from typing import List, Optional
 
 from . import __version__
+from .errors import UsageError
+
+
+def _integer(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < minimum:
+        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {value}")
+    return value
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return _integer(text, 1)
+
+
+def _non_negative(text: str) -> int:
+    return _integer(text, 0)
+
+
+def _positive_real(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
+
+
+def _new_file(text: str) -> str:
+    """A file to write: not a directory, in a directory that exists (checked before any work)."""
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    directory = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(directory):
+        raise argparse.ArgumentTypeError(f"the directory {directory!r} does not exist")
+    return text
+
+
+def _directory(text: str) -> str:
+    """A directory to write into: it may not exist yet, but it must not be a file."""
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,14 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
             "learned weights and the errors on the article's test set and on an extrapolation "
             "set outside the training range. Exits with status 1 if a unit did not learn."),
     )
-    d.add_argument("--plot-dir", metavar="DIR",
+    d.add_argument("--plot-dir", metavar="DIR", type=_directory,
                    help="write the cost-per-step plots nac_cost.png and nalu_cost.png here "
                         "(needs matplotlib: pip install 'nalu_ext[plot]')")
     d.add_argument("--nac-steps", type=_positive, default=demo.NAC_STEPS, metavar="N",
                    help=f"training steps of the NAC (default {demo.NAC_STEPS})")
     d.add_argument("--nalu-steps", type=_positive, default=demo.NALU_STEPS, metavar="N",
                    help=f"training steps of the NALU (default {demo.NALU_STEPS})")
-    d.add_argument("--seed", type=int, default=0, help="seed of the initial parameters (default 0)")
+    d.add_argument("--seed", type=_non_negative, default=0, help="seed of the initial parameters (default 0)")
     d.add_argument("--progress", action="store_true", help="show progress bars")
 
     b = commands.add_parser(
@@ -68,27 +110,46 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seeds", type=_positive, default=10, help="seeds per unit and operation (default 10)")
     b.add_argument("--steps", type=_positive, default=100_000, help="training steps per run (default 100000)")
     b.add_argument("--batch-size", type=_positive, default=128, help="rows per step (default 128)")
-    b.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default 1e-3)")
+    b.add_argument("--lr", type=_positive_real, default=1e-3, help="Adam's learning rate (default 1e-3)")
     b.add_argument("--log-every", type=_positive, default=1000, help="steps between evaluations (default 1000)")
     b.add_argument("--jobs", type=_positive, default=None, help="parallel runs (default: one per core)")
-    b.add_argument("--results", metavar="FILE.jsonl", help="append each finished run here; resume from it")
+    b.add_argument("--results", metavar="FILE.jsonl", type=_new_file,
+                   help="append each finished run here; resume from it")
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
                    "needs pip install 'nalu_ext[distributed]')")
+    b.add_argument("--scheduler-timeout", metavar="SECONDS", type=_positive_real, default=30.0,
+                   help="how long to try to reach --scheduler (default 30)")
     b.add_argument("--judge", choices=("final", "published"), default="final",
                    help="which model decides success: the final one (default), or the published "
                         "analysis' choice, the lowest validation MSE among the last 5000 logs "
                         "(every log of a 5e6-step run at the default --log-every)")
-    b.add_argument("--plot", metavar="FILE.png", help="write a figure of the success rates with their intervals")
+    b.add_argument("--plot", metavar="FILE.png", type=_new_file,
+                   help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for command_parser in (d, b):  # so that main() can report a usage error as that command's
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Runs a command; returns its exit status (0 success, 1 the work failed, 2 usage error,
+    130 interrupted by Ctrl-C)."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(f"\n{args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "benchmark":
         from .benchmark_cli import run_benchmark
 
-        return run_benchmark(args)
+        try:
+            return run_benchmark(args)
+        except UsageError as err:
+            args.command_parser.error(str(err))  # exits with status 2
     if args.command == "demo":
         from . import demo
 

@@ -11,26 +11,15 @@ dtype, and non-contiguous or Fortran-ordered arrays are copied into C order firs
 from __future__ import annotations
 
 import math
-import operator
 from types import MappingProxyType
 from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
-from . import _core
+from . import _checks, _core
 from ._dtypes import DTypeLike, as_float_dtype, core_suffix
 
 SeedLike = Optional[int]
-
-
-def _positive_int(value: Any, name: str) -> int:
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
-    if n <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {n}")
-    return n
 
 
 def glorot_uniform(rng: np.random.Generator, out_features: int, in_features: int) -> np.ndarray:
@@ -50,8 +39,10 @@ class Layer:
                  seed: SeedLike, *core_args: Any) -> None:
         """Validates the common arguments, builds the C++ layer ``<kind>_f32``/``_f64`` and
         initialises its parameters (see :meth:`_initialise`)."""
-        in_features = _positive_int(in_features, "in_features")
-        out_features = _positive_int(out_features, "out_features")
+        in_features = _checks.positive(in_features, "in_features")
+        out_features = _checks.positive(out_features, "out_features")
+        if seed is not None:
+            seed = _checks.integer(seed, "seed", maximum=None)  # numpy's SeedSequence takes any size
         impl = getattr(_core, kind + core_suffix(as_float_dtype(dtype)))(
             in_features, out_features, *core_args)
         self._impl = impl
@@ -170,12 +161,8 @@ class NALU(Layer):
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
     ) -> None:
-        try:
-            eps = float(eps)
-        except (TypeError, ValueError):
-            raise TypeError(f"eps must be a real number, got {eps!r}") from None
-        if gate not in self.GATES:
-            raise ValueError(f"gate must be one of {self.GATES}, got {gate!r}")
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        _checks.choice(gate, "gate", self.GATES)
         if gate_bias and gate == "scalar":
             raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
         self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
@@ -208,16 +195,9 @@ class _Scheduled:
 
     def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
         """Sets λ̂ (regularizer), t_start and t_end of the schedule λ(t)."""
-        try:
-            lam = float(regularizer)
-            start, end = operator.index(reg_start), operator.index(reg_end)
-        except TypeError:
-            raise TypeError("regularizer must be a number and reg_start, reg_end integers, got "
-                            f"{regularizer!r}, {reg_start!r}, {reg_end!r}") from None
-        if not (math.isfinite(lam) and lam >= 0.0) or start < 0 or end < 0:
-            raise ValueError("regularizer must be a finite number >= 0 and reg_start, reg_end >= 0, "
-                             f"got {regularizer!r}, {reg_start!r}, {reg_end!r}")
-        self._impl.set_regularizer(lam, start, end)
+        self._impl.set_regularizer(_checks.real(regularizer, "regularizer", minimum=0.0),
+                                   _checks.integer(reg_start, "reg_start"),
+                                   _checks.integer(reg_end, "reg_end"))
 
     @property
     def regularizer(self) -> float:
@@ -309,10 +289,8 @@ class iNALU(_Scheduled, Layer):  # noqa: N801  (the unit's published name)
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
                  dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
-        try:
-            eps, omega = float(eps), float(omega)
-        except (TypeError, ValueError):
-            raise TypeError(f"eps and omega must be real numbers, got {eps!r}, {omega!r}") from None
+        eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
+        omega = _checks.real(omega, "omega", finite=False)
         Layer.__init__(self, "iNALU", in_features, out_features, dtype, seed, eps, omega)
         self.set_regularizer(regularizer, reg_start, reg_end)
 

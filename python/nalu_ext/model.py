@@ -87,12 +87,12 @@ class Sequential:
     def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: str = "mse") -> float:
         """Forward, loss, backward and optimizer update in one C++ call; returns the loss before
         the update (the data loss; a unit's regularizer term λ(t) R is added to what is optimised,
-        see :func:`fit` for its value). Raises :class:`TrainingDiverged` (and keeps the last good
-        parameters) when the loss is not finite."""
+        see :func:`fit` for its value). Raises :class:`TrainingDiverged` when the loss or the
+        update is not finite; the step is then not applied at all."""
         check_optimizer(self, optimizer)
-        value, finite, _ = self._impl.train_step(x, y, optimizer._impl, check_loss(loss))
-        if not finite:
-            raise TrainingDiverged(int(self._impl.steps), float(value))
+        value, divergence, _ = self._impl.train_step(x, y, optimizer._impl, check_loss(loss))
+        if divergence is not None:
+            raise TrainingDiverged(int(self._impl.steps), float(value), cause=divergence)
         return float(value)
 
     def save(self, path: Union[str, "os.PathLike[str]"]) -> None:

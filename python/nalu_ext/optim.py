@@ -14,6 +14,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _core
+from ._checks import optional_real, real
 from ._dtypes import core_suffix
 
 
@@ -35,9 +36,13 @@ def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.
 class Optimizer:
     """Base of the optimizers: holds the C++ optimizer and the parameter arrays it updates."""
 
-    def __init__(self, kind: str, params: Iterable[np.ndarray], *args: Any) -> None:
+    def __init__(self, kind: str, params: Iterable[np.ndarray], *args: Any,
+                 clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
+        """``args``: the optimizer's real hyper-parameters, in the C++ constructor's order (their
+        ranges are checked there)."""
         self._params, self.dtype = _parameter_list(params)
-        self._impl = getattr(_core, kind + core_suffix(self.dtype))(self._params, *args)
+        self._impl = getattr(_core, kind + core_suffix(self.dtype))(
+            self._params, *args, optional_real(clip_value, "clip_value"), optional_real(clip_norm, "clip_norm"))
 
     @property
     def lr(self) -> float:
@@ -46,7 +51,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._impl.lr = float(value)
+        self._impl.lr = real(value, "lr")
 
     @property
     def steps(self) -> int:
@@ -68,7 +73,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0, *,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
-        super().__init__("SGD", params, float(lr), float(momentum), clip_value, clip_norm)
+        super().__init__("SGD", params, real(lr, "lr"), real(momentum, "momentum"),
+                         clip_value=clip_value, clip_norm=clip_norm)
 
 
 class Adam(Optimizer):
@@ -77,10 +83,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-3,
                  betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, *,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
-        if len(betas) != 2:
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        super().__init__("Adam", params, float(lr), float(betas[0]), float(betas[1]), float(eps),
-                         clip_value, clip_norm)
+        super().__init__("Adam", params, real(lr, "lr"), real(betas[0], "betas[0]"),
+                         real(betas[1], "betas[1]"), real(eps, "eps"),
+                         clip_value=clip_value, clip_norm=clip_norm)
 
 
 class RMSprop(Optimizer):
@@ -90,4 +97,5 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, *, clip_value: Optional[float] = None,
                  clip_norm: Optional[float] = None) -> None:
-        super().__init__("RMSprop", params, float(lr), float(alpha), float(eps), clip_value, clip_norm)
+        super().__init__("RMSprop", params, real(lr, "lr"), real(alpha, "alpha"), real(eps, "eps"),
+                         clip_value=clip_value, clip_norm=clip_norm)

@@ -17,20 +17,22 @@ either (`judge="final"` or `"published"`).
 from __future__ import annotations
 
 import json
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _core
+from . import _checks, _core
 from ._dtypes import core_suffix
+from .errors import Interrupted
 from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
 from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
 from .reference import nac_weight
 from .tasks import Task
-from .train import positive_int
+from .train import ChunkSizer
 
 EPSILON = 1e-5
 _THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
@@ -129,12 +131,39 @@ class RunResult:
     sparsity_error_curve: np.ndarray = field(default_factory=lambda: np.empty(0))  # at each log
 
     def to_dict(self) -> Dict[str, Any]:
-        """Plain data (lists, numbers): one JSON line of a sweep's results file."""
-        d = asdict(self)
-        for k, v in d.items():
-            if isinstance(v, np.ndarray):
-                d[k] = v.tolist()
-        return d
+        """Plain data (lists, numbers) that strict JSON allows: one line of a sweep's results file.
+        NaN and ±inf (a diverged model's MSE, a sparsity not measured) become None (JSON null);
+        :meth:`from_dict` reads them back as NaN."""
+        return {k: _json_number(v.tolist() if isinstance(v, np.ndarray) else v)
+                for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "RunResult":
+        """The RunResult that :meth:`to_dict` wrote (fields added since are given their default)."""
+        known = {f.name: f for f in fields(cls)}
+        values: Dict[str, Any] = {}
+        for name, value in d.items():
+            if name not in known:
+                continue
+            if name in _ARRAY_FIELDS:
+                value = np.array(value, dtype=np.int64 if name == "logged_steps" else np.float64)
+            elif known[name].type in ("float", float) and value is None:
+                value = float("nan")
+            values[name] = value
+        return cls(**values)
+
+
+_ARRAY_FIELDS = ("logged_steps", "interpolation_mse", "extrapolation_mse", "train_loss",
+                 "sparsity_error_curve")
+
+
+def _json_number(value: Any) -> Any:
+    """value with every non-finite float (also inside lists) replaced by None."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, list):
+        return [_json_number(v) for v in value]
+    return value
 
 
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
@@ -144,28 +173,40 @@ def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
                batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
-               progress: bool = False, loss: str = "mse", n_eval: int = 10_000) -> RunResult:
-    """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring."""
+               progress: bool = False, loss: str = "mse", n_eval: int = 10_000,
+               stop: Optional[threading.Event] = None) -> RunResult:
+    """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring.
+
+    The loop runs in C++ in chunks of about 0.05-0.2 s whatever ``log_every`` is, so Ctrl-C is
+    answered promptly, and so is ``stop``: when that event is set (from another thread), training
+    stops after the current chunk and :class:`nalu_ext.errors.Interrupted` is raised. Either way
+    the model keeps the parameters of its last applied step. A step whose loss or update is not
+    finite ends the run (``RunResult.diverged``) without being applied.
+    """
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
-    steps = positive_int(steps, "steps", allow_zero=True)
-    log_every = positive_int(log_every, "log_every")
-    batch_size = positive_int(batch_size, "batch_size")
+    steps = _checks.integer(steps, "steps")
+    log_every = _checks.positive(log_every, "log_every")
+    batch_size = _checks.positive(batch_size, "batch_size")
+    n_eval = _checks.positive(n_eval, "n_eval")
+    task.check_dtype(seq.dtype)
     fitter = getattr(_core, "TaskFitter" + core_suffix(seq.dtype))(
         seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op, list(task.interpolation),
-        task.seed, int(batch_size), check_loss(loss))
+        task.seed, batch_size, check_loss(loss))
     threshold = success_threshold(task)
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)
-    # one chunk's per-step values, reused: a 5e6-step run keeps its curves per log, not per step
-    chunk = min(log_every, steps)
-    losses, regs = np.empty(chunk), np.empty(chunk)
+    # one log interval's per-step values, reused: a 5e6-step run keeps its curves per log, not per
+    # step; the mean is taken over the whole interval, so it does not depend on the chunking
+    interval = min(log_every, steps)
+    losses, regs = np.empty(interval), np.empty(interval)
     train_loss: List[float] = []
     logged: List[int] = []
     interp: List[float] = []
     extrap: List[float] = []
     sparsity: List[float] = []
     done, solved_at, diverged = 0, None, False
+    sizer = ChunkSizer()
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -173,16 +214,25 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
         bar = tqdm(total=steps, unit="step", dynamic_ncols=True)
     start = time.perf_counter()
     try:
-        while done < steps:
-            n = min(log_every, steps - done)
-            completed, diverged, _ = fitter.run(done, losses[:n], regs[:n])
-            done += completed
-            if bar is not None:
-                bar.update(completed)
+        while done < steps and not diverged:
+            first, end = done, min(done + log_every, steps)
+            while done < end:
+                n = sizer.next(end - done)
+                completed, divergence, _ = fitter.run(done, losses[done - first:done - first + n],
+                                                      regs[done - first:done - first + n])
+                sizer.done()
+                done += completed
+                if bar is not None:
+                    bar.update(completed)
+                if divergence is not None:
+                    diverged = True
+                    break
+                if stop is not None and stop.is_set():
+                    raise Interrupted(f"train_task stopped at step {done} of {steps}")
             if diverged:
                 break
             logged.append(done)
-            train_loss.append(float(np.mean(losses[:n])))
+            train_loss.append(float(np.mean(losses[:end - first])))
             interp.append(_mse(seq, xv, tv))
             extrap.append(_mse(seq, xt, tt))
             sparsity.append(sparsity_error(seq))

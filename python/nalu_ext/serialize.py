@@ -2,19 +2,28 @@
 
 Files are written atomically: to a temporary file in the same directory, flushed to disk, then
 renamed over the target, so a failed save never leaves a half-written file where an earlier one
-was. Parameters round-trip bit-exactly (stored in their own dtype).
+was. The parameters are copied under the layers' locks, so a save taken while another thread
+trains the model holds the parameters after one of its steps, never a mix of two. An overwritten
+file keeps its permissions; a new one gets the default permissions (0666 less the umask). The
+temporary file's name carries the saving process's id; a save removes the temporary files that
+killed processes left behind for the same target. Parameters round-trip bit-exactly (stored in
+their own dtype). Loading checks the file's metadata before it allocates anything: a file cannot
+make load allocate more than the parameters it stores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import tempfile
 import zipfile
-from typing import Any, Dict, Union
+from typing import IO, Any, Callable, Dict, List, Union
 
 import numpy as np
 
+from . import _checks
 from .errors import ModelFileError
 from .layers import LAYER_KINDS, Layer
 from .model import Sequential
@@ -30,59 +39,161 @@ def save_model(model: Sequential, path: PathLike) -> None:
     path = os.fspath(path)
     meta = {"format": FORMAT, "version": VERSION, "layers": model.config()}
     arrays: Dict[str, Any] = {META_KEY: np.array(json.dumps(meta))}
-    for i, layer in enumerate(model.layers):
-        for name, value in layer.params.items():
+    for i, params in enumerate(model._impl.copy_params()):
+        for name, value in params.items():
             arrays[f"layer{i}/{name}"] = value
+    write_atomically(path, lambda f: np.savez(f, **arrays))
+
+
+def write_atomically(path: str, write: Callable[[IO[bytes]], None]) -> None:
+    """Calls write(file) on a temporary file beside ``path``, syncs it and renames it over
+    ``path``; on any error (or Ctrl-C) the temporary file is removed and ``path`` is untouched."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    base = os.path.basename(path)
+    _remove_stale_temporaries(directory, base)
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)  # mkstemp creates 0600
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
 
 
-def _layer_from(config: Dict[str, Any]) -> Layer:
-    config = dict(config)
-    kind = config.pop("kind")
-    if kind not in LAYER_KINDS:
-        raise ModelFileError(f"unknown layer kind {kind!r} (known: {sorted(LAYER_KINDS)})")
-    in_features, out_features = config.pop("in_features"), config.pop("out_features")
-    return LAYER_KINDS[kind](in_features, out_features, seed=0, **config)
+def _mode_for(path: str) -> int:
+    """The permissions the saved file gets: those of the file it replaces, else 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, for every thread, for a moment)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temporaries(directory: str, base: str) -> None:
+    """Removes .<base>.<pid>.*.tmp files of processes that no longer run (a save killed before
+    its rename); those of running processes (a concurrent save) are left alone."""
+    prefix = f".{base}."
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _process_exists(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(directory, name))
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or a pid the OS cannot take): do not touch its file
+    return True
 
 
 def load(path: PathLike) -> Sequential:
     """The model saved at ``path`` by :meth:`Sequential.save`, with bit-identical parameters.
 
     Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
-    a complete nalu_ext model file (truncated, corrupt, or something else).
+    a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
     """
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(str(archive[META_KEY][()]))
-            if meta.get("format") != FORMAT:
-                raise ModelFileError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
-            if meta.get("version") != VERSION:
-                raise ModelFileError(f"{path}: format version {meta.get('version')!r}, this nalu_ext reads {VERSION}")
-            layers = [_layer_from(c) for c in meta["layers"]]
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, "files"):  # a single .npy array
+            raise ModelFileError(f"{path} holds a single array, not a nalu_ext model file")
+        with loaded as archive:
+            configs = _read_layer_configs(archive, path)
+            shapes = _stored_shapes(archive)
+            layers = [_layer_from(config, i, shapes, path) for i, config in enumerate(configs)]
             for i, layer in enumerate(layers):
                 for name, target in layer.params.items():
-                    stored = archive[f"layer{i}/{name}"]
+                    key = f"layer{i}/{name}"
+                    if key not in shapes:
+                        raise ModelFileError(f"{path}: layer {i} ({type(layer).__name__}) has no stored parameter {name}")
+                    stored = archive[key]
                     if stored.shape != target.shape or stored.dtype != target.dtype:
                         raise ModelFileError(
                             f"{path}: layer {i} parameter {name} is {stored.dtype}{stored.shape}, "
                             f"the architecture says {target.dtype}{target.shape}")
                     target[...] = stored
             return Sequential(*layers)
-    except FileNotFoundError:
-        raise
-    except ModelFileError:
+    except (FileNotFoundError, ModelFileError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError) as err:
         raise ModelFileError(f"{path} is not a readable nalu_ext model file: {err}") from err
+
+
+def _read_layer_configs(archive: Any, path: str) -> List[Dict[str, Any]]:
+    """The metadata's layer list, checked for its shape (not yet for its values)."""
+    if META_KEY not in archive.files:
+        raise ModelFileError(f"{path} has no nalu_ext metadata: not a nalu_ext model file")
+    meta = json.loads(str(archive[META_KEY][()]))
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: the metadata is a {type(meta).__name__}, expected a JSON object")
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(f"{path}: format version {meta.get('version')!r}, this nalu_ext reads {VERSION}")
+    configs = meta.get("layers")
+    if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
+        raise ModelFileError(f"{path}: the metadata's 'layers' must be a non-empty list of objects, got {configs!r:.200}")
+    return configs
+
+
+def _stored_shapes(archive: Any) -> Dict[str, tuple]:
+    """Each stored array's shape, read from its header alone (no data is loaded)."""
+    shapes = {}
+    for key in archive.files:
+        with archive.zip.open(key + ".npy") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shapes[key] = read_header(f)[0]
+    return shapes
+
+
+def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], path: str) -> Layer:
+    config = dict(config)
+    kind = config.pop("kind", None)
+    if kind not in LAYER_KINDS:
+        raise ModelFileError(f"{path}: layer {index} has unknown kind {kind!r} (known: {sorted(LAYER_KINDS)})")
+    try:
+        in_features = _checks.positive(config.pop("in_features", None), "in_features")
+        out_features = _checks.positive(config.pop("out_features", None), "out_features")
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: layer {index} ({kind}): {err}") from None
+    # Every unit has an (out, in) weight matrix, so a layer this file really stores has at least
+    # in·out stored values: checked before the layer allocates its parameters.
+    stored = sum(int(np.prod(shape)) for key, shape in shapes.items() if key.startswith(f"layer{index}/"))
+    if in_features * out_features > stored:
+        raise ModelFileError(f"{path}: layer {index} is declared {kind}({in_features}, {out_features}) "
+                             f"but the file stores only {stored} of its values")
+    try:
+        return LAYER_KINDS[kind](in_features, out_features, seed=0, **config)
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: layer {index} ({kind}) has invalid settings {config!r}: {err}") from None

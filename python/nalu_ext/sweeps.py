@@ -13,10 +13,13 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import threading
 import traceback
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from . import stats
+from . import _checks, stats
+from ._dtypes import as_float_dtype
+from .errors import Interrupted
 from .layers import LAYER_KINDS
 from .model import Sequential
 from .optim import SGD, Adam, RMSprop
@@ -39,18 +42,26 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
              dtype: str = "float32") -> Dict[str, Any]:
     """A run specification: plain data. The regularizer of NAU/NMU layers warms up from
     reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
-    (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10)."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown unit family {family!r} (known: {sorted(FAMILIES)})")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
+    (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10).
+
+    Every argument is checked here, so a bad value is an error now, not a failed run later."""
+    _checks.choice(family, "family", tuple(FAMILIES))
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
+    _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+    steps = _checks.integer(steps, "steps")
+    dtype = str(as_float_dtype(dtype))
+    task.check_dtype(dtype)
     return {
-        "family": family, "task": task.to_dict(), "seed": int(seed), "steps": int(steps),
-        "hidden": int(hidden), "optimizer": {"kind": optimizer, "lr": float(lr)},
-        "batch_size": int(batch_size), "log_every": int(log_every), "dtype": dtype,
-        "regularizer": {"regularizer": float(regularizer),
-                        "reg_start": int(steps // 5 if reg_start is None else reg_start),
-                        "reg_end": int(2 * steps // 5 if reg_end is None else reg_end)},
+        "family": family, "task": task.to_dict(),
+        "seed": _checks.integer(seed, "seed", maximum=2**53),  # the layers' seeds are seed·1000 + k
+        "steps": steps, "hidden": _checks.positive(hidden, "hidden"),
+        "optimizer": {"kind": optimizer, "lr": _checks.real(lr, "lr", minimum=0.0)},
+        "batch_size": _checks.positive(batch_size, "batch_size"),
+        "log_every": _checks.positive(log_every, "log_every"), "dtype": dtype,
+        "regularizer": {"regularizer": _checks.real(regularizer, "regularizer", minimum=0.0),
+                        "reg_start": _checks.integer(steps // 5 if reg_start is None else reg_start, "reg_start"),
+                        "reg_end": _checks.integer(2 * steps // 5 if reg_end is None else reg_end, "reg_end")},
     }
 
 
@@ -71,13 +82,13 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     return Sequential(*layers)
 
 
-def execute(spec: Dict[str, Any]) -> Dict[str, Any]:
+def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
     """Runs one specification; returns {"id", "spec", "status": "ok", "result"} (a module-level
-    function, so that process pools and Dask workers can pickle it)."""
+    function, so that process pools and Dask workers can pickle it). ``stop``: see train_task."""
     model = build_model(spec)
     opt = OPTIMIZERS[spec["optimizer"]["kind"]](model.parameters(), lr=spec["optimizer"]["lr"])
     result = train_task(model, task_from_dict(spec["task"]), opt, steps=spec["steps"],
-                        batch_size=spec["batch_size"], log_every=spec["log_every"])
+                        batch_size=spec["batch_size"], log_every=spec["log_every"], stop=stop)
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}
 
 
@@ -97,6 +108,44 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
     return records
 
 
+def check_results_path(path: str) -> str:
+    """``path`` if a results file can be written there: ValueError for a directory or a path whose
+    directory does not exist (said before any run, not after the first one finishes)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"results path {path!r} is a directory; give a file name, e.g. {os.path.join(path, 'runs.jsonl')!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValueError(f"results path {path!r}: the directory {directory!r} does not exist")
+    return path
+
+
+def _open_for_append(path: str) -> Any:
+    """The results file opened for appending records. A torn last line (a sweep killed while
+    writing) is closed with a newline first, so the next record starts a line of its own."""
+    torn = False
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open(path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
+    out = open(path, "a", encoding="utf-8")
+    if torn:
+        out.write("\n")
+    return out
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`sweep`: queued runs were cancelled and running ones stopped; every run
+    that had finished is in the results file. Attributes: ``finished``, ``total``, ``results``."""
+
+    def __init__(self, finished: int, total: int, results: Optional[str]) -> None:
+        self.finished, self.total, self.results = finished, total, results
+        where = (f"recorded in {results}; run the same sweep again to resume the other "
+                 f"{total - finished}" if results else
+                 "lost with this call; pass results=FILE to keep finished runs across calls")
+        super().__init__(f"sweep interrupted: {finished} of {total} runs finished, {where}")
+
+
 JUDGES = ("final", "published")
 
 
@@ -112,11 +161,13 @@ def judged(result: Dict[str, Any], judge: str) -> Tuple[bool, float]:
     curves (protocol.published_selection; picked from the curves, so results files written before
     the selection fields existed are judged alike; their sparsity at that log is unknown: nan)."""
     if check_judge(judge) == "final":
-        return bool(result["success"]), float(result["sparsity_error"])
+        sparsity = result["sparsity_error"]  # None in the file stands for NaN (RunResult.to_dict)
+        return bool(result["success"]), float("nan") if sparsity is None else float(sparsity)
     index, _, success = published_selection(result["interpolation_mse"], result["extrapolation_mse"],
                                             result["threshold"])
     curve = result.get("sparsity_error_curve") or []
-    return success, float(curve[index]) if index is not None and index < len(curve) else float("nan")
+    value = curve[index] if index is not None and index < len(curve) else None
+    return success, float("nan") if value is None else float(value)
 
 
 class SweepSummary:
@@ -129,9 +180,11 @@ class SweepSummary:
         self.judge = check_judge(judge)
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
+        self.errors: List[str] = []  # of the failed runs, in record order
         for r in records:
             if r["status"] != "ok":
                 self.failed += 1
+                self.errors.append(str(r.get("error", "unknown error")))
                 continue
             task = r["spec"]["task"]
             label = (r["spec"]["family"], task["op"], json.dumps(task["interpolation"]), task["input_size"])
@@ -157,7 +210,7 @@ class SweepSummary:
                                     else "the published selection (lowest validation MSE of the last "
                                          f"{SELECTION_WINDOW} logs) below the threshold"))
         if self.failed:
-            lines.append(f"({self.failed} runs failed; see the results file)")
+            lines.append(f"({self.failed} runs failed; the first error: {self.errors[0]})")
         return "\n".join(lines)
 
 
@@ -170,39 +223,70 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     default a thread pool with one thread per core (the C++ loops release the GIL). A failing run
     is recorded with its error and retried on the next call; it never stops the others.
     ``judge``: which model decides success in the summary (see SweepSummary).
+
+    Ctrl-C cancels the queued runs, stops the running ones within a fraction of a second (on a
+    thread pool; other executors' running tasks are cancelled as they allow), writes every run
+    that finished, and raises :class:`SweepInterrupted`, which says how to resume.
     """
     check_judge(judge)  # before any run: a typo must not cost a sweep
+    if results is not None:
+        results = check_results_path(results)
     done = read_results(results) if results else {}
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
     own = executor is None
     pool: cf.Executor = executor if executor is not None else cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-    out = open(results, "a", encoding="utf-8") if results else None
+    # runs in threads of this process can be told to stop; elsewhere they can only be cancelled
+    stop = threading.Event() if isinstance(pool, cf.ThreadPoolExecutor) else None
+    out = _open_for_append(results) if results else None
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(by_id), initial=len(by_id) - len(todo), unit="run", dynamic_ncols=True)
+    futures: Dict[cf.Future, Dict[str, Any]] = {}
+    recorded: set = set()
+
+    def record(future: cf.Future) -> None:
+        """Writes a completed future's record (only this thread writes)."""
+        recorded.add(future)
+        spec = futures[future]
+        try:
+            record = future.result()
+        except Interrupted:  # stopped before it finished: it runs again on resume
+            return
+        except Exception as err:  # a failed run is data, not the end of the sweep
+            record = {"id": run_id(spec), "spec": spec, "status": "failed",
+                      "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
+        done[record["id"]] = record
+        if out is not None:
+            out.write(json.dumps(record, allow_nan=False) + "\n")
+            out.flush()
+        if bar is not None:
+            bar.update(1)
+
     try:
-        futures = {pool.submit(execute, spec): spec for spec in todo}
+        for spec in todo:
+            futures[pool.submit(execute, spec, stop) if stop else pool.submit(execute, spec)] = spec
         for future in cf.as_completed(futures):
-            spec = futures[future]
-            try:
-                record = future.result()
-            except Exception as err:  # a failed run is data, not the end of the sweep
-                record = {"id": run_id(spec), "spec": spec, "status": "failed",
-                          "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
-            done[record["id"]] = record  # only this thread writes: as_completed yields here
-            if out is not None:
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-            if bar is not None:
-                bar.update(1)
+            record(future)
+    except KeyboardInterrupt:
+        if stop is not None:
+            stop.set()
+        for future in futures:
+            future.cancel()
+        if stop is not None:  # the running ones stop within one chunk of their loop
+            cf.wait(futures)
+        for future in futures:
+            if future not in recorded and future.done() and not future.cancelled():
+                record(future)
+        finished = sum(1 for rid in by_id if done.get(rid, {}).get("status") == "ok")
+        raise SweepInterrupted(finished, len(by_id), results) from None
     finally:
         if bar is not None:
             bar.close()
         if out is not None:
             out.close()
         if own:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
     return SweepSummary((done[rid] for rid in by_id if rid in done), judge)

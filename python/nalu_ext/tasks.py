@@ -11,12 +11,11 @@ sets are fixed streams of their own.
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _core
+from . import _checks, _core
 from ._dtypes import DTypeLike, as_float_dtype
 
 OPS = ("add", "sub", "mul", "div", "square", "sqrt")
@@ -28,9 +27,13 @@ TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = 0, 1, 2
 
 def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
     """(lo, hi) or a sequence of them, as a tuple of disjoint, sorted float intervals."""
-    items: List[Any] = [spec] if len(spec) == 2 and not isinstance(spec[0], (tuple, list)) else list(spec)
     try:
-        intervals = sorted((float(lo), float(hi)) for lo, hi in items)
+        items: List[Any] = [spec] if len(spec) == 2 and not isinstance(spec[0], (tuple, list)) else list(spec)
+        pairs = [tuple(item) for item in items]
+        if not pairs or any(len(p) != 2 for p in pairs):
+            raise ValueError
+        intervals = sorted((_checks.real(lo, name, finite=False), _checks.real(hi, name, finite=False))
+                           for lo, hi in pairs)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be (lo, hi) or a list of (lo, hi) pairs, got {spec!r}") from None
     for (lo, hi), nxt in zip(intervals, intervals[1:] + [(np.inf, np.inf)]):
@@ -41,43 +44,71 @@ def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
     return tuple(intervals)
 
 
+def _subset(spec: Any, name: str, input_size: int) -> Tuple[int, int]:
+    """A subset [begin, end) of the inputs: exactly two integers, 0 <= begin < end <= input_size."""
+    try:
+        begin, end = spec
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (begin, end) of input indices, got {spec!r}") from None
+    begin, end = _checks.integer(begin, f"{name}[0]"), _checks.integer(end, f"{name}[1]")
+    if not begin < end <= input_size:
+        raise ValueError(f"{name} must be a non-empty range [begin, end) inside the {input_size} "
+                         f"inputs, got {spec!r}")
+    return begin, end
+
+
 class Task:
     """A task: input size, the two subsets [begin, end), the operation and the two ranges."""
 
     def __init__(self, op: str, input_size: int, a: Tuple[int, int], b: Tuple[int, int],
                  interpolation: RangeLike, extrapolation: RangeLike, seed: int) -> None:
-        if op not in OPS:
-            raise ValueError(f"op must be one of {OPS}, got {op!r}")
-        self.op = op
-        self.input_size = operator.index(input_size)
-        self.a, self.b = (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))
+        self.op = _checks.choice(op, "op", OPS)
+        self.input_size = _checks.positive(input_size, "input_size")
+        self.a, self.b = _subset(a, "a", self.input_size), _subset(b, "b", self.input_size)
         self.interpolation = as_intervals(interpolation, "interpolation")
         self.extrapolation = as_intervals(extrapolation, "extrapolation")
-        self.seed = operator.index(seed)
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
+        self.seed = _checks.seed(seed)
         if op == "sqrt" and min(lo for lo, _ in self.interpolation + self.extrapolation) < 0:
             raise ValueError("op 'sqrt' needs non-negative ranges (a = sum of x would go negative)")
 
+    def largest_value(self) -> float:
+        """An upper bound of |x|, |a|, |b| and |t| over both ranges (for ÷ the bound of |a|: its
+        denominator can come near 0 inside a range, whatever the dtype)."""
+        x_max = max(max(abs(lo), abs(hi)) for lo, hi in self.interpolation + self.extrapolation)
+        a_max = x_max * (self.a[1] - self.a[0])
+        b_max = x_max * (self.b[1] - self.b[0])
+        t_max = {"add": a_max + b_max, "sub": a_max + b_max, "mul": a_max * b_max, "div": a_max,
+                 "square": a_max * a_max, "sqrt": float(np.sqrt(a_max))}[self.op]
+        return max(x_max, a_max, b_max, t_max)
+
+    def check_dtype(self, dtype: DTypeLike) -> None:
+        """ValueError when the task's values can leave the range of ``dtype`` (they would turn
+        into inf and NaN): ranges of 1e30 are fine in float64, not in float32."""
+        resolved = as_float_dtype(dtype)
+        bound = self.largest_value()
+        if not bound <= float(np.finfo(resolved).max):
+            raise ValueError(f"this task's values reach about {bound:.3g}, beyond the range of {resolved} "
+                             f"({float(np.finfo(resolved).max):.3g}); use float64 or smaller ranges")
+
     def _rows(self, stream: int, intervals: Tuple[Interval, ...], first_row: int, rows: int,
               dtype: DTypeLike) -> Tuple[np.ndarray, np.ndarray]:
+        self.check_dtype(dtype)
+        rows = _checks.integer(rows, "n")
         return _core.task_rows(self.input_size, self.a, self.b, self.op, list(intervals), self.seed,
                                stream, first_row, rows, str(as_float_dtype(dtype)))
 
     def batch(self, step: int, batch_size: int, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
         """Training rows of one step: (x (batch_size, input_size), t (batch_size, 1)), fresh each step."""
-        step, batch_size = operator.index(step), operator.index(batch_size)
-        if step < 0 or batch_size <= 0:
-            raise ValueError(f"step must be >= 0 and batch_size > 0, got {step}, {batch_size}")
+        step, batch_size = _checks.integer(step, "step"), _checks.positive(batch_size, "batch_size")
         return self._rows(TRAIN_STREAM, self.interpolation, step * batch_size, batch_size, dtype)
 
     def validation(self, n: int = 10_000, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
         """The fixed interpolation set."""
-        return self._rows(VALIDATION_STREAM, self.interpolation, 0, operator.index(n), dtype)
+        return self._rows(VALIDATION_STREAM, self.interpolation, 0, n, dtype)
 
     def test(self, n: int = 10_000, dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
         """The fixed extrapolation set."""
-        return self._rows(TEST_STREAM, self.extrapolation, 0, operator.index(n), dtype)
+        return self._rows(TEST_STREAM, self.extrapolation, 0, n, dtype)
 
     def target(self, x: np.ndarray) -> np.ndarray:
         """t for given rows x, in NumPy float64 (a check of the generator)."""
@@ -110,7 +141,9 @@ class ArithmeticTask(Task):
     def __init__(self, op: str, *, input_size: int = 100, subset_ratio: float = 0.25,
                  overlap_ratio: float = 0.5, interpolation: RangeLike = (1.0, 2.0),
                  extrapolation: RangeLike = (2.0, 6.0), seed: int = 0) -> None:
-        n = operator.index(input_size)
+        n = _checks.positive(input_size, "input_size")
+        subset_ratio = _checks.real(subset_ratio, "subset_ratio")
+        overlap_ratio = _checks.real(overlap_ratio, "overlap_ratio")
         if not (0.0 < subset_ratio <= 1.0 and 0.0 <= overlap_ratio < 1.0):
             raise ValueError(f"need 0 < subset_ratio <= 1 and 0 <= overlap_ratio < 1, got {subset_ratio}, {overlap_ratio}")
         size = max(1, int(round(subset_ratio * n)))
@@ -118,7 +151,7 @@ class ArithmeticTask(Task):
         span = 2 * size - overlap
         if span > n:
             raise ValueError(f"two subsets of {size} sharing {overlap} do not fit in {n} inputs")
-        offset = int(np.random.default_rng([operator.index(seed), 0x5EED]).integers(0, n - span + 1))
+        offset = int(np.random.default_rng([_checks.seed(seed), 0x5EED]).integers(0, n - span + 1))
         self.subset_ratio, self.overlap_ratio = float(subset_ratio), float(overlap_ratio)
         super().__init__(op, n, (offset, offset + size), (offset + size - overlap, offset + span),
                          interpolation, extrapolation, seed)

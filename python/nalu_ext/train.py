@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _checks, _core
 from ._dtypes import core_suffix
 from .errors import TrainingDiverged
 from .layers import Layer
@@ -17,9 +17,31 @@ from .optim import Optimizer
 
 Callback = Callable[[int, float], Optional[bool]]
 
-# Chunks grow or shrink so that each C++ call lasts about this long: progress bars stay live and
-# Ctrl-C is answered within a fraction of a second, at a per-chunk cost of microseconds.
-_TARGET_CHUNK_SECONDS = (0.05, 0.2)
+
+class ChunkSizer:
+    """How many steps the next C++ call runs: chunks grow or shrink so that each call lasts about
+    0.05-0.2 s. Progress bars stay live and Ctrl-C (which Python sees only between C++ calls) is
+    answered within a fraction of a second, at a per-call cost of microseconds. The chunking never
+    changes a result: a loop run in chunks computes exactly what one long call would."""
+
+    TARGET_SECONDS = (0.05, 0.2)
+
+    def __init__(self) -> None:
+        self._size = 16
+        self._started = 0.0
+
+    def next(self, limit: int) -> int:
+        """Steps for the next call, at most ``limit``; starts its clock."""
+        self._started = time.perf_counter()
+        return min(self._size, limit)
+
+    def done(self) -> None:
+        """The call has returned: adapt the size to how long it took."""
+        elapsed = time.perf_counter() - self._started
+        if elapsed < self.TARGET_SECONDS[0]:
+            self._size *= 2
+        elif elapsed > self.TARGET_SECONDS[1] and self._size > 1:
+            self._size //= 2
 
 
 @dataclass
@@ -36,14 +58,6 @@ class History:
     def __repr__(self) -> str:
         last = f", final loss {self.loss[-1]:.6g}" if self.steps else ""
         return f"History(steps={self.steps}{last}{', stopped early' if self.stopped_early else ''})"
-
-
-def positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
-    return int(value)
 
 
 def fit(
@@ -75,62 +89,55 @@ def fit(
     every layer that has one (NAU, NMU, iNALU) before training; ``History.regularizer`` reports
     the term.
 
-    Raises :class:`TrainingDiverged` when the loss becomes NaN or infinite: the model keeps the
-    parameters of the last step with a finite loss and the exception carries the partial history.
+    Raises :class:`TrainingDiverged` when a step's loss, or its update, is NaN or infinite: that
+    step is not applied, so the model and the optimizer are exactly as after the steps before it,
+    and the exception carries their history. A ``KeyboardInterrupt`` (answered within about 0.2 s)
+    likewise leaves the model as after the last applied step.
     """
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
-    if regularizer is not None:
+    steps = _checks.integer(steps, "steps")
+    callback_every = _checks.positive(callback_every, "callback_every")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    rows = np.shape(x)[0] if np.ndim(x) >= 1 else 0
+    full_batch = batch_size is None
+    batch = rows if full_batch else _checks.positive(batch_size, "batch_size")
+    run_seed = int(np.random.default_rng().integers(0, 2**63)) if seed is None else _checks.seed(seed)
+    fitter = getattr(_core, "Fitter" + core_suffix(seq.dtype))(
+        seq._impl, optimizer._impl, x, y, batch, bool(shuffle) and not full_batch, run_seed,
+        check_loss(loss))
+    if regularizer is not None:  # after every other check: a rejected call changes nothing
         scheduled = [layer for layer in seq.layers if layer.has_regularizer]
         if not scheduled:
             raise ValueError("regularizer= was given but no layer of this model has a regularizer "
                              "(NAU, NMU and iNALU have one)")
         for layer in scheduled:
             layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
-    steps = positive_int(steps, "steps", allow_zero=True)
-    callback_every = positive_int(callback_every, "callback_every")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    rows = np.shape(x)[0] if np.ndim(x) >= 1 else 0
-    full_batch = batch_size is None
-    batch = rows if full_batch else positive_int(batch_size, "batch_size")
-    run_seed = int(np.random.default_rng(seed).integers(0, 2**63)) if seed is None else int(seed)
-    if run_seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    fitter = getattr(_core, "Fitter" + core_suffix(seq.dtype))(
-        seq._impl, optimizer._impl, x, y, batch, bool(shuffle) and not full_batch, run_seed,
-        check_loss(loss))
 
     losses = np.empty(steps, dtype=np.float64)
     regs = np.zeros(steps, dtype=np.float64)
-    done, stopped, chunk = 0, False, 16
+    done, stopped, sizer = 0, False, ChunkSizer()
     next_callback = callback_every
     bar = _progress_bar(steps) if progress else None
     start = time.perf_counter()
     try:
         while done < steps and not stopped:
-            n = min(chunk, steps - done)
-            if callback is not None:
-                n = min(n, next_callback - done)
-            t0 = time.perf_counter()
-            completed, diverged, bad_loss = fitter.run(losses[done:done + n], regs[done:done + n])
-            elapsed = time.perf_counter() - t0
+            n = sizer.next(min(steps, next_callback if callback is not None else steps) - done)
+            completed, divergence, bad_loss = fitter.run(losses[done:done + n], regs[done:done + n])
+            sizer.done()
             done += completed
             if bar is not None:
                 bar.update(completed)
                 if done:
                     bar.set_postfix(loss=f"{losses[done - 1]:.4g}", refresh=False)
-            if diverged:
+            if divergence is not None:
                 history = History(losses[:done].copy(), done, regularizer=regs[:done].copy(),
                                   seconds=time.perf_counter() - start)
-                raise TrainingDiverged(done, float(bad_loss), history)
+                raise TrainingDiverged(done, float(bad_loss), history, cause=divergence)
             if callback is not None and done == next_callback:
                 next_callback += callback_every
                 stopped = callback(done, float(losses[done - 1])) is False
-            if elapsed < _TARGET_CHUNK_SECONDS[0]:
-                chunk *= 2
-            elif elapsed > _TARGET_CHUNK_SECONDS[1] and chunk > 1:
-                chunk //= 2
     finally:
         if bar is not None:
             bar.close()

@@ -1,6 +1,5 @@
 // Chooses the kernel table at run time (compiled with the default, portable flags).
 #include <atomic>
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,11 +30,9 @@ bool cpu_has_avx2_fma() {
 
 enum class Isa { Baseline, Avx2 };
 
-Isa initial_isa() {
-    const char* forced = std::getenv("NALU_EXT_ISA");
-    if (forced && std::string(forced) == "baseline") return Isa::Baseline;
-    return cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Baseline;
-}
+// The best path this CPU runs. NALU_EXT_ISA is applied by the Python package on import (through
+// set_isa, which rejects names it does not know).
+Isa initial_isa() { return cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Baseline; }
 
 std::atomic<Isa>& current() {
     static std::atomic<Isa> isa{initial_isa()};

@@ -130,11 +130,14 @@ struct KernelTable {
                            std::size_t B, std::size_t I, std::size_t O);
     // model/loss_kernels.hpp: Σ (y − t)² in double, and dy = scale (y − t)
     double (*squared_error)(T* dy, const T* y, const T* t, T scale, std::size_t n);
-    // optim/update_kernels.hpp: one optimizer step over n parameters (see the optimizer classes)
-    void (*sgd_update)(T* p, const T* g, T* buf, std::size_t n, T lr, T momentum, bool first);
-    void (*adam_update)(T* p, const T* g, T* m, T* v, std::size_t n, T step_size, T bc2_sqrt,
-                        T one_minus_b1, T b2, T one_minus_b2, T eps);
-    void (*rmsprop_update)(T* p, const T* g, T* v, std::size_t n, T lr, T alpha,
+    // optim/update_kernels.hpp: one optimizer step over n parameters, state read from *_in and
+    // written to *_out; true when every new value is finite (see the optimizer classes)
+    bool (*sgd_update)(T* p, const T* g, const T* buf_in, T* buf_out, std::size_t n, T lr,
+                       T momentum, bool first);
+    bool (*adam_update)(T* p, const T* g, const T* m_in, T* m_out, const T* v_in, T* v_out,
+                        std::size_t n, T step_size, T bc2_sqrt, T one_minus_b1, T b2,
+                        T one_minus_b2, T eps);
+    bool (*rmsprop_update)(T* p, const T* g, const T* v_in, T* v_out, std::size_t n, T lr, T alpha,
                            T one_minus_alpha, T eps);
     // tasks/uniform.hpp: one row of task inputs, the same bits on every ISA
     void (*uniform_row)(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,

@@ -16,18 +16,18 @@ namespace nalu {
 template <class T>
 class InaluLayer : public Layer<T> {
 public:
-    InaluLayer(std::size_t in, std::size_t out, T eps, T omega)
+    InaluLayer(std::size_t in, std::size_t out, double eps, double omega)
         : Layer<T>(in, out),
           W_hat_a_(this->add_param("W_hat_a", {out, in})),
           M_hat_a_(this->add_param("M_hat_a", {out, in})),
           W_hat_m_(this->add_param("W_hat_m", {out, in})),
           M_hat_m_(this->add_param("M_hat_m", {out, in})),
           G_(this->add_param("G", {out})),
-          eps_(eps),
-          omega_(omega),
+          eps_(narrow_to<T>(eps, "eps")),
+          omega_(narrow_to<T>(omega, "omega")),
           weights_a_(out * in),
           weights_m_(out * in) {
-        if (!(std::isfinite(eps) && eps > T(0)))
+        if (!(std::isfinite(eps) && eps > 0.0))
             throw std::invalid_argument("eps must be a finite number > 0, got " + std::to_string(eps));
         if (!std::isfinite(omega))
             throw std::invalid_argument("omega must be a finite number, got " + std::to_string(omega));

@@ -26,7 +26,7 @@ struct NaluOptions {
 template <class T>
 class NaluLayer : public Layer<T> {
 public:
-    NaluLayer(std::size_t in, std::size_t out, T eps, NaluOptions options = {})
+    NaluLayer(std::size_t in, std::size_t out, double eps, NaluOptions options = {})
         : Layer<T>(in, out),
           options_(options),
           W_hat_(this->add_param("W_hat", {out, in})),
@@ -35,9 +35,9 @@ public:
           M_hat_m_(options.separate_weights ? this->add_param("M_hat_m", {out, in}) : 0),
           G_(options.scalar_gate ? this->add_param("G", {out}) : this->add_param("G", {out, in})),
           b_(options.gate_bias ? this->add_param("b", {out}) : 0),
-          eps_(eps),
+          eps_(narrow_to<T>(eps, "eps")),
           weights_(out * in) {
-        if (!(std::isfinite(eps) && eps >= T(0)))
+        if (!(std::isfinite(eps) && eps >= 0.0))
             throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
         if (options.gate_bias && options.scalar_gate)
             throw std::invalid_argument("gate_bias needs the input gate: a scalar gate σ(G) has its own offset");

@@ -60,11 +60,11 @@ public:
                 }
             }
             const StepResult result = model_.train_step(tb, batch, cfg_.loss, opt_);
-            if (!result.finite) return {s, true, result.loss};
+            if (result.divergence != Divergence::None) return {s, result.divergence, result.loss};
             losses[s] = result.loss;
             if (regularizers) regularizers[s] = result.regularizer;
         }
-        return {steps, false, 0.0};
+        return {steps};
     }
 
 private:

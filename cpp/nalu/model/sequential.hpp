@@ -1,12 +1,12 @@
 // A stack of layers with its own workspace: forward, backward, and one fused training step.
 //
 // Activations and gradients between layers live in buffers that grow to the largest batch seen
-// and are then reused. Parameters of the last step that gave a finite loss are kept in a backup,
-// so a diverging step can hand the model back as it was before the damage.
+// and are then reused. A training step is all or nothing: one whose loss is not finite, or whose
+// update would make a parameter non-finite, changes no parameter, optimizer state or step count.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -19,17 +19,24 @@
 
 namespace nalu {
 
+// Why a training step was not applied.
+enum class Divergence {
+    None,    // applied
+    Loss,    // the loss was not finite (nothing was computed after it)
+    Update,  // the loss was finite, but the update would have made a parameter or state non-finite
+};
+
 struct StepResult {
     double loss;
-    bool finite;  // false: the step stopped before backward; parameters are those of the last finite step
+    Divergence divergence = Divergence::None;
     double regularizer = 0.0;  // Σ over layers of λ(t) R, added to the loss this step optimised
 };
 
 // What a multi-step loop (Fitter, TaskFitter) reports for one chunk of steps.
 struct FitChunk {
-    std::size_t steps;   // steps completed (each with a finite loss and an update)
-    bool diverged;       // stopped at a non-finite loss; parameters are those of the last finite step
-    double bad_loss;     // that loss, when diverged
+    std::size_t steps;                          // steps applied (each with a finite loss and update)
+    Divergence divergence = Divergence::None;   // why the step after them was not applied
+    double loss = 0.0;                          // that step's loss, when it was not applied
 };
 
 template <class T>
@@ -113,61 +120,46 @@ public:
     }
 
     // Forward on the rows in input_buffer(batch), loss against t, backward and optimizer update.
-    // A non-finite loss stops before backward and restores the parameters of the last step whose
-    // loss was finite.
+    // All or nothing: a non-finite loss stops before backward, and an update that would make a
+    // value non-finite is not applied (Optimizer::step); either way the parameters, the
+    // optimizer's state and every step count stay as they were.
     StepResult train_step(const T* t, std::size_t batch, Loss loss, Optimizer<T>& opt) {
         const T* y = forward(batch);
         const std::size_t n = batch * out_features();
         const double value = loss_and_gradient(ensure_size(dy_, n), y, t, n, loss);
-        if (!std::isfinite(value)) {
-            restore_backup();
-            return {value, false};
-        }
+        if (!std::isfinite(value)) return {value, Divergence::Loss};
         backward(dy_.data(), nullptr, batch);
         const double reg = regularize();
-        save_backup();
-        opt.step();
+        if (!opt.step()) return {value, Divergence::Update, reg};
+        for (const auto& l : layers_) l->count_step();
         ++steps_;
-        return {value, true, reg};
+        return {value, Divergence::None, reg};
+    }
+
+    // True when every layer the optimizer updates belongs to this model.
+    bool owns_all(const Optimizer<T>& opt) const {
+        for (const auto& slot : opt.slots())
+            if (std::find(layers_.begin(), layers_.end(), slot.owner) == layers_.end()) return false;
+        return true;
     }
 
 private:
-    // Adds each regularized layer's λ(t) dR/dparams to its gradients (t = this step's index) and
-    // returns Σ λ(t) R.
+    // Adds each regularized layer's λ(t) dR/dparams to its gradients (t = the number of training
+    // steps that layer has taken, its own clock) and returns Σ λ(t) R.
     double regularize() {
         double total = 0.0;
         for (const auto& l : layers_) {
             if (!l->has_regularizer()) continue;
-            const double lambda = l->regularizer().at(steps_);
+            const double lambda = l->regularizer().at(l->steps());
             if (lambda != 0.0) total += lambda * l->regularize(static_cast<T>(lambda));
         }
         return total;
     }
 
-    void save_backup() {
-        std::size_t total = 0;
-        for (const auto& l : layers_) total += l->num_params();
-        T* b = ensure_size(backup_, total);
-        for (const auto& l : layers_) {
-            std::memcpy(b, l->params(), l->num_params() * sizeof(T));
-            b += l->num_params();
-        }
-        has_backup_ = true;
-    }
-
-    void restore_backup() {
-        if (!has_backup_) return;  // the very first step: parameters were never updated
-        const T* b = backup_.data();
-        for (const auto& l : layers_) {
-            std::memcpy(l->params(), b, l->num_params() * sizeof(T));
-            b += l->num_params();
-        }
-    }
-
     std::vector<std::shared_ptr<Layer<T>>> layers_;
-    std::vector<T> output_, grad_a_, grad_b_, dy_, backup_;
+    std::vector<T> output_, grad_a_, grad_b_, dy_;
     std::size_t batch_ = 0;
-    bool has_forward_ = false, has_backup_ = false;
+    bool has_forward_ = false;
     long long steps_ = 0;
 };
 

@@ -21,18 +21,18 @@ public:
           batch_(batch_size), loss_(loss) {}
 
     // Steps [first_step, first_step + steps): losses and regularizer terms per step; stops at the
-    // first non-finite loss (the model keeps the parameters of the last finite step).
+    // first step that is not applied (Sequential::train_step: nothing of it is kept).
     FitChunk run(std::uint64_t first_step, std::size_t steps, double* losses, double* regularizers) {
         T* t = ensure_size(targets_, batch_);
         for (std::size_t s = 0; s < steps; ++s) {
             tasks::generate(model_.input_buffer(batch_), t, spec_, ranges_, seed_, kTrainStream,
                             (first_step + s) * batch_, batch_);
             const StepResult r = model_.train_step(t, batch_, loss_, opt_);
-            if (!r.finite) return {s, true, r.loss};
+            if (r.divergence != Divergence::None) return {s, r.divergence, r.loss};
             losses[s] = r.loss;
             regularizers[s] = r.regularizer;
         }
-        return {steps, false, 0.0};
+        return {steps};
     }
 
     static constexpr std::uint64_t kTrainStream = 0;  // as nalu_ext.tasks.TRAIN_STREAM

@@ -20,27 +20,33 @@ public:
         require(beta1 >= 0.0 && beta1 < 1.0, "betas[0] must be in [0, 1), got " + std::to_string(beta1));
         require(beta2 >= 0.0 && beta2 < 1.0, "betas[1] must be in [0, 1), got " + std::to_string(beta2));
         require(std::isfinite(eps) && eps >= 0.0, "eps must be a finite number >= 0, got " + std::to_string(eps));
-        m_ = this->make_state();
-        v_ = this->make_state();
+        m_ = TwoCopyState<T>(this->make_state());
+        v_ = TwoCopyState<T>(this->make_state());
     }
 
 protected:
-    void begin_step() override {
-        const double t = static_cast<double>(this->steps());
+    void begin_step(long long step) override {
+        const double t = static_cast<double>(step);
         step_size_ = static_cast<T>(this->lr() / (1.0 - std::pow(beta1_, t)));
         bc2_sqrt_ = static_cast<T>(std::sqrt(1.0 - std::pow(beta2_, t)));
     }
 
-    void update(std::size_t i, const ParamSlot<T>& s) override {
-        kernels<T>().adam_update(s.param, s.grad, m_[i].data(), v_[i].data(), s.size, step_size_,
-                                 bc2_sqrt_, static_cast<T>(1.0 - beta1_), static_cast<T>(beta2_),
-                                 static_cast<T>(1.0 - beta2_), static_cast<T>(eps_));
+    bool update(std::size_t i, const ParamSlot<T>& s) override {
+        return kernels<T>().adam_update(s.param, s.grad, m_.in(i), m_.out(i), v_.in(i), v_.out(i),
+                                        s.size, step_size_, bc2_sqrt_, static_cast<T>(1.0 - beta1_),
+                                        static_cast<T>(beta2_), static_cast<T>(1.0 - beta2_),
+                                        static_cast<T>(eps_));
+    }
+
+    void commit_state() override {
+        m_.commit();
+        v_.commit();
     }
 
 private:
     double beta1_, beta2_, eps_;
     T step_size_ = T(0), bc2_sqrt_ = T(0);  // of the current step
-    std::vector<std::vector<T>> m_, v_;
+    TwoCopyState<T> m_, v_;
 };
 
 }  // namespace nalu

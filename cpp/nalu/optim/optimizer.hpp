@@ -4,10 +4,16 @@
 // each keeping its owning layer alive. step() optionally clips the gradients in place (by value,
 // then by global norm, as torch.nn.utils.clip_grad_value_ / clip_grad_norm_ would), then applies
 // the subclass's update to every slot. State (moments) is allocated once, at construction.
+//
+// A step is all or nothing: when the update would make any parameter or state value non-finite,
+// the parameters, the state and the step count stay exactly as they were and step() returns
+// false. The parameters are copied before the update (their buffers are shared with NumPy, so
+// they are updated in place); the state is kept twice and the new copy adopted only on success.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -42,6 +48,22 @@ inline void check_clip(const ClipConfig& c) {
             "clip_norm must be a finite number > 0 (or None), got " + std::to_string(c.norm));
 }
 
+// An optimizer's state (one buffer per slot) in two copies: the update reads `in` and writes `out`;
+// commit() adopts `out` once the whole step is known to be finite.
+template <class T>
+class TwoCopyState {
+public:
+    TwoCopyState() = default;
+    explicit TwoCopyState(std::vector<std::vector<T>> zeros) : current_(zeros), next_(std::move(zeros)) {}
+    const T* in(std::size_t slot) const { return current_[slot].data(); }
+    T* out(std::size_t slot) { return next_[slot].data(); }
+    void commit() { current_.swap(next_); }
+    bool empty() const { return current_.empty(); }
+
+private:
+    std::vector<std::vector<T>> current_, next_;
+};
+
 template <class T>
 class Optimizer {
 public:
@@ -70,20 +92,35 @@ public:
         return all;
     }
 
-    void step() {
+    // One update from the gradients the layers hold now; false (and nothing changed but the
+    // clipped gradients) when it would make a parameter or a state value non-finite.
+    bool step() {
         clip_gradients();
-        ++steps_;
-        begin_step();
-        for (std::size_t i = 0; i < slots_.size(); ++i) update(i, slots_[i]);
+        save_params();
+        const long long t = steps_ + 1;
+        begin_step(t);
+        for (std::size_t i = 0; i < slots_.size(); ++i)
+            if (!update(i, slots_[i])) {
+                restore_params(i + 1);
+                return false;
+            }
+        commit_state();
+        steps_ = t;
         // after_update is idempotent; adjacent slots of one layer share one call.
         for (std::size_t i = 0; i < slots_.size(); ++i)
             if (i == 0 || slots_[i].owner != slots_[i - 1].owner) slots_[i].owner->after_update();
+        return true;
     }
 
 protected:
-    // Per-step scalars (bias corrections, ...) are computed here once, not once per slot.
-    virtual void begin_step() {}
-    virtual void update(std::size_t index, const ParamSlot<T>& slot) = 0;
+    // Per-step scalars (bias corrections, ...) are computed here once, not once per slot; t is the
+    // number of this step, counted from 1.
+    virtual void begin_step(long long /*t*/) {}
+    // Updates slot `index` in place, writing the new state to the spare copy; false when a new
+    // value is not finite.
+    virtual bool update(std::size_t index, const ParamSlot<T>& slot) = 0;
+    // The step succeeded: the spare state becomes the current one.
+    virtual void commit_state() {}
 
     // One state buffer per slot, zero-initialised, sized like the slot.
     std::vector<std::vector<T>> make_state() const {
@@ -93,6 +130,25 @@ protected:
     }
 
 private:
+    void save_params() {
+        std::size_t total = 0;
+        for (const auto& s : slots_) total += s.size;
+        T* b = ensure_size(backup_, total);
+        for (const auto& s : slots_) {
+            std::memcpy(b, s.param, s.size * sizeof(T));
+            b += s.size;
+        }
+    }
+
+    // Puts back the parameters of the first `count` slots (the ones an update touched).
+    void restore_params(std::size_t count) {
+        const T* b = backup_.data();
+        for (std::size_t i = 0; i < count; ++i) {
+            std::memcpy(slots_[i].param, b, slots_[i].size * sizeof(T));
+            b += slots_[i].size;
+        }
+    }
+
     void clip_gradients() {
         if (clip_.value > 0.0) {
             const T c = static_cast<T>(clip_.value);
@@ -117,6 +173,7 @@ private:
     }
 
     std::vector<ParamSlot<T>> slots_;
+    std::vector<T> backup_;  // the parameters before the current step's update
     ClipConfig clip_;
     double lr_ = 0.0;
     long long steps_ = 0;

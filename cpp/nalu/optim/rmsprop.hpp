@@ -16,19 +16,21 @@ public:
         : Optimizer<T>(std::move(slots), lr, clip), alpha_(alpha), eps_(eps) {
         require(alpha >= 0.0 && alpha <= 1.0, "alpha must be in [0, 1], got " + std::to_string(alpha));
         require(std::isfinite(eps) && eps >= 0.0, "eps must be a finite number >= 0, got " + std::to_string(eps));
-        v_ = this->make_state();
+        v_ = TwoCopyState<T>(this->make_state());
     }
 
 protected:
-    void update(std::size_t i, const ParamSlot<T>& s) override {
-        kernels<T>().rmsprop_update(s.param, s.grad, v_[i].data(), s.size, static_cast<T>(this->lr()),
-                                    static_cast<T>(alpha_), static_cast<T>(1.0 - alpha_),
-                                    static_cast<T>(eps_));
+    bool update(std::size_t i, const ParamSlot<T>& s) override {
+        return kernels<T>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,
+                                           static_cast<T>(this->lr()), static_cast<T>(alpha_),
+                                           static_cast<T>(1.0 - alpha_), static_cast<T>(eps_));
     }
+
+    void commit_state() override { v_.commit(); }
 
 private:
     double alpha_, eps_;
-    std::vector<std::vector<T>> v_;
+    TwoCopyState<T> v_;
 };
 
 }  // namespace nalu

@@ -14,19 +14,27 @@ public:
         : Optimizer<T>(std::move(slots), lr, clip), momentum_(momentum) {
         require(std::isfinite(momentum) && momentum >= 0.0,
                 "momentum must be a finite number >= 0, got " + std::to_string(momentum));
-        if (momentum > 0.0) buffers_ = this->make_state();
+        if (momentum > 0.0) buffers_ = TwoCopyState<T>(this->make_state());
     }
 
 protected:
-    void update(std::size_t i, const ParamSlot<T>& s) override {
-        T* buf = momentum_ > 0.0 ? buffers_[i].data() : nullptr;
-        kernels<T>().sgd_update(s.param, s.grad, buf, s.size, static_cast<T>(this->lr()),
-                                static_cast<T>(momentum_), this->steps() == 1);
+    void begin_step(long long t) override { first_ = t == 1; }
+
+    bool update(std::size_t i, const ParamSlot<T>& s) override {
+        const bool momentum = !buffers_.empty();
+        return kernels<T>().sgd_update(s.param, s.grad, momentum ? buffers_.in(i) : nullptr,
+                                       momentum ? buffers_.out(i) : nullptr, s.size,
+                                       static_cast<T>(this->lr()), static_cast<T>(momentum_), first_);
+    }
+
+    void commit_state() override {
+        if (!buffers_.empty()) buffers_.commit();
     }
 
 private:
     double momentum_;
-    std::vector<std::vector<T>> buffers_;
+    bool first_ = false;  // the current step is the first: the momentum buffer starts as g
+    TwoCopyState<T> buffers_;
 };
 
 }  // namespace nalu
