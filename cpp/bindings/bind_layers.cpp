@@ -58,6 +58,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def_property_readonly("out_features", &L::out_features)
         .def_property_readonly("dtype", [](const L&) { return dtype_name<T>(); })
         .def_property_readonly("has_forward", &L::has_forward)
+        .def_property_readonly("steps", &L::steps)
         .def_property_readonly("has_regularizer", &L::has_regularizer)
         .def_property_readonly("regularizer",
                                [](const L& self) {

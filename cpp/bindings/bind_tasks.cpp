@@ -69,9 +69,11 @@ void bind_task_fitter(py::module_& m, const std::string& suffix) {
             auto f = std::make_unique<F>();
             f->model = model;
             f->optimizer = opt;
-            f->fitter = std::make_unique<nalu::TaskFitter<T>>(
-                *model, *opt, spec, ranges_of(intervals), seed, static_cast<std::size_t>(batch_size),
-                loss == "mse" ? nalu::Loss::Mse : nalu::Loss::Sse);
+            f->fitter = allocate_loop([&] {
+                return std::make_unique<nalu::TaskFitter<T>>(
+                    *model, *opt, spec, ranges_of(intervals), seed, static_cast<std::size_t>(batch_size),
+                    loss == "mse" ? nalu::Loss::Mse : nalu::Loss::Sse);
+            }, "train_task", static_cast<std::size_t>(batch_size), input_size);
             return f;
         }))
         .def("run", [](F& self, std::uint64_t first_step, py::array losses, py::array regularizers) {

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <mutex>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,20 @@ void check_optimizer_targets(const nalu::Sequential<T>& model, const nalu::Optim
     if (!model.owns_all(opt))
         throw py::value_error(where + ": the optimizer updates parameters of a layer that is not in "
                                       "this model; build it from this model's parameters()");
+}
+
+// Builds a training loop (make() allocates its batch buffers), turning an allocation failure into
+// a MemoryError that names the batch instead of pybind11's bare "std::bad_alloc".
+template <class Make>
+auto allocate_loop(Make make, const std::string& where, std::size_t batch, std::size_t width) {
+    try {
+        return make();
+    } catch (const std::bad_alloc&) {
+        PyErr_SetString(PyExc_MemoryError, (where + ": a batch of " + std::to_string(batch) + " rows of " +
+                                            std::to_string(width) + " values does not fit in memory")
+                                               .c_str());
+        throw py::error_already_set();
+    }
 }
 
 // "loss", "update" or None: why a step was not applied (nalu_ext.TrainingDiverged.cause).

@@ -1,6 +1,9 @@
 // The compiled module nalu_ext._core. Each area binds itself in its own bind_<area>.cpp.
 #include <pybind11/pybind11.h>
 
+#include <exception>
+#include <stdexcept>
+
 namespace py = pybind11;
 
 namespace nalu_bindings {
@@ -13,6 +16,15 @@ void bind_tasks(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "nalu_ext's C++ core: neural arithmetic unit kernels (use the nalu_ext package)";
+    // The core throws std::length_error only for sizes whose byte count overflows (checked_mul,
+    // std::vector): to Python that is a MemoryError, not pybind11's default ValueError.
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const std::length_error& e) {
+            PyErr_SetString(PyExc_MemoryError, e.what());
+        }
+    });
     nalu_bindings::bind_layers(m);
     nalu_bindings::bind_build_info(m);
     nalu_bindings::bind_optim(m);

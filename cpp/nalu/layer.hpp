@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,10 +31,12 @@ inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
 template <class T>
 T narrow_to(double value, const char* name) {
     const T narrowed = static_cast<T>(value);
-    if ((std::isfinite(value) && !std::isfinite(narrowed)) || (value != 0.0 && narrowed == T(0)))
-        throw std::invalid_argument(std::string(name) + " = " + std::to_string(value) +
-                                    " is outside the range of " +
-                                    (sizeof(T) == 4 ? "float32" : "float64") + " (use float64 or another value)");
+    if ((std::isfinite(value) && !std::isfinite(narrowed)) || (value != 0.0 && narrowed == T(0))) {
+        std::ostringstream message;
+        message << name << " = " << value << " is outside the range of "
+                << (sizeof(T) == 4 ? "float32" : "float64") << " (use float64 or another value)";
+        throw std::invalid_argument(message.str());
+    }
     return narrowed;
 }
 

@@ -27,7 +27,9 @@ def integer(value: Any, name: str, *, minimum: int = 0, maximum: Optional[int] =
         n = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r})") from None
-    if n < minimum or (maximum is not None and n > maximum):
+    if maximum is not None and n > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {n}")
+    if n < minimum:
         if maximum not in (None, INT64_MAX):
             expected = f"an integer in [{minimum}, {maximum}]"
         else:

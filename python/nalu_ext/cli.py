@@ -137,8 +137,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except KeyboardInterrupt:
-        print(f"\n{args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # a second Ctrl-C while the first one is being handled
+        resume = (f"; the runs that finished are in {args.results}: run the same command again to "
+                  "resume" if getattr(args, "results", None) else "")
+        print(f"\n{args.command}: interrupted{resume}", file=sys.stderr)
         return 130
 
 

@@ -96,6 +96,12 @@ class Layer:
                 "out_features": self.out_features, "dtype": str(self.dtype)}
 
     @property
+    def steps(self) -> int:
+        """Training steps this layer has taken part in (in any model): the clock t of its
+        regularizer schedule λ(t), so a schedule continues across ``fit`` calls."""
+        return int(self._impl.steps)
+
+    @property
     def has_regularizer(self) -> bool:
         return bool(self._impl.has_regularizer)
 

@@ -18,7 +18,11 @@ public:
     TaskFitter(Sequential<T>& model, Optimizer<T>& optimizer, tasks::TaskSpec spec,
                tasks::Ranges ranges, std::uint64_t seed, std::size_t batch_size, Loss loss)
         : model_(model), opt_(optimizer), spec_(spec), ranges_(std::move(ranges)), seed_(seed),
-          batch_(batch_size), loss_(loss) {}
+          batch_(batch_size), loss_(loss) {
+        // The batch's buffers now, so that a batch too large for memory fails here, not mid-run.
+        model_.input_buffer(batch_);
+        ensure_size(targets_, batch_);
+    }
 
     // Steps [first_step, first_step + steps): losses and regularizer terms per step; stops at the
     // first step that is not applied (Sequential::train_step: nothing of it is kept).
