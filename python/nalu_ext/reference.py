@@ -227,9 +227,12 @@ def npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
 
 def real_npu_forward(x: Any, W: Any, g: Any, eps: float = float(np.finfo(np.float64).eps)
                      ) -> Tuple[np.ndarray, Cache]:
-    """y = exp(log(r) @ W.T) * cos(k @ W.T): the NPU with W_im = 0."""
+    """y = exp(log(r) @ W.T) * cos(k @ W.T): the NPU with W_im = 0. y is computed without the
+    imaginary terms, as the unit defines it: through them an infinite log r would give inf · 0 =
+    NaN where the RealNPU gives inf or 0. The cache (for the backward) is the NPU's."""
     W = _f64(W)
-    return npu_forward(x, W, np.zeros_like(W), g, eps)
+    _, cache = npu_forward(x, W, np.zeros_like(W), g, eps)
+    return np.exp(cache["log_r"] @ W.T) * np.cos(cache["k"] @ W.T), cache
 
 
 def real_npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
