@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -27,3 +29,14 @@ def isa(request):
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+def pytest_collection_modifyitems(config, items):
+    """.ci/sanitize sets NALU_EXT_SANITIZER; under AddressSanitizer a failed terabyte allocation
+    aborts the process instead of raising std::bad_alloc, so those tests cannot run there."""
+    if os.environ.get("NALU_EXT_SANITIZER") != "address":
+        return
+    skip = pytest.mark.skip(reason="AddressSanitizer aborts on a failed huge allocation")
+    for item in items:
+        if "huge_allocation" in item.keywords:
+            item.add_marker(skip)

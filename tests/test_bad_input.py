@@ -129,6 +129,7 @@ def test_bad_eps(eps, exc):
         nalu_ext.NALU(2, 2, eps=eps)
 
 
+@pytest.mark.huge_allocation
 @pytest.mark.parametrize("cls", UNITS)
 def test_impossible_sizes_raise_instead_of_crashing(cls):
     with pytest.raises((ValueError, MemoryError)):

@@ -20,6 +20,7 @@ def nalu_ext_cli(*argv: str, timeout: float = 120) -> subprocess.CompletedProces
                           timeout=timeout)
 
 
+@pytest.mark.huge_allocation
 def test_every_run_failing_is_exit_status_1_with_the_error():
     """It exited 0 and said 'see the results file' when there was none."""
     out = nalu_ext_cli("benchmark", *SMALL, "--batch-size", str(10**12))
