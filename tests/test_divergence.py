@@ -116,6 +116,18 @@ def test_an_update_that_would_overflow_is_not_applied(case):
     assert_same(params_of(nalu_ext.Sequential(layer)), before)
 
 
+def test_a_manual_optimizer_step_that_would_overflow_raises_and_changes_nothing():
+    layer = nalu_ext.NAC(2, 1, seed=0, dtype="float32")
+    opt = nalu_ext.SGD(list(layer.params.values()), lr=1e36)
+    layer.forward(np.array([[1.0, 2.0]], dtype=np.float32))
+    layer.backward(np.array([[-1e6]], dtype=np.float32))
+    before = params_of(nalu_ext.Sequential(layer))
+    with pytest.raises(nalu_ext.TrainingDiverged, match="step 0: the update would have made") as info:
+        opt.step()
+    assert info.value.cause == "update" and opt.steps == 0
+    assert_same(params_of(nalu_ext.Sequential(layer)), before)
+
+
 def test_an_optimizer_of_another_model_is_refused_everywhere():
     """It trained nothing and said nothing (200 steps, loss unchanged)."""
     model, other = UNITS["NALU"](0), UNITS["NALU"](5)

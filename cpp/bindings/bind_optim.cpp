@@ -78,10 +78,10 @@ void bind_for(py::module_& m, const std::string& suffix) {
     py::class_<O, std::shared_ptr<O>>(m, ("Optimizer" + suffix).c_str())
         .def_property("lr", &O::lr, &O::set_lr)
         .def_property_readonly("steps", &O::steps)
-        .def("step", [](O& self) {
+        .def("step", [](O& self) {  // false: the update was not applied (see Optimizer::step)
             ReleaseGil release;
             nalu::LockSet lock(self.mutexes());
-            self.step();
+            return self.step();
         });
 
     py::class_<nalu::Sgd<T>, O, std::shared_ptr<nalu::Sgd<T>>>(m, ("SGD" + suffix).c_str())

@@ -4,6 +4,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "gil.hpp"
+
 namespace py = pybind11;
 
 namespace nalu_bindings {
@@ -25,6 +27,9 @@ PYBIND11_MODULE(_core, m) {
             PyErr_SetString(PyExc_MemoryError, e.what());
         }
     });
+    // From the interpreter's exit on, threads leaving a C++ call park instead of asking for the
+    // GIL (gil.hpp).
+    py::module_::import("atexit").attr("register")(py::cpp_function(&nalu_bindings::mark_exiting));
     nalu_bindings::bind_layers(m);
     nalu_bindings::bind_build_info(m);
     nalu_bindings::bind_optim(m);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ class TrainingDiverged(RuntimeError):
                  cause: str = "loss") -> None:
         self.step, self.loss, self.history, self.cause = step, loss, history, cause
         what = (f"the loss was {loss}" if cause == "loss" else
-                f"the loss was {loss:.6g} but the update would have made a parameter or an optimizer "
-                "state value non-finite")
+                ("" if math.isnan(loss) else f"the loss was {loss:.6g} but ") +
+                "the update would have made a parameter or an optimizer state value non-finite")
         super().__init__(
             f"training diverged at step {step}: {what}. That step was not applied; the model and "
             f"the optimizer are as after the {step} steps before it (try a smaller learning rate "

@@ -16,6 +16,7 @@ import numpy as np
 from . import _core
 from ._checks import optional_real, real
 from ._dtypes import core_suffix
+from .errors import TrainingDiverged
 
 
 def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.dtype]:
@@ -63,8 +64,12 @@ class Optimizer:
         return list(self._params)
 
     def step(self) -> None:
-        """Apply one update from the gradients the layers hold now (after ``backward``)."""
-        self._impl.step()
+        """Apply one update from the gradients the layers hold now (after ``backward``).
+
+        Raises :class:`TrainingDiverged` (``cause="update"``) when the update would make a
+        parameter or a state value NaN or infinite; nothing is changed then."""
+        if not self._impl.step():
+            raise TrainingDiverged(self.steps, float("nan"), cause="update")
 
 
 class SGD(Optimizer):

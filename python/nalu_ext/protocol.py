@@ -145,16 +145,12 @@ class RunResult:
         for name, value in d.items():
             if name not in known:
                 continue
-            if name in _ARRAY_FIELDS:
+            if known[name].type == "np.ndarray":  # the curves; None in them stands for NaN
                 value = np.array(value, dtype=np.int64 if name == "logged_steps" else np.float64)
-            elif known[name].type in ("float", float) and value is None:
+            elif known[name].type == "float" and value is None:
                 value = float("nan")
             values[name] = value
         return cls(**values)
-
-
-_ARRAY_FIELDS = ("logged_steps", "interpolation_mse", "extrapolation_mse", "train_loss",
-                 "sparsity_error_curve")
 
 
 def _json_number(value: Any) -> Any:
