@@ -60,6 +60,27 @@ def test_exit_while_a_daemon_thread_is_in_a_cpp_call_is_clean(loop):
         assert "main thread done" in out.stdout and "terminate called" not in out.stderr
 
 
+def test_nalu_ext_still_works_in_atexit_handlers():
+    """Threads leaving a C++ call park once the interpreter exits, but not the thread that runs
+    the exit: an atexit handler may still train and save."""
+    code = """
+        import atexit, tempfile, os
+        import numpy as np
+        def last_words():
+            model = nalu_ext.Sequential(nalu_ext.NAC(2, 1, seed=0))
+            x = np.ones((4, 2))
+            nalu_ext.fit(model, nalu_ext.Adam(model.parameters()), x, x.sum(1, keepdims=True), steps=50)
+            path = os.path.join(tempfile.mkdtemp(), "m.npz")
+            model.save(path)
+            print("saved", nalu_ext.load(path).config()[0]["kind"], flush=True)
+        atexit.register(last_words)  # registered first, so it runs after nalu_ext's own handler
+        import nalu_ext
+    """
+    out = python(code, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "saved NAC" in out.stdout
+
+
 def test_ctrl_c_stops_a_long_train_task_chunk_promptly():
     """train_task(log_every=steps) ran one C++ call for the whole run: Ctrl-C waited for it (30 s)."""
     code = """

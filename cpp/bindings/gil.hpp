@@ -10,7 +10,8 @@
 // 3.14 itself does with threads that ask for the GIL while it finalizes): the process exits around
 // it. "Exiting" starts when the interpreter runs its atexit handlers, which is before it starts
 // finalizing, so a thread that checks just before finalization starts still finds the flag set
-// (mark_exiting is registered with atexit when the module loads). The destructor is also
+// (mark_exiting is registered with atexit when the module loads). The thread that runs the exit
+// itself is never parked: atexit handlers may still call nalu_ext. The destructor is also
 // noexcept(false): should the forced unwind still come, it passes through (pybind11 rethrows it)
 // instead of aborting.
 #pragma once
@@ -23,19 +24,31 @@
 
 namespace nalu_bindings {
 
-inline std::atomic<bool>& exiting_flag() {
-    static std::atomic<bool> flag{false};
-    return flag;
+struct ExitState {
+    std::atomic<bool> exiting{false};
+    std::thread::id exiting_thread;  // written before `exiting` is set, read after it is seen
+};
+
+inline ExitState& exit_state() {
+    static ExitState state;
+    return state;
 }
 
-// Called by the interpreter's atexit handlers (see module.cpp).
-inline void mark_exiting() { exiting_flag().store(true); }
+// Called by the interpreter's atexit handlers (see module.cpp), in the thread that runs the exit.
+inline void mark_exiting() {
+    exit_state().exiting_thread = std::this_thread::get_id();
+    exit_state().exiting.store(true, std::memory_order_release);
+}
 
-inline bool interpreter_exiting() {
+// True for a thread that must not ask for the GIL again: the interpreter is exiting and this is
+// not the thread that runs the exit.
+inline bool must_park() {
+    const ExitState& s = exit_state();
+    if (s.exiting.load(std::memory_order_acquire)) return std::this_thread::get_id() != s.exiting_thread;
 #if PY_VERSION_HEX >= 0x030D0000
-    return exiting_flag().load() || Py_IsFinalizing() != 0;
+    return Py_IsFinalizing() != 0;
 #else
-    return exiting_flag().load() || _Py_IsFinalizing() != 0;
+    return _Py_IsFinalizing() != 0;
 #endif
 }
 
@@ -43,7 +56,7 @@ class ReleaseGil {
 public:
     ReleaseGil() : state_(PyEval_SaveThread()) {}
     ~ReleaseGil() noexcept(false) {
-        while (interpreter_exiting()) std::this_thread::sleep_for(std::chrono::hours(1));
+        while (must_park()) std::this_thread::sleep_for(std::chrono::hours(1));
         PyEval_RestoreThread(state_);
     }
     ReleaseGil(const ReleaseGil&) = delete;
