@@ -102,7 +102,7 @@ def test_ctrl_c_stops_a_long_train_task_chunk_promptly():
     out = python(code)
     assert out.returncode == 0, out.stderr
     seconds = float(out.stdout.split("answered after ")[1].split(" s")[0])
-    assert seconds < 1.0, out.stdout
+    assert seconds < 2.0, out.stdout  # the old code took 30 s (one C++ call per run)
     assert int(out.stdout.split("steps applied ")[1]) > 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 from typing import Any, Optional
 
 import numpy as np
@@ -64,6 +65,18 @@ def real(value: Any, name: str, *, finite: bool = True, minimum: Optional[float]
 def optional_real(value: Any, name: str) -> Optional[float]:
     """None, or a finite real number (see :func:`real`)."""
     return None if value is None else real(value, name)
+
+
+def new_file(path: Any, name: str) -> str:
+    """``path`` if a file can be created or replaced there: ValueError for a directory, or for a
+    path whose directory does not exist (said before the work whose result it will hold)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{name} {path!r} is a directory; give a file name")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValueError(f"{name} {path!r}: the directory {directory!r} does not exist")
+    return path
 
 
 def choice(value: Any, name: str, allowed: tuple) -> Any:

@@ -9,6 +9,7 @@ import sys
 from typing import List, Optional
 
 from . import __version__
+from ._checks import new_file
 from .errors import UsageError
 
 
@@ -43,12 +44,10 @@ def _positive_real(text: str) -> float:
 
 def _new_file(text: str) -> str:
     """A file to write: not a directory, in a directory that exists (checked before any work)."""
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
-    directory = os.path.dirname(os.path.abspath(text))
-    if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(f"the directory {directory!r} does not exist")
-    return text
+    try:
+        return new_file(text, "path")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _directory(text: str) -> str:

@@ -54,7 +54,7 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
     task.check_dtype(dtype)
     return {
         "family": family, "task": task.to_dict(),
-        "seed": _checks.integer(seed, "seed", maximum=2**53),  # the layers' seeds are seed·1000 + k
+        "seed": _checks.integer(seed, "seed", maximum=None),  # of the layers: seed·1000 + k
         "steps": steps, "hidden": _checks.positive(hidden, "hidden"),
         "optimizer": {"kind": optimizer, "lr": _checks.real(lr, "lr", minimum=0.0)},
         "batch_size": _checks.positive(batch_size, "batch_size"),
@@ -106,18 +106,6 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
             except (ValueError, KeyError, TypeError):
                 continue
     return records
-
-
-def check_results_path(path: str) -> str:
-    """``path`` if a results file can be written there: ValueError for a directory or a path whose
-    directory does not exist (said before any run, not after the first one finishes)."""
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ValueError(f"results path {path!r} is a directory; give a file name, e.g. {os.path.join(path, 'runs.jsonl')!r}")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError(f"results path {path!r}: the directory {directory!r} does not exist")
-    return path
 
 
 def _open_for_append(path: str) -> Any:
@@ -230,7 +218,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     """
     check_judge(judge)  # before any run: a typo must not cost a sweep
     if results is not None:
-        results = check_results_path(results)
+        results = _checks.new_file(results, "results")
     done = read_results(results) if results else {}
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
@@ -252,15 +240,15 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         recorded.add(future)
         spec = futures[future]
         try:
-            record = future.result()
+            entry = future.result()
         except Interrupted:  # stopped before it finished: it runs again on resume
             return
         except Exception as err:  # a failed run is data, not the end of the sweep
-            record = {"id": run_id(spec), "spec": spec, "status": "failed",
-                      "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
-        done[record["id"]] = record
+            entry = {"id": run_id(spec), "spec": spec, "status": "failed",
+                     "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
+        done[entry["id"]] = entry
         if out is not None:
-            out.write(json.dumps(record, allow_nan=False) + "\n")
+            out.write(json.dumps(entry, allow_nan=False) + "\n")
             out.flush()
         if bar is not None:
             bar.update(1)
