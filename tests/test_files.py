@@ -181,6 +181,7 @@ def test_save_removes_temporary_files_of_killed_saves_only(tmp_path):
     assert not stale.exists() and live.exists() and other.exists()
 
 
+@pytest.mark.kills_processes
 def test_killed_saves_leave_no_files_behind_after_the_next_save(tmp_path):
     """25 killed saves left 22 hidden temporary files (573 MB)."""
     path = tmp_path / "big.npz"
