@@ -2,9 +2,11 @@
 // compiled once per ISA like the unit kernels; the optimizer classes reach them through kernels<T>().
 //
 // Each kernel reads the optimizer state from *_in and writes the new state to *_out (the optimizer
-// keeps two copies and adopts the new one only when the whole step is finite; in == out is
-// allowed), updates p in place, and returns whether every new parameter and state value is
-// finite. The finiteness test is a comparison per value, folded into the same loop.
+// keeps two copies and adopts the new one only when the whole step is finite), updates p in place,
+// and returns whether every new parameter and state value is finite. The finiteness test is a
+// comparison per value, folded into the same loop. No two pointer arguments may overlap: they are
+// __restrict, without which GCC would need run-time overlap checks of six arrays and gives up
+// vectorising (an Adam step over 600 parameters went from 1.8k to 19k instructions).
 #pragma once
 
 #include <cmath>
@@ -25,8 +27,8 @@ inline int finite_flag(T x) {
 
 // SGD: without momentum p -= lr g; with it buf = g (first step) or momentum buf + g, p -= lr buf.
 template <class T>
-bool sgd_update(T* p, const T* g, const T* buf_in, T* buf_out, std::size_t n, T lr, T momentum,
-                bool first) {
+bool sgd_update(T* __restrict p, const T* __restrict g, const T* __restrict buf_in,
+                T* __restrict buf_out, std::size_t n, T lr, T momentum, bool first) {
     int finite = 1;
     if (!buf_out) {
         for (std::size_t k = 0; k < n; ++k) {
@@ -46,7 +48,8 @@ bool sgd_update(T* p, const T* g, const T* buf_in, T* buf_out, std::size_t n, T 
 
 // Adam: m = lerp(m, g, 1 − b1); v = b2 v + (1 − b2) g²; p −= step_size m / (√v / √bc2 + eps).
 template <class T>
-bool adam_update(T* p, const T* g, const T* m_in, T* m_out, const T* v_in, T* v_out, std::size_t n,
+bool adam_update(T* __restrict p, const T* __restrict g, const T* __restrict m_in,
+                 T* __restrict m_out, const T* __restrict v_in, T* __restrict v_out, std::size_t n,
                  T step_size, T bc2_sqrt, T one_minus_b1, T b2, T one_minus_b2, T eps) {
     int finite = 1;
     for (std::size_t k = 0; k < n; ++k) {
@@ -62,8 +65,8 @@ bool adam_update(T* p, const T* g, const T* m_in, T* m_out, const T* v_in, T* v_
 
 // RMSprop: v = alpha v + (1 − alpha) g²; p −= lr g / (√v + eps).
 template <class T>
-bool rmsprop_update(T* p, const T* g, const T* v_in, T* v_out, std::size_t n, T lr, T alpha,
-                    T one_minus_alpha, T eps) {
+bool rmsprop_update(T* __restrict p, const T* __restrict g, const T* __restrict v_in,
+                    T* __restrict v_out, std::size_t n, T lr, T alpha, T one_minus_alpha, T eps) {
     int finite = 1;
     for (std::size_t k = 0; k < n; ++k) {
         const T v = alpha * v_in[k] + one_minus_alpha * (g[k] * g[k]);  // addcmul order, as torch
