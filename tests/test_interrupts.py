@@ -172,7 +172,11 @@ def test_ctrl_c_on_the_benchmark_command_exits_130_and_says_how_to_resume(tmp_pa
         proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert time.perf_counter() - sent < 3.0
-    assert proc.returncode == 130, err
+    # 130: the command's own status. A second Ctrl-C that lands while the interpreter is already
+    # exiting ends it the way Python ends on an uncaught Ctrl-C, by SIGINT (a shell shows 130 too);
+    # an abort (SIGABRT, -6, what it did before) is neither.
+    allowed = (130,) if presses == 1 else (130, -signal.SIGINT)
+    assert proc.returncode in allowed, (proc.returncode, err)
     assert "Traceback" not in err and "terminate called" not in err
     assert "resume" in err and str(results) in err
 
