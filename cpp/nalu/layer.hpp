@@ -48,7 +48,7 @@ inline T* ensure_size(std::vector<T>& v, std::size_t n) {
 }
 
 // λ(t) = λ̂ · max(min((t − start) / (end − start), 1), 0): zero before start, λ̂ from end on
-// (a step at start when end ≤ start). REFERENCE.md, NAU/NMU sparsity regularizer.
+// (a step at start when end ≤ start). docs/units.md#nau-and-nmu.
 struct RegularizerSchedule {
     double lambda_hat = 0.0;
     long long start = 0, end = 0;

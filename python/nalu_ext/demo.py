@@ -35,7 +35,7 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack([a, b], axis=1).astype(np.float64)
 
 
-# The article's data (REFERENCE.md): training rows and its in-range "test" set; then ours.
+# The article's data (docs/protocols.md): training rows and its in-range "test" set; then ours.
 TRAIN = _pairs(np.arange(0, 10000, 5), np.arange(5, 10005, 5))
 ARTICLE_TEST = _pairs(np.arange(1000, 2000, 8), np.arange(1000, 1500, 4))
 EXTRAPOLATION = _pairs(np.arange(20000, 30000, 80), np.arange(20005, 30005, 80))

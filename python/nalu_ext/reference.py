@@ -1,6 +1,6 @@
 """Plain NumPy float64 forward and backward of every unit: the oracle of the test suite.
 
-Written for clarity, never optimised: each function is the formula of REFERENCE.md line by line,
+Written for clarity, never optimised: each function is the formula of docs/units.md line by line,
 and each backward is checked against central finite differences in the tests. Two numerical
 choices are shared with the C++ kernels because the formulas leave them open:
 

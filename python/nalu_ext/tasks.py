@@ -1,4 +1,4 @@
-"""The arithmetic benchmark tasks (REFERENCE.md, last section), as seeded, plain-data objects.
+"""The arithmetic benchmark tasks (docs/protocols.md), as seeded, plain-data objects.
 
 A task draws x uniformly from a range (a union of intervals), sums two subsets of x into a and b,
 and asks for t = a ∘ b. The data come from a counter-based random stream in C++: value (r, c) of

@@ -15,7 +15,7 @@ class ClampedLayer : public Layer<T> {
 public:
     bool has_regularizer() const override { return true; }
 
-    // Clamps W into [lo, hi] (REFERENCE.md: after every optimizer step).
+    // Clamps W into [lo, hi] (docs/units.md#nau-and-nmu: after every optimizer step).
     void after_update() override {
         T* W = this->params();
         kernels<T>().clamp_weights(W, W, lo_, hi_, this->num_params());
@@ -44,7 +44,7 @@ protected:
         : Layer<T>(in, out), lo_(lo), hi_(hi), symmetric_(symmetric),
           W_(this->add_param("W", {out, in})), Wc_(out * in) {}
 
-    // clamp(W) for this forward (the forward clamps too, REFERENCE.md).
+    // clamp(W) for this forward (the forward clamps too, docs/units.md#nau-and-nmu).
     const T* clamped() {
         kernels<T>().clamp_weights(Wc_.data(), this->params() + W_, lo_, hi_, Wc_.size());
         return Wc_.data();

@@ -35,7 +35,7 @@ public:
 
     const char* kind() const override { return "iNALU"; }
 
-    // The original training's regularizer (REFERENCE.md): R = mean over Ŵ_a, M̂_a, Ŵ_m, M̂_m of
+    // The original training's regularizer (docs/units.md#inalu): R = mean over Ŵ_a, M̂_a, Ŵ_m, M̂_m of
     // max(0, 20 − |v|), pushing the gating parameters to saturation; its schedule says when it
     // starts (the original starts it once the loss is small). dR/dv = −sign(v)/n where |v| < 20.
     bool has_regularizer() const override { return true; }

@@ -1,4 +1,4 @@
-// NALU layer: parameters W_hat, M_hat (out, in) and the gate G; ε. Variants (REFERENCE.md):
+// NALU layer: parameters W_hat, M_hat (out, in) and the gate G; ε. Variants (docs/units.md#nalu):
 // separate weights for the m path (W_hat_m, M_hat_m), a scalar gate σ(G) with G (out,), and a
 // gate bias b (out,) for the input gate. Kernels in units/nalu.hpp.
 #pragma once

@@ -1,5 +1,5 @@
-// The data of the arithmetic benchmark tasks (REFERENCE.md, last section), generated from a
-// counter-based random stream: every value is a function of (seed, stream, row index, column)
+// The data of the arithmetic benchmark tasks (docs/protocols.md#the-arithmetic-benchmark),
+// generated from a counter-based random stream: every value is a function of (seed, stream, row index, column)
 // alone (a hash of the row's key and the column), so a run's data depend only on its seed and on
 // which rows it asks for, never on threads, call order or the ISA path.
 //
