@@ -7,10 +7,10 @@ from typing import Dict, Tuple
 import numpy as np
 
 import nalu_ext
-from nalu_ext import reference as R
+from nalu_ext.units import nac, nalu
 
-UNITS = {"NAC": (nalu_ext.NAC, R.nac_forward, R.nac_backward),
-         "NALU": (nalu_ext.NALU, R.nalu_forward, R.nalu_backward)}
+UNITS = {"NAC": (nalu_ext.NAC, nac.nac_forward, nac.nac_backward),
+         "NALU": (nalu_ext.NALU, nalu.nalu_forward, nalu.nalu_backward)}
 
 
 def edge_inputs(rng: np.random.Generator, shape: Tuple[int, int], dtype: np.dtype) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import reference as R
+from nalu_ext.units import nalu
 from problems import overflowing_nalu
 
 
@@ -20,10 +20,10 @@ def test_two_nalu_backward_matches_reference_chained(rng):
     x = rng.uniform(0.3, 2.0, size=(7, 3)) * rng.choice([-1.0, 1.0], size=(7, 3))
     dy = rng.normal(size=(7, 2))
 
-    h, cache1 = R.nalu_forward(x, **first.params)
-    y_ref, cache2 = R.nalu_forward(h, **second.params)
-    dh, grads2 = R.nalu_backward(dy, cache2)
-    dx_ref, grads1 = R.nalu_backward(dh, cache1)
+    h, cache1 = nalu.nalu_forward(x, **first.params)
+    y_ref, cache2 = nalu.nalu_forward(h, **second.params)
+    dh, grads2 = nalu.nalu_backward(dy, cache2)
+    dx_ref, grads1 = nalu.nalu_backward(dh, cache1)
 
     np.testing.assert_allclose(model.forward(x), y_ref, rtol=1e-10)
     dx = model.backward(dy)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import reference as R
+from nalu_ext.units import npu
 from test_reference import check_against_fd
 from tolerances import assert_matches_reference
 
@@ -16,13 +16,13 @@ def test_npu_reference_matches_finite_differences(rng):
     x = rng.uniform(0.3, 2.0, size=(B, I)) * rng.choice([-1.0, 1.0], size=(B, I))
     arrays = {"x": x, "W_re": rng.normal(size=(O, I)), "W_im": rng.normal(size=(O, I)) * 0.3,
               "g": rng.uniform(0.1, 0.9, size=I)}
-    check_against_fd(R.npu_forward, R.npu_backward, arrays, rng)
+    check_against_fd(npu.npu_forward, npu.npu_backward, arrays, rng)
 
 
 def test_real_npu_reference_matches_finite_differences(rng):
     x = rng.uniform(0.3, 2.0, size=(5, 2)) * rng.choice([-1.0, 1.0], size=(5, 2))
     arrays = {"x": x, "W": rng.normal(size=(3, 2)), "g": rng.uniform(0.1, 0.9, size=2)}
-    check_against_fd(R.real_npu_forward, R.real_npu_backward, arrays, rng)
+    check_against_fd(npu.real_npu_forward, npu.real_npu_backward, arrays, rng)
 
 
 def run_both(cls, dtype, x, dy, params):
@@ -33,11 +33,11 @@ def run_both(cls, dtype, x, dy, params):
     eps = float(np.finfo(dtype).eps)
     p64 = {k: v.astype(np.float64) for k, v in layer.params.items()}
     if cls is nalu_ext.NPU:
-        y_ref, cache = R.npu_forward(x.astype(np.float64), eps=eps, **p64)
-        dx_ref, grads_ref = R.npu_backward(dy.astype(np.float64), cache)
+        y_ref, cache = npu.npu_forward(x.astype(np.float64), eps=eps, **p64)
+        dx_ref, grads_ref = npu.npu_backward(dy.astype(np.float64), cache)
     else:
-        y_ref, cache = R.real_npu_forward(x.astype(np.float64), eps=eps, **p64)
-        dx_ref, grads_ref = R.real_npu_backward(dy.astype(np.float64), cache)
+        y_ref, cache = npu.real_npu_forward(x.astype(np.float64), eps=eps, **p64)
+        dx_ref, grads_ref = npu.real_npu_backward(dy.astype(np.float64), cache)
     amplification = float(np.max(np.abs(cache["log_r"]))) + np.pi
     return layer, (y, dx), (y_ref, dx_ref, grads_ref), amplification
 

@@ -18,7 +18,7 @@ QEMU = shutil.which("qemu-x86_64")
 
 SCRIPT = """
 import numpy as np, nalu_ext
-from nalu_ext import reference as R
+from nalu_ext.units import nalu
 assert nalu_ext.build_info()["isa"] == "baseline", nalu_ext.build_info()
 m = nalu_ext.Sequential(nalu_ext.NALU(3, 2, seed=0, dtype="float64"), nalu_ext.NAC(2, 1, seed=1, dtype="float64"))
 x = np.random.default_rng(0).uniform(1, 2, (64, 3))
@@ -26,7 +26,7 @@ h = nalu_ext.fit(m, nalu_ext.Adam(m.parameters(), lr=0.01), x, x[:, :1] * x[:, 1
 assert h.loss[-1] < h.loss[0]
 nalu_ext.NALU(128, 128, seed=0)(np.ones((128, 128), np.float32))  # large enough for OpenBLAS
 l = m.layers[0]
-y_ref, _ = R.nalu_forward(x, **l.params)
+y_ref, _ = nalu.nalu_forward(x, **l.params)
 np.testing.assert_allclose(l(x), y_ref, rtol=1e-10)
 print("ran without AVX")
 """

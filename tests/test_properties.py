@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import nalu_ext  # noqa: E402
-from nalu_ext import reference as R  # noqa: E402
+from nalu_ext.units import inalu, nac, nalu, nau_nmu, npu
 from nalu_ext.tasks import OPS, Task  # noqa: E402
 
 ISA_INDEPENDENT = True
@@ -34,13 +34,13 @@ SETTINGS = settings(max_examples=int(os.environ.get("NALU_EXT_HYPOTHESIS_EXAMPLE
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 UNITS = {
-    "NAC": (nalu_ext.NAC, lambda x, p, layer: R.nac_forward(x, **p)[0]),
-    "NALU": (nalu_ext.NALU, lambda x, p, layer: R.nalu_forward(x, **p, eps=layer.eps)[0]),
-    "NAU": (nalu_ext.NAU, lambda x, p, layer: R.nau_forward(x, **p)[0]),
-    "NMU": (nalu_ext.NMU, lambda x, p, layer: R.nmu_forward(x, **p)[0]),
-    "iNALU": (nalu_ext.iNALU, lambda x, p, layer: R.inalu_forward(x, **p, eps=layer.eps, omega=layer.omega)[0]),
-    "NPU": (nalu_ext.NPU, lambda x, p, layer: R.npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
-    "RealNPU": (nalu_ext.RealNPU, lambda x, p, layer: R.real_npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
+    "NAC": (nalu_ext.NAC, lambda x, p, layer: nac.nac_forward(x, **p)[0]),
+    "NALU": (nalu_ext.NALU, lambda x, p, layer: nalu.nalu_forward(x, **p, eps=layer.eps)[0]),
+    "NAU": (nalu_ext.NAU, lambda x, p, layer: nau_nmu.nau_forward(x, **p)[0]),
+    "NMU": (nalu_ext.NMU, lambda x, p, layer: nau_nmu.nmu_forward(x, **p)[0]),
+    "iNALU": (nalu_ext.iNALU, lambda x, p, layer: inalu.inalu_forward(x, **p, eps=layer.eps, omega=layer.omega)[0]),
+    "NPU": (nalu_ext.NPU, lambda x, p, layer: npu.npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
+    "RealNPU": (nalu_ext.RealNPU, lambda x, p, layer: npu.real_npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
 }
 
 # Values: ordinary ones, exact zeros, denormals, huge (but not at the edge of overflow, where two

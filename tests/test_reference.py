@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nalu_ext import reference as R
+from nalu_ext.units import nac, nalu
 
 ISA_INDEPENDENT = True  # NumPy only
 
@@ -49,7 +50,7 @@ def test_nac_backward_matches_finite_differences(shape, rng):
     B, I, O = shape
     arrays = {"x": rng.normal(size=(B, I)), "W_hat": rng.normal(size=(O, I)),
               "M_hat": rng.normal(size=(O, I))}
-    check_against_fd(R.nac_forward, R.nac_backward, arrays, rng)
+    check_against_fd(nac.nac_forward, nac.nac_backward, arrays, rng)
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 2), (5, 2, 3)])
@@ -59,7 +60,7 @@ def test_nalu_backward_matches_finite_differences(shape, rng):
     x = rng.uniform(0.5, 2.0, size=(B, I)) * rng.choice([-1.0, 1.0], size=(B, I))
     arrays = {"x": x, "W_hat": rng.normal(size=(O, I)), "M_hat": rng.normal(size=(O, I)),
               "G": rng.normal(size=(O, I))}
-    check_against_fd(R.nalu_forward, R.nalu_backward, arrays, rng, eps=1e-7)
+    check_against_fd(nalu.nalu_forward, nalu.nalu_backward, arrays, rng, eps=1e-7)
 
 
 def test_nalu_gradient_at_zero_input_takes_sign_zero(rng):
@@ -72,15 +73,15 @@ def test_nalu_gradient_at_zero_input_takes_sign_zero(rng):
     W_hat, M_hat, G = (rng.normal(size=(O, I)) for _ in range(3))
     x = np.array([[0.0, 1.5, -0.7]])
     dy = rng.normal(size=(1, O))
-    _, cache = R.nalu_forward(x, W_hat, M_hat, G)
-    dx, _ = R.nalu_backward(dy, cache)
+    _, cache = nalu.nalu_forward(x, W_hat, M_hat, G)
+    dx, _ = nalu.nalu_backward(dy, cache)
     W = R.nac_weight(W_hat, M_hat)
     g, m, a = cache["g"], cache["m"], cache["a"]
     additive_and_gate_only = (dy * g) @ W[:, :1] + (dy * (a - m) * g * (1 - g)) @ G[:, :1]
     np.testing.assert_allclose(dx[:, :1], additive_and_gate_only, rtol=1e-12)
 
     def loss() -> float:
-        return float(np.sum(R.nalu_forward(x, W_hat, M_hat, G)[0] * dy))
+        return float(np.sum(nalu.nalu_forward(x, W_hat, M_hat, G)[0] * dy))
 
     np.testing.assert_allclose(dx, numeric_gradient(loss, x, h=1e-11), rtol=1e-3)
 

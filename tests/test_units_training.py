@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import reference as R
+from nalu_ext.units import inalu
 
 UNITS = {
     "NAC": lambda i, o, d: nalu_ext.NAC(i, o, dtype=d, seed=1),
@@ -64,8 +64,8 @@ def test_inalu_kinks():
     edge = np.exp(10.0)
     layer.forward(np.array([[edge, edge]]))  # z = 10 + 10 = 20 = ω up to rounding of exp/log
     layer.backward(np.ones((1, 1)))
-    y_ref, cache = R.inalu_forward(np.array([[edge, edge]]), **layer.params, eps=0.5)
-    _, grads = R.inalu_backward(np.ones((1, 1)), cache)
+    y_ref, cache = inalu.inalu_forward(np.array([[edge, edge]]), **layer.params, eps=0.5)
+    _, grads = inalu.inalu_backward(np.ones((1, 1)), cache)
     np.testing.assert_allclose(layer.grads["W_hat_m"], grads["W_hat_m"], rtol=1e-10, atol=1e-300)
 
 
@@ -87,10 +87,10 @@ def test_inalu_regularizer_matches_reference(rng):
     x, y = rng.uniform(0.5, 2, size=(8, 3)), rng.normal(size=(8, 2))
     params = {k: v.copy() for k, v in layer.params.items()}
     h = nalu_ext.fit(model, nalu_ext.SGD(model.parameters(), lr=0.0), x, y, steps=1)
-    reg, dreg = R.inalu_regularizer(*(params[k] for k in ("W_hat_a", "M_hat_a", "W_hat_m", "M_hat_m")))
+    reg, dreg = inalu.inalu_regularizer(*(params[k] for k in ("W_hat_a", "M_hat_a", "W_hat_m", "M_hat_m")))
     np.testing.assert_allclose(h.regularizer, [0.5 * reg], rtol=1e-12)
-    pred, cache = R.inalu_forward(x, **params)
-    _, grads = R.inalu_backward(2.0 * (pred - y) / pred.size, cache)
+    pred, cache = inalu.inalu_forward(x, **params)
+    _, grads = inalu.inalu_backward(2.0 * (pred - y) / pred.size, cache)
     for name, d in dreg.items():
         np.testing.assert_allclose(layer.grads[name], grads[name] + 0.5 * d, rtol=1e-10, atol=1e-15)
     assert dreg["W_hat_a"][0, 0] == 0.0

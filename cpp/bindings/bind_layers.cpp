@@ -1,6 +1,7 @@
-// Bindings of the layers: NAC_f32/NAC_f64 and NALU_f32/NALU_f64, over a shared Layer_<dtype> base.
+// Bindings of the layers: one Layer_f32/Layer_f64 class for every unit, built by make_layer from
+// the unit registry (cpp/nalu/unit_registry.hpp); nothing here names a unit.
 //
-// The Python classes in nalu_ext.layers wrap these; the names here are private.
+// The Python classes in nalu_ext.units wrap these; the names here are private.
 // Pattern of every call: validate and convert with the GIL held, then release the GIL and lock the
 // layer (its workspace is not shared between threads), run the C++ kernels, and return.
 #include <pybind11/numpy.h>
@@ -8,6 +9,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,11 +17,7 @@
 #include "arrays.hpp"
 #include "gil.hpp"
 #include "nalu/layer.hpp"
-#include "nalu/layers/clamped_layer.hpp"
-#include "nalu/layers/inalu_layer.hpp"
-#include "nalu/layers/nac_layer.hpp"
-#include "nalu/layers/nalu_layer.hpp"
-#include "nalu/layers/npu_layer.hpp"
+#include "nalu/unit_registry.hpp"
 
 namespace nalu_bindings {
 
@@ -49,6 +47,15 @@ py::array_t<T> buffer_view(py::object owner, T* buffer, const nalu::ParamInfo& p
     return py::array_t<T>(shape, buffer + p.offset, owner);
 }
 
+py::dict options_dict(const nalu::Options& options) {
+    py::dict d;
+    for (const auto& [name, value] : options.values()) {
+        if (const bool* flag = std::get_if<bool>(&value)) d[py::str(name)] = py::bool_(*flag);
+        else d[py::str(name)] = py::float_(std::get<double>(value));
+    }
+    return d;
+}
+
 template <class T>
 void bind_layer_base(py::module_& m, const std::string& suffix) {
     using L = nalu::Layer<T>;
@@ -59,6 +66,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def_property_readonly("dtype", [](const L&) { return dtype_name<T>(); })
         .def_property_readonly("has_forward", &L::has_forward)
         .def_property_readonly("steps", &L::steps)
+        .def_property_readonly("options", [](const L& self) { return options_dict(self.options()); })
         .def_property_readonly("has_regularizer", &L::has_regularizer)
         .def_property_readonly("regularizer",
                                [](const L& self) {
@@ -119,54 +127,13 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
             py::arg("dy"), py::arg("need_dx") = true);
 }
 
-// A unit whose constructor takes only its sizes.
-template <class Unit>
-void bind_sized_unit(py::module_& m, const std::string& name) {
-    using L = nalu::Layer<typename Unit::Scalar>;
-    py::class_<Unit, L, std::shared_ptr<Unit>>(m, name.c_str())
-        .def(py::init([](long long in, long long out) {
-                 return std::make_shared<Unit>(feature_count(in, "in_features"),
-                                               feature_count(out, "out_features"));
-             }),
-             py::arg("in_features"), py::arg("out_features"));
-}
-
-template <class T>
-void bind_units(py::module_& m, const std::string& suffix) {
-    using L = nalu::Layer<T>;
-    bind_sized_unit<nalu::NacLayer<T>>(m, "NAC" + suffix);
-
-    py::class_<nalu::NaluLayer<T>, L, std::shared_ptr<nalu::NaluLayer<T>>>(m, ("NALU" + suffix).c_str())
-        .def(py::init([](long long in, long long out, double eps, bool separate_weights,
-                         bool scalar_gate, bool gate_bias) {
-                 return std::make_shared<nalu::NaluLayer<T>>(
-                     feature_count(in, "in_features"), feature_count(out, "out_features"),
-                     eps, nalu::NaluOptions{separate_weights, scalar_gate, gate_bias});
-             }),
-             py::arg("in_features"), py::arg("out_features"), py::arg("eps"),
-             py::arg("separate_weights") = false, py::arg("scalar_gate") = false,
-             py::arg("gate_bias") = false)
-        .def_property_readonly("eps", &nalu::NaluLayer<T>::eps);
-
-    bind_sized_unit<nalu::NauLayer<T>>(m, "NAU" + suffix);
-    bind_sized_unit<nalu::NmuLayer<T>>(m, "NMU" + suffix);
-
-    py::class_<nalu::InaluLayer<T>, L, std::shared_ptr<nalu::InaluLayer<T>>>(m, ("iNALU" + suffix).c_str())
-        .def(py::init([](long long in, long long out, double eps, double omega) {
-                 return std::make_shared<nalu::InaluLayer<T>>(feature_count(in, "in_features"),
-                                                              feature_count(out, "out_features"),
-                                                              eps, omega);
-             }),
-             py::arg("in_features"), py::arg("out_features"), py::arg("eps"), py::arg("omega"))
-        .def_property_readonly("eps", &nalu::InaluLayer<T>::eps)
-        .def_property_readonly("omega", &nalu::InaluLayer<T>::omega);
-
-    py::class_<nalu::NpuLayer<T>, L, std::shared_ptr<nalu::NpuLayer<T>>>(m, ("NPU" + suffix).c_str())
-        .def(py::init([](long long in, long long out, bool real) {
-                 return std::make_shared<nalu::NpuLayer<T>>(feature_count(in, "in_features"),
-                                                            feature_count(out, "out_features"), real);
-             }),
-             py::arg("in_features"), py::arg("out_features"), py::arg("real"));
+// make_layer(kind, dtype, in_features, out_features, options): a new layer of any registered unit.
+py::object make_layer(const std::string& kind, const std::string& dtype, long long in, long long out,
+                      std::map<std::string, nalu::Options::Value> options) {
+    const std::size_t i = feature_count(in, "in_features"), o = feature_count(out, "out_features");
+    if (dtype == "float32") return py::cast(nalu::make_layer<float>(kind, i, o, nalu::Options(std::move(options))));
+    if (dtype == "float64") return py::cast(nalu::make_layer<double>(kind, i, o, nalu::Options(std::move(options))));
+    throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
 }
 
 }  // namespace
@@ -174,8 +141,10 @@ void bind_units(py::module_& m, const std::string& suffix) {
 void bind_layers(py::module_& m) {
     bind_layer_base<float>(m, "_f32");
     bind_layer_base<double>(m, "_f64");
-    bind_units<float>(m, "_f32");
-    bind_units<double>(m, "_f64");
+    m.def("make_layer", &make_layer, py::arg("kind"), py::arg("dtype"), py::arg("in_features"),
+          py::arg("out_features"), py::arg("options"),
+          "A new layer of the registered unit `kind` (see unit_kinds()); options by name.");
+    m.def("unit_kinds", &nalu::unit_names, "The names of the units the core registers.");
 }
 
 }  // namespace nalu_bindings

@@ -1,5 +1,5 @@
 // Row-major GEMM through OpenBLAS (the scipy-openblas32 build that NumPy and SciPy ship), for the
-// large products where an optimised BLAS beats the register-blocked kernels of kernels/gemm.hpp.
+// large products where an optimised BLAS beats the register-blocked kernels of isa/gemm.hpp.
 //
 // Compiled with the portable flags (OpenBLAS picks its own CPU kernels at run time), so the
 // per-ISA kernel copies may call it.

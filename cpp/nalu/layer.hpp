@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "options.hpp"
+
 namespace nalu {
 
 // a * b, or std::length_error when the product does not fit in size_t.
@@ -76,6 +78,9 @@ public:
     Layer& operator=(const Layer&) = delete;
 
     virtual const char* kind() const = 0;
+    // The options that rebuild this layer (unit_registry.hpp), with the values in effect: a
+    // float32 layer reports its eps as rounded to float32.
+    virtual Options options() const { return {}; }
     std::size_t in_features() const { return in_; }
     std::size_t out_features() const { return out_; }
 

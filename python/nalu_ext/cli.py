@@ -11,6 +11,7 @@ from typing import List, Optional
 from . import __version__
 from ._checks import new_file
 from .errors import UsageError
+from .sweeps import FAMILIES, PUBLISHED_COMPARISON
 
 
 def _integer(text: str, minimum: int) -> int:
@@ -94,18 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
             "Train every unit family on every operation for every seed (fresh data each step, "
             "a counter-based stream per seed), judge each run against the nearly-perfect model's "
             "extrapolation MSE, and print success rates with Wilson 95% intervals. Families: "
-            "NAU (NAU->NAU), NMU (NAU->NMU), NALU, NAC, iNALU, NPU, RealNPU (two layers each). "
+            + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
     b.add_argument("--suite", choices=("arithmetic", "toy", "single"), default="arithmetic",
                    help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); toy: "
                         "(x1+x2)(x1+x2+x3+x4); single: two inputs over the nine published ranges")
-    b.add_argument("--units", default="NAU,NMU,NALU,NAC", help="comma-separated unit families")
+    b.add_argument("--units", default=",".join(PUBLISHED_COMPARISON),
+                   help=f"comma-separated unit families (default: {','.join(PUBLISHED_COMPARISON)}, "
+                        "the units of the published comparison)")
     b.add_argument("--ops", default="add,sub,mul", help="comma-separated operations "
                    "(add, sub, mul, div, square, sqrt; the toy suite is always mul)")
     b.add_argument("--pairs", metavar="FAMILY:OP,...",
                    help="run these unit/operation pairs instead of every --units x --ops combination, "
-                        "e.g. NAU:add,NAU:sub,NMU:mul,NALU:add,NALU:sub,NALU:mul (the published comparison)")
+                        "e.g. NALU:add,NALU:mul,NAC:add")
     b.add_argument("--seeds", type=_positive, default=10, help="seeds per unit and operation (default 10)")
     b.add_argument("--steps", type=_positive, default=100_000, help="training steps per run (default 100000)")
     b.add_argument("--batch-size", type=_positive, default=128, help="rows per step (default 128)")

@@ -15,7 +15,9 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
-from .layers import NAC, NALU, Layer
+from .layers import Layer
+from .units.nac import NAC
+from .units.nalu import NALU
 from .model import Sequential
 from .optim import Adam
 from .reference import nac_weight, sigmoid

@@ -1,4 +1,6 @@
-"""The neural arithmetic units as layers: NumPy parameters, C++ forward and backward.
+"""What every unit shares: the :class:`Layer` base class, its initialisers, the regularizer
+schedule, and the registry ``UNITS`` (name -> class) that each unit's module in
+:mod:`nalu_ext.units` joins with :func:`register`.
 
 Every layer keeps its parameters in C++ memory; ``layer.params`` and ``layer.grads`` are read-only
 mappings (name -> array) of writable NumPy views of that memory, so writing into ``layer.params["W_hat"]`` changes the layer
@@ -12,12 +14,12 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
 
 import numpy as np
 
 from . import _checks, _core
-from ._dtypes import DTypeLike, as_float_dtype, core_suffix
+from ._dtypes import DTypeLike, as_float_dtype
 
 SeedLike = Optional[int]
 
@@ -29,22 +31,39 @@ def glorot_uniform(rng: np.random.Generator, out_features: int, in_features: int
 
 
 class Layer:
-    """Common behaviour of every unit; use a concrete unit such as :class:`NAC` or :class:`NALU`.
+    """Common behaviour of every unit; use a concrete unit (``nalu_ext.UNITS`` lists them).
 
     ``params`` and ``grads`` map parameter names to writable NumPy views of the layer's C++
     buffers: write into the arrays (``layer.params["W_hat"][...] = 0``) to change the layer.
+
+    What a unit's class provides (python/nalu_ext/units/<unit>.py): ``_CORE_KIND``, the name of
+    its C++ unit (cpp/nalu/units/<unit>/register.cpp; default: the class name), the options it
+    passes there, :meth:`_initialise`, :meth:`reference_forward` and :meth:`reference_backward`
+    (the NumPy float64 formulas the tests compare the kernels with), :meth:`effective_weights`
+    (what the benchmark measures sparsity on) and ``BENCHMARK_NETWORK`` (its two-layer network in
+    the arithmetic benchmark).
     """
 
-    def __init__(self, kind: str, in_features: int, out_features: int, dtype: DTypeLike,
-                 seed: SeedLike, *core_args: Any) -> None:
-        """Validates the common arguments, builds the C++ layer ``<kind>_f32``/``_f64`` and
+    _CORE_KIND: Optional[str] = None
+    # the units of the benchmark's two-layer network for this unit (docs/protocols.md)
+    BENCHMARK_NETWORK: Tuple[str, str] = ("", "")
+    # whether the benchmark gives its regularizer setting to this unit's layers
+    BENCHMARK_REGULARIZED = False
+    # whether the unit is one of Madsen & Johansen's comparison (the benchmark's default units)
+    IN_PUBLISHED_COMPARISON = False
+    # float32 bound on |kernel - reference| relative to the output scale (tests/ check it)
+    FLOAT32_TOLERANCE = 1e-4
+
+    def __init__(self, in_features: int, out_features: int, dtype: DTypeLike, seed: SeedLike,
+                 **options: Any) -> None:
+        """Validates the common arguments, builds the C++ layer of this unit with ``options`` and
         initialises its parameters (see :meth:`_initialise`)."""
         in_features = _checks.positive(in_features, "in_features")
         out_features = _checks.positive(out_features, "out_features")
         if seed is not None:
             seed = _checks.integer(seed, "seed", maximum=None)  # numpy's SeedSequence takes any size
-        impl = getattr(_core, kind + core_suffix(as_float_dtype(dtype)))(
-            in_features, out_features, *core_args)
+        impl = _core.make_layer(self._CORE_KIND or type(self).__name__, str(as_float_dtype(dtype)),
+                                in_features, out_features, options)
         self._impl = impl
         # Read-only mappings: replacing an entry would silently unlink it from the layer; writing
         # into the arrays is what changes the layer.
@@ -108,6 +127,25 @@ class Layer:
     def _extra_repr(self) -> str:
         return ""
 
+    def _option(self, name: str) -> Any:
+        """An option of the C++ layer as in effect (eps rounded to float32 in a float32 layer)."""
+        return self._impl.options[name]
+
+    def _params64(self) -> Dict[str, np.ndarray]:
+        return {k: v.astype(np.float64) for k, v in self.params.items()}
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Dict[str, Any]]:
+        """(y, cache): this layer's forward in NumPy float64 (the test oracle), on its parameters."""
+        raise NotImplementedError
+
+    def reference_backward(self, dy: Any, cache: Dict[str, Any]) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
+        """(dx, grads by parameter name) of :meth:`reference_forward`'s cache."""
+        raise NotImplementedError
+
+    def effective_weights(self) -> List[np.ndarray]:
+        """The weights the unit applies (what sparsity is measured on), float64."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.in_features}, {self.out_features}"
@@ -115,89 +153,12 @@ class Layer:
         )
 
 
-class NAC(Layer):
-    """Neural accumulator (Trask et al. 2018): ``W = tanh(W_hat) * sigmoid(M_hat)``, ``y = x @ W.T``.
-
-    Parameters ``W_hat`` and ``M_hat``, both (out_features, in_features), are initialised
-    Glorot-uniform, U(-r, r) with r = sqrt(6 / (in + out)), drawn in float64 from
-    ``numpy.random.default_rng(seed)`` in that order (the same seed gives the same parameters,
-    in float64 and, rounded, in float32).
-    """
-
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        *,
-        dtype: DTypeLike = "float32",
-        seed: SeedLike = None,
-    ) -> None:
-        super().__init__("NAC", in_features, out_features, dtype, seed)
-
-
-class NALU(Layer):
-    """Neural arithmetic logic unit (Trask et al. 2018), with tied weights by default.
-
-    ``a = x @ W.T``, ``m = exp(log(|x| + eps) @ W.T)``, ``g = sigmoid(x @ G.T)``,
-    ``y = g * a + (1 - g) * m`` with ``W = tanh(W_hat) * sigmoid(M_hat)``.
-
-    Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are initialised
-    Glorot-uniform in that order from ``numpy.random.default_rng(seed)`` (see :class:`NAC`).
-    Variants: ``separate_weights=True`` gives the m path its own ``W_hat_m``, ``M_hat_m``;
-    ``gate="scalar"`` makes the gate input-independent, ``g = sigmoid(G)`` with ``G`` (out,)
-    (initialised to 0: g = 1/2); ``gate_bias=True`` adds ``b`` (out,) inside the input gate,
-    ``g = sigmoid(x @ G.T + b)`` (initialised to 0).
-
-    The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
-    ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
-    sign of x.
-    """
-
-    GATES = ("input", "scalar")
-
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        *,
-        eps: float = 1e-7,
-        separate_weights: bool = False,
-        gate: str = "input",
-        gate_bias: bool = False,
-        dtype: DTypeLike = "float32",
-        seed: SeedLike = None,
-    ) -> None:
-        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
-        _checks.choice(gate, "gate", self.GATES)
-        if gate_bias and gate == "scalar":
-            raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
-        self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
-        super().__init__("NALU", in_features, out_features, dtype, seed, eps, bool(separate_weights),
-                         gate == "scalar", bool(gate_bias))
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        """Glorot-uniform for the (out, in) weights, in parameter order; zeros for G (out,) and b."""
-        for p in self.params.values():
-            p[...] = glorot_uniform(rng, *p.shape) if p.ndim == 2 else 0.0
-
-    @property
-    def eps(self) -> float:
-        return float(self._impl.eps)
-
-    def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps, **self._variant)
-
-    def _extra_repr(self) -> str:
-        variant = "".join(f", {k}={v!r}" for k, v in self._variant.items()
-                          if v != {"separate_weights": False, "gate": "input", "gate_bias": False}[k])
-        return f", eps={self.eps:g}{variant}"
-
-
-class _Scheduled:
+class Scheduled:
     """The regularizer schedule of a unit: λ(t) = regularizer · max(min((t − reg_start) /
     (reg_end − reg_start), 1), 0), t the training step (a step at reg_start if reg_end ≤ reg_start)."""
 
     _impl: Any
+    BENCHMARK_REGULARIZED: bool
 
     def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
         """Sets λ̂ (regularizer), t_start and t_end of the schedule λ(t)."""
@@ -228,138 +189,15 @@ class _Scheduled:
         return f", regularizer={self.regularizer:g}" if self.regularizer else ""
 
 
-class _Regularized(_Scheduled, Layer):
-    """A unit with a weight W clamped into its range after every optimizer step (and in forward)
-    and the sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R."""
 
-    _KIND = ""  # the C++ layer kind, set by each subclass
-
-    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
-                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
-        Layer.__init__(self, self._KIND, in_features, out_features, dtype, seed)
-        self.set_regularizer(regularizer, reg_start, reg_end)
-
-    def config(self) -> Dict[str, Any]:
-        return dict(Layer.config(self), **self._schedule_config())
-
-    def _extra_repr(self) -> str:
-        return self._schedule_repr()
+UNITS: Dict[str, Type[Layer]] = {}
+LayerClass = TypeVar("LayerClass", bound=Type[Layer])
 
 
-class NAU(_Regularized):
-    """Neural addition unit (Madsen & Johansen 2020): ``y = x @ clamp(W, -1, 1).T``.
-
-    Parameter ``W`` (out_features, in_features), initialised U(-r, r) with
-    r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), clamped into [-1, 1] after every optimizer step.
-    Regularizer R = mean min(|W|, 1 - |W|), pushing W towards {-1, 0, 1}.
-    """
-
-    _KIND = "NAU"
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        W = self.params["W"]
-        r = min(0.5, math.sqrt(3.0) * math.sqrt(2.0 / (W.shape[0] + W.shape[1])))
-        W[...] = rng.uniform(-r, r, size=W.shape)
-
-
-class NMU(_Regularized):
-    """Neural multiplication unit (Madsen & Johansen 2020): ``y_j = prod_i (W_ji x_i + 1 - W_ji)``
-    with W clamped into [0, 1] (in forward and after every optimizer step).
-
-    Parameter ``W`` (out_features, in_features), initialised U(0.25, 0.75). Regularizer
-    R = mean min(W, 1 - W), pushing W towards {0, 1}.
-    """
-
-    _KIND = "NMU"
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        W = self.params["W"]
-        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
-
-
-class iNALU(_Scheduled, Layer):  # noqa: N801  (the unit's published name)
-    """Improved NALU (Schlör, Ring & Hotho 2020): separate weights for the two paths, a clipped
-    exponent, sign recovery and an input-independent gate.
-
-    ``a = x @ W_a.T``, ``m = exp(min(log(max(|x|, eps)) @ W_m.T, omega))``,
-    ``s_j = prod_i (sign(x_i) |W_m,ji| + 1 - |W_m,ji|)``, ``g = sigmoid(G)``,
-    ``y = g * a + (1 - g) * m * clip(s, -1, 1)`` with ``W_a = tanh(W_hat_a) * sigmoid(M_hat_a)``
-    and likewise W_m. Parameters ``W_hat_a``, ``M_hat_a``, ``W_hat_m``, ``M_hat_m`` (out, in) and
-    ``G`` (out,), initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
-    G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
-    to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
-    M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (as for NAU).
-    """
-
-    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
-        eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
-        omega = _checks.real(omega, "omega", finite=False)
-        Layer.__init__(self, "iNALU", in_features, out_features, dtype, seed, eps, omega)
-        self.set_regularizer(regularizer, reg_start, reg_end)
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        means = {"W_hat_a": 0.88, "W_hat_m": 0.88, "M_hat_a": 0.5, "M_hat_m": 0.5, "G": 0.0}
-        for name, p in self.params.items():
-            p[...] = rng.normal(means[name], 0.2, size=p.shape)
-
-    @property
-    def eps(self) -> float:
-        return float(self._impl.eps)
-
-    @property
-    def omega(self) -> float:
-        return float(self._impl.omega)
-
-    def config(self) -> Dict[str, Any]:
-        return dict(Layer.config(self), eps=self.eps, omega=self.omega, **self._schedule_config())
-
-    def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}, omega={self.omega:g}{self._schedule_repr()}"
-
-
-class _PowerUnit(Layer):
-    """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init."""
-
-    def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
-                 seed: SeedLike) -> None:
-        super().__init__("NPU", in_features, out_features, dtype, seed, real)
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)."""
-        for name, p in self.params.items():
-            if name in ("W_re", "W"):
-                p[...] = glorot_uniform(rng, *p.shape)
-            else:
-                p[...] = 0.5 if name == "g" else 0.0
-
-
-class NPU(_PowerUnit):
-    """Neural power unit (Heim, Pevný & Šmídl 2020), with the complex logarithm for negative inputs:
-
-    ``g_ = clip(g, 0, 1)``, ``r = g_ * (|x| + eps) + 1 - g_``, ``k = pi * g_ * (x < 0)``,
-    ``y = exp(log(r) @ W_re.T - k @ W_im.T) * cos(log(r) @ W_im.T + k @ W_re.T)``,
-    eps the dtype's machine epsilon. Parameters ``W_re``, ``W_im`` (out, in) and the input
-    relevance gate ``g`` (in,); initialised W_re Glorot-uniform, W_im = 0, g = 0.5.
-    It learns products, quotients and fractional powers, and the sign of negative inputs:
-    with W_re = [[1, 1]] and g = 1 it multiplies (-2, 3) to -6.
-    """
-
-    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
-        super().__init__(False, in_features, out_features, dtype, seed)
-
-
-class RealNPU(_PowerUnit):
-    """The NPU without imaginary weights (Heim et al. 2020):
-    ``y = exp(log(r) @ W.T) * cos(k @ W.T)``; parameters ``W`` (out, in) and ``g`` (in,)."""
-
-    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
-        super().__init__(True, in_features, out_features, dtype, seed)
-
-
-LAYER_KINDS: Dict[str, type] = {"NAC": NAC, "NALU": NALU, "NAU": NAU, "NMU": NMU, "NPU": NPU,
-                                "RealNPU": RealNPU, "iNALU": iNALU}
+def register(cls: LayerClass) -> LayerClass:
+    """Class decorator: adds a unit to ``UNITS`` under its class name (its public name)."""
+    name = cls.__name__
+    if name in UNITS:
+        raise RuntimeError(f"two units are called {name!r}")
+    UNITS[name] = cls
+    return cls

@@ -27,10 +27,9 @@ import numpy as np
 from . import _checks, _core
 from ._dtypes import core_suffix
 from .errors import Interrupted
-from .layers import NAC, NALU, NAU, NMU, NPU, Layer, RealNPU, iNALU
+from .layers import Layer
 from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
-from .reference import nac_weight
 from .tasks import Task
 from .train import ChunkSizer
 
@@ -78,32 +77,11 @@ def published_selection(interpolation_mse: Sequence[float], extrapolation_mse: S
     return index, test_mse, bool(test_mse < threshold)
 
 
-def effective_weights(layer: Layer) -> List[np.ndarray]:
-    """The weights a unit applies (what sparsity is measured on), as float64 arrays."""
-    p = {k: v.astype(np.float64) for k, v in layer.params.items()}
-    if isinstance(layer, NAU):
-        return [np.clip(p["W"], -1.0, 1.0)]
-    if isinstance(layer, NMU):
-        return [np.clip(p["W"], 0.0, 1.0)]
-    if isinstance(layer, iNALU):
-        return [nac_weight(p["W_hat_a"], p["M_hat_a"]), nac_weight(p["W_hat_m"], p["M_hat_m"])]
-    if isinstance(layer, (NAC, NALU)):
-        weights = [nac_weight(p["W_hat"], p["M_hat"])]
-        if "W_hat_m" in p:
-            weights.append(nac_weight(p["W_hat_m"], p["M_hat_m"]))
-        return weights
-    if isinstance(layer, RealNPU):
-        return [p["W"]]
-    if isinstance(layer, NPU):
-        return [p["W_re"], p["W_im"]]
-    raise TypeError(f"no sparsity measure for {type(layer).__name__}")
-
-
 def sparsity_error(model: Union[Sequential, Layer]) -> float:
     """max over every weight of min(|W|, |1 - |W||): 0 when all weights are in {-1, 0, 1}."""
     seq = as_sequential(model)
     return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w))))
-                     for layer in seq.layers for w in effective_weights(layer)))
+                     for layer in seq.layers for w in layer.effective_weights()))
 
 
 @dataclass

@@ -25,7 +25,8 @@ import numpy as np
 
 from . import _checks
 from .errors import ModelFileError
-from .layers import LAYER_KINDS, Layer
+from .layers import Layer
+from .units import UNITS
 from .model import Sequential
 
 FORMAT = "nalu_ext.Sequential"
@@ -180,8 +181,8 @@ def _stored_shapes(archive: Any) -> Dict[str, tuple]:
 def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], path: str) -> Layer:
     config = dict(config)
     kind = config.pop("kind", None)
-    if kind not in LAYER_KINDS:
-        raise ModelFileError(f"{path}: layer {index} has unknown kind {kind!r} (known: {sorted(LAYER_KINDS)})")
+    if kind not in UNITS:
+        raise ModelFileError(f"{path}: layer {index} has unknown kind {kind!r} (known: {sorted(UNITS)})")
     try:
         in_features = _checks.positive(config.pop("in_features", None), "in_features")
         out_features = _checks.positive(config.pop("out_features", None), "out_features")
@@ -194,6 +195,6 @@ def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], pa
         raise ModelFileError(f"{path}: layer {index} is declared {kind}({in_features}, {out_features}) "
                              f"but the file stores only {stored} of its values")
     try:
-        return LAYER_KINDS[kind](in_features, out_features, seed=0, **config)
+        return UNITS[kind](in_features, out_features, seed=0, **config)
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: layer {index} ({kind}) has invalid settings {config!r}: {err}") from None

@@ -20,19 +20,17 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from . import _checks, stats
 from ._dtypes import as_float_dtype
 from .errors import Interrupted
-from .layers import LAYER_KINDS
 from .model import Sequential
 from .optim import SGD, Adam, RMSprop
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .tasks import Task, task_from_dict
+from .units import UNITS
 
-# Each unit family's two-layer network (first, second), as published: NAU→NAU for + and −,
-# NAU→NMU for ×; the others stack two layers of their own unit.
-FAMILIES: Dict[str, Sequence[str]] = {
-    "NAU": ("NAU", "NAU"), "NMU": ("NAU", "NMU"), "NALU": ("NALU", "NALU"), "NAC": ("NAC", "NAC"),
-    "iNALU": ("iNALU", "iNALU"), "NPU": ("NPU", "NPU"), "RealNPU": ("RealNPU", "RealNPU"),
-}
-REGULARIZED = ("NAU", "NMU")
+# Each unit family's two-layer network (first, second), as each unit's module declares it
+# (BENCHMARK_NETWORK; a multiplying unit may follow an adding one, as published).
+FAMILIES: Dict[str, Sequence[str]] = {name: cls.BENCHMARK_NETWORK for name, cls in UNITS.items()}
+# the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
+PUBLISHED_COMPARISON = tuple(name for name, cls in UNITS.items() if cls.IN_PUBLISHED_COMPARISON)
 OPTIMIZERS: Dict[str, Callable[..., Any]] = {"Adam": Adam, "SGD": SGD, "RMSprop": RMSprop}
 
 
@@ -40,7 +38,8 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
              optimizer: str = "Adam", batch_size: int = 128, log_every: int = 1000,
              regularizer: float = 10.0, reg_start: Optional[int] = None, reg_end: Optional[int] = None,
              dtype: str = "float32") -> Dict[str, Any]:
-    """A run specification: plain data. The regularizer of NAU/NMU layers warms up from
+    """A run specification: plain data. The regularizer of the units that take the benchmark's
+    setting (their BENCHMARK_REGULARIZED) warms up from
     reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
     (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10).
 
@@ -76,9 +75,9 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     layers = []
     for k, kind in enumerate(FAMILIES[spec["family"]]):
         kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k}
-        if kind in REGULARIZED:
+        if UNITS[kind].BENCHMARK_REGULARIZED:
             kwargs.update(spec["regularizer"])
-        layers.append(LAYER_KINDS[kind](widths[k], widths[k + 1], **kwargs))
+        layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))
     return Sequential(*layers)
 
 

@@ -86,7 +86,7 @@ def fit(
     tqdm bar. ``callback(step, loss)`` is called after every ``callback_every`` steps with the
     number of completed steps and the last loss; returning False stops training.
     ``regularizer`` (with ``reg_start``, ``reg_end``), when given, sets the regularizer schedule of
-    every layer that has one (NAU, NMU, iNALU) before training; ``History.regularizer`` reports
+    every layer that has one (``layer.has_regularizer``) before training; ``History.regularizer`` reports
     the term.
 
     Raises :class:`TrainingDiverged` when a step's loss, or its update, is NaN or infinite: that
@@ -111,7 +111,7 @@ def fit(
         scheduled = [layer for layer in seq.layers if layer.has_regularizer]
         if not scheduled:
             raise ValueError("regularizer= was given but no layer of this model has a regularizer "
-                             "(NAU, NMU and iNALU have one)")
+                             "(see each unit's has_regularizer)")
         for layer in scheduled:
             layer.set_regularizer(regularizer, reg_start, reg_end)  # type: ignore[attr-defined]
 

@@ -1,9 +1,9 @@
-// The loss kernel, compiled once per ISA like the unit kernels (see kernels/isa.hpp).
+// The loss kernel, compiled once per ISA like the unit kernels (see isa/isa.hpp).
 #pragma once
 
 #include <cstddef>
 
-#include "../kernels/isa.hpp"
+#include "../isa/isa.hpp"
 
 namespace nalu {
 namespace NALU_ISA {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "../kernels/kernel_table.hpp"
+#include "../isa/shared_kernels.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -21,7 +21,7 @@ public:
 
 protected:
     bool update(std::size_t i, const ParamSlot<T>& s) override {
-        return kernels<T>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,
+        return shared_kernels<T>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,
                                            static_cast<T>(this->lr()), static_cast<T>(alpha_),
                                            static_cast<T>(1.0 - alpha_), static_cast<T>(eps_));
     }

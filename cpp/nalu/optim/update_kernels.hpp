@@ -1,5 +1,5 @@
 // The element-wise update rules of the optimizers (PyTorch's formulas and operation order),
-// compiled once per ISA like the unit kernels; the optimizer classes reach them through kernels<T>().
+// compiled once per ISA like the unit kernels; the optimizers reach them through shared_kernels<T>().
 //
 // Each kernel reads the optimizer state from *_in and writes the new state to *_out (the optimizer
 // keeps two copies and adopts the new one only when the whole step is finite), updates p in place,
@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <limits>
 
-#include "../kernels/isa.hpp"
+#include "../isa/isa.hpp"
 
 namespace nalu {
 namespace NALU_ISA {

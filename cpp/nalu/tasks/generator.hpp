@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../kernels/kernel_table.hpp"
+#include "../isa/shared_kernels.hpp"
 
 namespace nalu::tasks {
 
@@ -91,8 +91,8 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
     const bool one_interval = ranges.lo.size() == 1;
-    const auto fill_row = kernels<T>().uniform_row;             // looked up once, not per row
-    const auto fill_unit = kernels<double>().uniform_row;
+    const auto fill_row = shared_kernels<T>().uniform_row;             // looked up once, not per row
+    const auto fill_unit = shared_kernels<double>().uniform_row;
     for (std::size_t r = 0; r < rows; ++r) {
         const std::uint64_t rk = row_key(key, first_row + r);
         T* xr = x + r * n;

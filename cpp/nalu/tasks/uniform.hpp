@@ -1,12 +1,12 @@
 // The task generator's inner loop: one row of uniform values from a counter-based hash.
-// Compiled once per ISA (kernels/isa.hpp) with FP contraction off, so that every ISA writes the
+// Compiled once per ISA (isa/isa.hpp) with FP contraction off, so that every ISA writes the
 // same bits (the data of a run must not depend on the machine that runs it).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "../kernels/isa.hpp"
+#include "../isa/isa.hpp"
 
 namespace nalu {
 namespace NALU_ISA {

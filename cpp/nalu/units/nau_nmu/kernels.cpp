@@ -1,6 +1,6 @@
-#include "nau_nmu.hpp"
+#include "kernels.hpp"
 
-#include "../kernels/gemm.hpp"
+#include "../../isa/gemm.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
@@ -66,17 +66,11 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
         if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
-#define NALU_INSTANTIATE_NAU_NMU(T)                                                               \
-    template void clamp_weights<T>(T*, const T*, T, T, std::size_t);                              \
-    template void nau_forward<T>(T*, const T*, const T*, std::size_t, std::size_t, std::size_t);  \
-    template void nau_backward<T>(T*, T*, const T*, const T*, const T*, const T*, std::size_t,    \
-                                  std::size_t, std::size_t);                                      \
-    template void nmu_forward<T>(T*, const T*, const T*, std::size_t, std::size_t, std::size_t);  \
-    template void nmu_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*,             \
-                                  std::size_t, std::size_t, std::size_t);
-NALU_INSTANTIATE_NAU_NMU(float)
-NALU_INSTANTIATE_NAU_NMU(double)
-#undef NALU_INSTANTIATE_NAU_NMU
+template <class T>
+const NauNmuKernels<T> table{&clamp_weights<T>, &nau_forward<T>, &nau_backward<T>, &nmu_forward<T>, &nmu_backward<T>};
+
+NALU_PROVIDE_KERNELS(NauNmuKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(NauNmuKernels<double>, table<double>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

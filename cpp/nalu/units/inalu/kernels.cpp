@@ -1,10 +1,10 @@
-#include "inalu.hpp"
+#include "kernels.hpp"
 
 #include <cmath>
 
-#include "../kernels/gemm.hpp"
-#include "../kernels/scalar.hpp"
-#include "../kernels/vecmath.hpp"
+#include "../../isa/gemm.hpp"
+#include "../../isa/scalar.hpp"
+#include "../../isa/vecmath.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
@@ -113,15 +113,11 @@ void inalu_backward(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, con
     }
 }
 
-#define NALU_INSTANTIATE_INALU(T)                                                                \
-    template void inalu_forward<T>(T*, InaluCache<T>, const T*, const T*, const T*, const T*, T, \
-                                   T, std::size_t, std::size_t, std::size_t);                    \
-    template void inalu_backward<T>(T*, T*, T*, T*, T*, const T*, const T*, InaluCache<T>,       \
-                                    const T*, const T*, T, T, std::size_t, std::size_t,          \
-                                    std::size_t);
-NALU_INSTANTIATE_INALU(float)
-NALU_INSTANTIATE_INALU(double)
-#undef NALU_INSTANTIATE_INALU
+template <class T>
+const InaluKernels<T> table{&inalu_forward<T>, &inalu_backward<T>};
+
+NALU_PROVIDE_KERNELS(InaluKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(InaluKernels<double>, table<double>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

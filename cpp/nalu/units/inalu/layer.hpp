@@ -1,5 +1,5 @@
 // iNALU layer: parameters W_hat_a, M_hat_a, W_hat_m, M_hat_m (out, in) and G (out,); ε and ω.
-// Kernels in units/inalu.hpp.
+// Kernels in kernels.hpp.
 #pragma once
 
 #include <cmath>
@@ -7,15 +7,24 @@
 #include <string>
 #include <vector>
 
-#include "../kernels/kernel_table.hpp"
-#include "../layer.hpp"
-#include "nac_layer.hpp"
+#include "../../layer.hpp"
+#include "../../options.hpp"
+#include "../nac/layer.hpp"
+#include "kernels.hpp"
 
 namespace nalu {
 
 template <class T>
 class InaluLayer : public Layer<T> {
 public:
+    // Options: eps and omega (numbers).
+    InaluLayer(std::size_t in, std::size_t out, const Options& given)
+        : InaluLayer(in, out, given.number("eps"), given.number("omega")) {}
+
+    const char* kind() const override { return "iNALU"; }
+    Options options() const override {
+        return Options({{"eps", static_cast<double>(eps_)}, {"omega", static_cast<double>(omega_)}});
+    }
     InaluLayer(std::size_t in, std::size_t out, double eps, double omega)
         : Layer<T>(in, out),
           W_hat_a_(this->add_param("W_hat_a", {out, in})),
@@ -32,8 +41,6 @@ public:
         if (!std::isfinite(omega))
             throw std::invalid_argument("omega must be a finite number, got " + std::to_string(omega));
     }
-
-    const char* kind() const override { return "iNALU"; }
 
     // The original training's regularizer (docs/units.md#inalu): R = mean over Ŵ_a, M̂_a, Ŵ_m, M̂_m of
     // max(0, 20 − |v|), pushing the gating parameters to saturation; its schedule says when it
@@ -53,28 +60,24 @@ public:
         }
         return sum / static_cast<double>(n);
     }
-    T eps() const { return eps_; }
-    T omega() const { return omega_; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
         const T* p = this->params();
         weights_a_.compute(p + W_hat_a_, p + M_hat_a_);
         weights_m_.compute(p + W_hat_m_, p + M_hat_m_);
-        kernels<T>().inalu_forward(y, cache(batch), x, weights_a_.view().W, weights_m_.view().W,
+        kernels<InaluKernels<T>>().forward(y, cache(batch), x, weights_a_.view().W, weights_m_.view().W,
                                    p + G_, eps_, omega_, batch, this->in_, this->out_);
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        const std::size_t n = this->in_ * this->out_;
         T* scratch = ensure_size(scratch_, 3 * batch * this->out_ + batch * this->in_ + this->in_);
         T* g = this->grads();
-        const KernelTable<T>& k = kernels<T>();
-        k.inalu_backward(g + W_hat_a_, g + W_hat_m_, g + G_, dx, scratch, dy, this->input(),
+        kernels<InaluKernels<T>>().backward(g + W_hat_a_, g + W_hat_m_, g + G_, dx, scratch, dy, this->input(),
                          cache(batch), weights_a_.view().W, weights_m_.view().W, eps_, omega_, batch,
                          this->in_, this->out_);
-        k.nac_weights_backward(g + W_hat_a_, g + M_hat_a_, g + W_hat_a_, weights_a_.view(), n);
-        k.nac_weights_backward(g + W_hat_m_, g + M_hat_m_, g + W_hat_m_, weights_m_.view(), n);
+        weights_a_.backward(g + W_hat_a_, g + M_hat_a_);
+        weights_m_.backward(g + W_hat_m_, g + M_hat_m_);
     }
 
 private:

@@ -1,24 +1,25 @@
 // NAU and NMU layers: one parameter W (out, in) kept inside [lo, hi], with the sparsity regularizer
-// of Madsen & Johansen 2020. Kernels in units/nau_nmu.hpp.
+// of Madsen & Johansen 2020. Kernels in kernels.hpp.
 #pragma once
 
 #include <cmath>
 #include <vector>
 
-#include "../kernels/kernel_table.hpp"
-#include "../layer.hpp"
+#include "../../layer.hpp"
+#include "../../options.hpp"
+#include "kernels.hpp"
 
 namespace nalu {
 
 template <class T>
-class ClampedLayer : public Layer<T> {
+class NauNmuLayer : public Layer<T> {
 public:
     bool has_regularizer() const override { return true; }
 
     // Clamps W into [lo, hi] (docs/units.md#nau-and-nmu: after every optimizer step).
     void after_update() override {
         T* W = this->params();
-        kernels<T>().clamp_weights(W, W, lo_, hi_, this->num_params());
+        kernels<NauNmuKernels<T>>().clamp_weights(W, W, lo_, hi_, this->num_params());
     }
 
     // R = mean_ij min(a, 1 − a) with a = |W| (NAU) or W (NMU); adds λ dR/dW to the gradient. At the
@@ -40,13 +41,13 @@ public:
     }
 
 protected:
-    ClampedLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric)
+    NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric)
         : Layer<T>(in, out), lo_(lo), hi_(hi), symmetric_(symmetric),
           W_(this->add_param("W", {out, in})), Wc_(out * in) {}
 
     // clamp(W) for this forward (the forward clamps too, docs/units.md#nau-and-nmu).
     const T* clamped() {
-        kernels<T>().clamp_weights(Wc_.data(), this->params() + W_, lo_, hi_, Wc_.size());
+        kernels<NauNmuKernels<T>>().clamp_weights(Wc_.data(), this->params() + W_, lo_, hi_, Wc_.size());
         return Wc_.data();
     }
 
@@ -57,34 +58,35 @@ protected:
 };
 
 template <class T>
-class NauLayer : public ClampedLayer<T> {
+class NauLayer : public NauNmuLayer<T> {
 public:
-    NauLayer(std::size_t in, std::size_t out) : ClampedLayer<T>(in, out, T(-1), T(1), true) {}
+    NauLayer(std::size_t in, std::size_t out, const Options& = {})
+        : NauNmuLayer<T>(in, out, T(-1), T(1), true) {}
     const char* kind() const override { return "NAU"; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
-        kernels<T>().nau_forward(y, x, this->clamped(), batch, this->in_, this->out_);
+        kernels<NauNmuKernels<T>>().nau_forward(y, x, this->clamped(), batch, this->in_, this->out_);
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        kernels<T>().nau_backward(this->grads(), dx, dy, this->input(), this->params(),
+        kernels<NauNmuKernels<T>>().nau_backward(this->grads(), dx, dy, this->input(), this->params(),
                                   this->Wc_.data(), batch, this->in_, this->out_);
     }
 };
 
 template <class T>
-class NmuLayer : public ClampedLayer<T> {
+class NmuLayer : public NauNmuLayer<T> {
 public:
-    NmuLayer(std::size_t in, std::size_t out)
-        : ClampedLayer<T>(in, out, T(0), T(1), false), suffix_(in) {}
+    NmuLayer(std::size_t in, std::size_t out, const Options& = {})
+        : NauNmuLayer<T>(in, out, T(0), T(1), false), suffix_(in) {}
     const char* kind() const override { return "NMU"; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
-        kernels<T>().nmu_forward(y, x, this->clamped(), batch, this->in_, this->out_);
+        kernels<NauNmuKernels<T>>().nmu_forward(y, x, this->clamped(), batch, this->in_, this->out_);
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        kernels<T>().nmu_backward(this->grads(), dx, suffix_.data(), dy, this->input(),
+        kernels<NauNmuKernels<T>>().nmu_backward(this->grads(), dx, suffix_.data(), dy, this->input(),
                                   this->params(), this->Wc_.data(), batch, this->in_, this->out_);
     }
 

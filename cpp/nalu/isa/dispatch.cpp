@@ -1,21 +1,12 @@
-// Chooses the kernel table at run time (compiled with the default, portable flags).
+// Chooses the instruction set at run time (compiled with the default, portable flags).
+#include "dispatch.hpp"
+
 #include <atomic>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "kernel_table.hpp"
-
 namespace nalu {
-
-namespace baseline {
-template <class T> const KernelTable<T>& table();
-}
-#ifdef NALU_HAVE_AVX2
-namespace avx2 {
-template <class T> const KernelTable<T>& table();
-}
-#endif
 
 namespace {
 
@@ -28,8 +19,6 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-enum class Isa { Baseline, Avx2 };
-
 // The best path this CPU runs. NALU_EXT_ISA is applied by the Python package on import (through
 // set_isa, which rejects names it does not know).
 Isa initial_isa() { return cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Baseline; }
@@ -41,17 +30,9 @@ std::atomic<Isa>& current() {
 
 }  // namespace
 
-template <class T>
-const KernelTable<T>& kernels() {
-#ifdef NALU_HAVE_AVX2
-    if (current().load(std::memory_order_relaxed) == Isa::Avx2) return avx2::table<T>();
-#endif
-    return baseline::table<T>();
-}
-template const KernelTable<float>& kernels<float>();
-template const KernelTable<double>& kernels<double>();
+Isa current_isa() { return current().load(std::memory_order_relaxed); }
 
-const char* active_isa() { return kernels<float>().isa; }
+const char* active_isa() { return current_isa() == Isa::Avx2 ? "avx2" : "baseline"; }
 
 std::vector<std::string> available_isas() {
     std::vector<std::string> names{"baseline"};
@@ -69,6 +50,16 @@ void set_isa(const std::string& name) {
         for (const auto& n : available_isas()) known += (known.empty() ? "" : ", ") + n;
         throw std::invalid_argument("unknown or unsupported ISA '" + name + "' (this CPU runs: " + known + ")");
     }
+}
+
+bool provide_kernels(const void** copies, unsigned isa, const void* table) {
+    copies[isa] = table;
+    return true;
+}
+
+void missing_kernels(const char* table) {
+    // A build error (a kernel source left out of the module), never a user's: fail loudly.
+    throw std::logic_error(std::string("nalu_ext was built without the kernels of ") + table);
 }
 
 }  // namespace nalu

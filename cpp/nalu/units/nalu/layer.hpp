@@ -1,6 +1,6 @@
 // NALU layer: parameters W_hat, M_hat (out, in) and the gate G; ε. Variants (docs/units.md#nalu):
 // separate weights for the m path (W_hat_m, M_hat_m), a scalar gate σ(G) with G (out,), and a
-// gate bias b (out,) for the input gate. Kernels in units/nalu.hpp.
+// gate bias b (out,) for the input gate. Kernels in kernels.hpp.
 #pragma once
 
 #include <cmath>
@@ -10,43 +10,53 @@
 #include <string>
 #include <vector>
 
-#include "../blas.hpp"
-#include "../kernels/kernel_table.hpp"
-#include "../layer.hpp"
-#include "nac_layer.hpp"
+#include "../../blas.hpp"
+#include "../../layer.hpp"
+#include "../../options.hpp"
+#include "../nac/layer.hpp"
+#include "kernels.hpp"
 
 namespace nalu {
-
-struct NaluOptions {
-    bool separate_weights = false;
-    bool scalar_gate = false;
-    bool gate_bias = false;
-};
 
 template <class T>
 class NaluLayer : public Layer<T> {
 public:
-    NaluLayer(std::size_t in, std::size_t out, double eps, NaluOptions options = {})
+    // Options: eps (a number), and the flags separate_weights, scalar_gate, gate_bias.
+    NaluLayer(std::size_t in, std::size_t out, const Options& given)
+        : NaluLayer(in, out, given.number("eps"),
+                    Variant{given.flag("separate_weights"), given.flag("scalar_gate"),
+                            given.flag("gate_bias")}) {}
+
+    const char* kind() const override { return "NALU"; }
+    Options options() const override {
+        return Options({{"eps", static_cast<double>(eps_)},
+                        {"separate_weights", variant_.separate_weights},
+                        {"scalar_gate", variant_.scalar_gate},
+                        {"gate_bias", variant_.gate_bias}});
+    }
+
+private:
+    struct Variant {
+        bool separate_weights, scalar_gate, gate_bias;
+    };
+
+    NaluLayer(std::size_t in, std::size_t out, double eps, Variant variant)
         : Layer<T>(in, out),
-          options_(options),
+          variant_(variant),
           W_hat_(this->add_param("W_hat", {out, in})),
           M_hat_(this->add_param("M_hat", {out, in})),
-          W_hat_m_(options.separate_weights ? this->add_param("W_hat_m", {out, in}) : 0),
-          M_hat_m_(options.separate_weights ? this->add_param("M_hat_m", {out, in}) : 0),
-          G_(options.scalar_gate ? this->add_param("G", {out}) : this->add_param("G", {out, in})),
-          b_(options.gate_bias ? this->add_param("b", {out}) : 0),
+          W_hat_m_(variant.separate_weights ? this->add_param("W_hat_m", {out, in}) : 0),
+          M_hat_m_(variant.separate_weights ? this->add_param("M_hat_m", {out, in}) : 0),
+          G_(variant.scalar_gate ? this->add_param("G", {out}) : this->add_param("G", {out, in})),
+          b_(variant.gate_bias ? this->add_param("b", {out}) : 0),
           eps_(narrow_to<T>(eps, "eps")),
           weights_(out * in) {
         if (!(std::isfinite(eps) && eps >= 0.0))
             throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
-        if (options.gate_bias && options.scalar_gate)
+        if (variant.gate_bias && variant.scalar_gate)
             throw std::invalid_argument("gate_bias needs the input gate: a scalar gate σ(G) has its own offset");
-        if (options.separate_weights) weights_m_ = std::make_unique<NacWeightCache<T>>(out * in);
+        if (variant.separate_weights) weights_m_ = std::make_unique<NacWeightCache<T>>(out * in);
     }
-
-    const char* kind() const override { return "NALU"; }
-    T eps() const { return eps_; }
-    const NaluOptions& options() const { return options_; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool input_unchanged) override {
@@ -58,24 +68,23 @@ protected:
         log_x_batch_ = 0;  // invalid until this forward has written it
         const NaluCache<T> c = cache(batch);
         const T* xk = kernel_input(x, c, batch, log_x_ready);
-        kernels<T>().nalu_forward(y, c, log_x_ready, xk, params_view(), eps_, batch, this->in_, this->out_);
+        kernels<NaluKernels<T>>().forward(y, c, log_x_ready, xk, params_view(), eps_, batch, this->in_, this->out_);
         log_x_batch_ = batch;
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        const std::size_t bo = batch * this->out_, bi = batch * this->in_, n = this->in_ * this->out_;
+        const std::size_t bo = batch * this->out_, bi = batch * this->in_;
         T* s = ensure_size(scratch_, 3 * bo + bi);
         const NaluScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo};
         T* g = this->grads();
         const NaluGrads<T> grads{g + W_hat_, weights_m_ ? g + W_hat_m_ : nullptr, g + G_,
-                                 options_.gate_bias ? g + b_ : nullptr};
+                                 variant_.gate_bias ? g + b_ : nullptr};
         const NaluCache<T> c = cache(batch);
-        const KernelTable<T>& k = kernels<T>();
-        k.nalu_backward(grads, dx, scratch, dy, kernel_input(this->input(), c, batch, true), c,
+        kernels<NaluKernels<T>>().backward(grads, dx, scratch, dy, kernel_input(this->input(), c, batch, true), c,
                         params_view(), eps_, batch, this->in_, this->out_);
         // The effective-weight gradients, turned into those of Ŵ and M̂ in place.
-        k.nac_weights_backward(g + W_hat_, g + M_hat_, g + W_hat_, weights_.view(), n);
-        if (weights_m_) k.nac_weights_backward(g + W_hat_m_, g + M_hat_m_, g + W_hat_m_, weights_m_->view(), n);
+        weights_.backward(g + W_hat_, g + M_hat_);
+        if (weights_m_) weights_m_->backward(g + W_hat_m_, g + M_hat_m_);
     }
 
 private:
@@ -83,7 +92,7 @@ private:
         const T* p = this->params();
         const T* W_a = weights_.view().W;
         return NaluParams<T>{W_a, weights_m_ ? weights_m_->view().W : W_a, p + G_,
-                             options_.gate_bias ? p + b_ : nullptr, options_.scalar_gate};
+                             variant_.gate_bias ? p + b_ : nullptr, variant_.scalar_gate};
     }
 
     // The forward cache for `batch` rows, in one buffer that only ever grows:
@@ -105,7 +114,7 @@ private:
         return stacked;
     }
 
-    NaluOptions options_;
+    Variant variant_;
     std::size_t W_hat_, M_hat_, W_hat_m_, M_hat_m_, G_, b_;
     T eps_;
     NacWeightCache<T> weights_;

@@ -1,19 +1,21 @@
 // NPU (parameters W_re, W_im (out, in), g (in,)) and RealNPU (W (out, in), g (in,)) layers.
-// Kernels in units/npu.hpp; ε is the dtype's machine epsilon.
+// Kernels in kernels.hpp; ε is the dtype's machine epsilon.
 #pragma once
 
 #include <limits>
 #include <vector>
 
-#include "../kernels/kernel_table.hpp"
-#include "../layer.hpp"
+#include "../../layer.hpp"
+#include "../../options.hpp"
+#include "kernels.hpp"
 
 namespace nalu {
 
 template <class T>
 class NpuLayer : public Layer<T> {
 public:
-    // real: the RealNPU (no imaginary weights).
+    // Option: the flag real, for the RealNPU (no imaginary weights).
+    NpuLayer(std::size_t in, std::size_t out, const Options& given) : NpuLayer(in, out, given.flag("real")) {}
     NpuLayer(std::size_t in, std::size_t out, bool real)
         : Layer<T>(in, out),
           real_(real),
@@ -22,11 +24,12 @@ public:
           g_(this->add_param("g", {in})) {}
 
     const char* kind() const override { return real_ ? "RealNPU" : "NPU"; }
+    Options options() const override { return Options({{"real", real_}}); }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
         const T* p = this->params();
-        kernels<T>().npu_forward(y, cache(batch), x, p + g_, p + W_re_, real_ ? nullptr : p + W_im_,
+        kernels<NpuKernels<T>>().forward(y, cache(batch), x, p + g_, p + W_re_, real_ ? nullptr : p + W_im_,
                                  kEps, batch, this->in_, this->out_);
     }
 
@@ -36,7 +39,7 @@ protected:
         const NpuScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo, s + 3 * bo + bi};
         const T* p = this->params();
         T* gr = this->grads();
-        kernels<T>().npu_backward(gr + W_re_, real_ ? nullptr : gr + W_im_, gr + g_, dx, scratch, dy,
+        kernels<NpuKernels<T>>().backward(gr + W_re_, real_ ? nullptr : gr + W_im_, gr + g_, dx, scratch, dy,
                                   this->input(), p + g_, cache(batch), p + W_re_,
                                   real_ ? nullptr : p + W_im_, kEps, batch, this->in_, this->out_);
     }

@@ -1,11 +1,11 @@
-#include "npu.hpp"
+#include "kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "../kernels/gemm.hpp"
-#include "../kernels/scalar.hpp"
-#include "../kernels/vecmath.hpp"
+#include "../../isa/gemm.hpp"
+#include "../../isa/scalar.hpp"
+#include "../../isa/vecmath.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
@@ -109,15 +109,11 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range
 }
 
-#define NALU_INSTANTIATE_NPU(T)                                                                  \
-    template void npu_forward<T>(T*, NpuCache<T>, const T*, const T*, const T*, const T*, T,     \
-                                 std::size_t, std::size_t, std::size_t);                         \
-    template void npu_backward<T>(T*, T*, T*, T*, NpuScratch<T>, const T*, const T*, const T*,   \
-                                  NpuCache<T>, const T*, const T*, T, std::size_t, std::size_t,  \
-                                  std::size_t);
-NALU_INSTANTIATE_NPU(float)
-NALU_INSTANTIATE_NPU(double)
-#undef NALU_INSTANTIATE_NPU
+template <class T>
+const NpuKernels<T> table{&npu_forward<T>, &npu_backward<T>};
+
+NALU_PROVIDE_KERNELS(NpuKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(NpuKernels<double>, table<double>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

@@ -1,10 +1,10 @@
-#include "nalu.hpp"
+#include "kernels.hpp"
 
 #include <cmath>
 
-#include "../kernels/gemm.hpp"
-#include "../kernels/scalar.hpp"
-#include "../kernels/vecmath.hpp"
+#include "../../isa/gemm.hpp"
+#include "../../isa/scalar.hpp"
+#include "../../isa/vecmath.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
@@ -96,15 +96,11 @@ void nalu_backward(NaluGrads<T> d, T* dx, NaluScratch<T> s, const T* dy, const T
         out[k] += dl[k] * (math::sign(xin[k]) / (std::fabs(xin[k]) + eps));
 }
 
-#define NALU_INSTANTIATE_NALU(T)                                                               \
-    template void nalu_forward<T>(T*, NaluCache<T>, bool, const T*, NaluParams<T>, T,         \
-                                  std::size_t, std::size_t, std::size_t);                      \
-    template void nalu_backward<T>(NaluGrads<T>, T*, NaluScratch<T>, const T*, const T*,       \
-                                   NaluCache<T>, NaluParams<T>, T, std::size_t, std::size_t,   \
-                                   std::size_t);
-NALU_INSTANTIATE_NALU(float)
-NALU_INSTANTIATE_NALU(double)
-#undef NALU_INSTANTIATE_NALU
+template <class T>
+const NaluKernels<T> table{&nalu_forward<T>, &nalu_backward<T>};
+
+NALU_PROVIDE_KERNELS(NaluKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(NaluKernels<double>, table<double>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

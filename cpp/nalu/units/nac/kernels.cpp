@@ -1,7 +1,7 @@
-#include "nac.hpp"
+#include "kernels.hpp"
 
-#include "../kernels/gemm.hpp"
-#include "../kernels/vecmath.hpp"
+#include "../../isa/gemm.hpp"
+#include "../../isa/vecmath.hpp"
 
 namespace nalu {
 namespace NALU_ISA {
@@ -45,15 +45,11 @@ void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeigh
     if (dx) gemm::matmul_nn(dx, dy, w.W, B, I, O, /*accumulate=*/false);
 }
 
-#define NALU_INSTANTIATE_NAC(T)                                                                  \
-    template void nac_weights<T>(NacWeights<T>, const T*, const T*, std::size_t);                \
-    template void nac_forward<T>(T*, const T*, const T*, std::size_t, std::size_t, std::size_t); \
-    template void nac_weights_backward<T>(T*, T*, const T*, NacWeights<T>, std::size_t);         \
-    template void nac_backward<T>(T*, T*, T*, const T*, const T*, NacWeights<T>, std::size_t,    \
-                                  std::size_t, std::size_t);
-NALU_INSTANTIATE_NAC(float)
-NALU_INSTANTIATE_NAC(double)
-#undef NALU_INSTANTIATE_NAC
+template <class T>
+const NacKernels<T> table{&nac_weights<T>, &nac_forward<T>, &nac_weights_backward<T>, &nac_backward<T>};
+
+NALU_PROVIDE_KERNELS(NacKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(NacKernels<double>, table<double>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

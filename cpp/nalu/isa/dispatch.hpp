@@ -1,0 +1,48 @@
+// Run-time choice of the instruction set, for every kernel table alike.
+//
+// Kernel sources are compiled once per ISA (isa.hpp). Each copy registers its table of function
+// pointers while the module loads (NALU_PROVIDE_KERNELS); kernels<Table>() returns the copy of the
+// running ISA: AVX2+FMA when the CPU has both, else the baseline, which runs on any x86-64.
+// set_isa() switches at run time (the Python package applies NALU_EXT_ISA through it on import).
+// Nothing here knows a unit: a table is any struct of function pointers.
+#pragma once
+
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+namespace nalu {
+
+enum class Isa : unsigned { Baseline = 0, Avx2 = 1 };
+constexpr unsigned kIsaCount = 2;
+
+Isa current_isa();
+const char* active_isa();
+std::vector<std::string> available_isas();
+// Switches every later kernel call to the named ISA; throws std::invalid_argument if the name is
+// unknown or this CPU cannot run it.
+void set_isa(const std::string& name);
+
+// The copies of one kernel table, indexed by Isa; null until a kernel source provides one
+// (constant-initialised, so set before any dynamic initialisation runs).
+template <class Table>
+struct KernelCopies {
+    static inline const void* copies[kIsaCount] = {};
+};
+
+// Stores `table` as copy `isa` of a table (see NALU_PROVIDE_KERNELS); returns true.
+bool provide_kernels(const void** copies, unsigned isa, const void* table);
+
+[[noreturn]] void missing_kernels(const char* table);
+
+// The running ISA's copy of Table; the baseline copy where the build has none for that ISA.
+template <class Table>
+const Table& kernels() {
+    const void* const* copies = KernelCopies<Table>::copies;
+    const void* table = copies[static_cast<unsigned>(current_isa())];
+    if (!table) table = copies[0];
+    if (!table) missing_kernels(typeid(Table).name());
+    return *static_cast<const Table*>(table);
+}
+
+}  // namespace nalu

@@ -1,0 +1,29 @@
+// Kernel code is compiled once per instruction set: NALU_ISA names the namespace of this copy
+// (nalu::baseline, nalu::avx2) and NALU_ISA_INDEX its nalu::Isa value. Everything such code
+// defines, inline helpers included, must live in that namespace: otherwise the linker could merge
+// an AVX2-compiled inline function into the baseline path and the "runs on any x86-64" promise
+// would break. The kernel files therefore use raw pointers only (no std containers or strings,
+// whose inline code would be shared), and never call kernels<Table>() (dispatch.hpp).
+//
+// A kernel source makes its table of function pointers known with NALU_PROVIDE_KERNELS at its end;
+// non-ISA code (the layers) reaches the running ISA's copy through kernels<Table>().
+#pragma once
+
+#ifndef NALU_ISA
+#define NALU_ISA baseline
+#define NALU_ISA_INDEX 0
+#endif
+
+#include "dispatch.hpp"
+
+#define NALU_ISA_CONCAT2(a, b) a##b
+#define NALU_ISA_CONCAT(a, b) NALU_ISA_CONCAT2(a, b)
+
+// Records `table` (a static object of type Table, made of this ISA's functions) as this ISA's copy
+// of Table, while the module loads. The store happens in provide_kernels (compiled for the
+// baseline), so no instruction of this ISA runs before dispatch has checked the CPU.
+#define NALU_PROVIDE_KERNELS(Table, table)                                                        \
+    namespace {                                                                                   \
+    const bool NALU_ISA_CONCAT(nalu_provided_, __LINE__) = ::nalu::provide_kernels(               \
+        ::nalu::KernelCopies<Table>::copies, NALU_ISA_INDEX, &(table));                           \
+    }

@@ -1,0 +1,26 @@
+// This ISA's copy of the shared kernels (compiled once per ISA, see isa.hpp).
+#include "shared_kernels.hpp"
+
+#include "../model/loss_kernels.hpp"
+#include "../optim/update_kernels.hpp"
+#include "../tasks/uniform.hpp"
+#include "isa.hpp"
+#include "vecmath.hpp"
+
+namespace nalu {
+namespace NALU_ISA {
+namespace {
+
+template <class T>
+const SharedKernels<T> table{
+    &squared_error<T>, &sgd_update<T>,  &adam_update<T>, &rmsprop_update<T>,   &uniform_row<T>,
+    &vec::exp<T>,      &vec::log_abs_plus<T>, &vec::tanh<T>, &vec::sigmoid_pair<T>,
+};
+
+}  // namespace
+
+NALU_PROVIDE_KERNELS(SharedKernels<float>, table<float>)
+NALU_PROVIDE_KERNELS(SharedKernels<double>, table<double>)
+
+}  // namespace NALU_ISA
+}  // namespace nalu

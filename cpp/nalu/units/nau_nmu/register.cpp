@@ -1,0 +1,5 @@
+#include "../../unit_registry.hpp"
+#include "layer.hpp"
+
+NALU_REGISTER_UNIT("NAU", nalu::NauLayer)
+NALU_REGISTER_UNIT("NMU", nalu::NmuLayer)

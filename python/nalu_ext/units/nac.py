@@ -1,0 +1,56 @@
+"""NAC, the neural accumulator (Trask et al. 2018; docs/units.md#nac). C++: cpp/nalu/units/nac/."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from .. import _checks
+from .._dtypes import DTypeLike
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
+from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
+
+
+@register
+class NAC(Layer):
+    """Neural accumulator (Trask et al. 2018): ``W = tanh(W_hat) * sigmoid(M_hat)``, ``y = x @ W.T``.
+
+    Parameters ``W_hat`` and ``M_hat``, both (out_features, in_features), are initialised
+    Glorot-uniform, U(-r, r) with r = sqrt(6 / (in + out)), drawn in float64 from
+    ``numpy.random.default_rng(seed)`` in that order (the same seed gives the same parameters,
+    in float64 and, rounded, in float32).
+    """
+
+    IN_PUBLISHED_COMPARISON = True
+    BENCHMARK_NETWORK = ("NAC", "NAC")
+
+    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__(in_features, out_features, dtype, seed)
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return nac_forward(x, **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return nac_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        p = self._params64()
+        return [nac_weight(p["W_hat"], p["M_hat"])]
+
+
+def nac_forward(x: Any, W_hat: Any, M_hat: Any) -> Tuple[np.ndarray, Cache]:
+    """y = x @ W.T with W = tanh(W_hat) * sigmoid(M_hat); x (B, I), W_hat, M_hat (O, I)."""
+    x, W_hat, M_hat = f64(x), f64(W_hat), f64(M_hat)
+    W = nac_weight(W_hat, M_hat)
+    y = x @ W.T
+    return y, {"x": x, "W_hat": W_hat, "M_hat": M_hat, "W": W}
+
+
+def nac_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = f64(dy)
+    dW = dy.T @ cache["x"]
+    dx = dy @ cache["W"]
+    return dx, nac_weight_backward(dW, cache["W_hat"], cache["M_hat"])

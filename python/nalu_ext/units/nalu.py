@@ -1,0 +1,151 @@
+"""NALU, the neural arithmetic logic unit (Trask et al. 2018; docs/units.md#nalu), with the
+variants the literature compares. C++: cpp/nalu/units/nalu/."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from .. import _checks
+from .._dtypes import DTypeLike
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
+from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
+
+
+@register
+class NALU(Layer):
+    """Neural arithmetic logic unit (Trask et al. 2018), with tied weights by default.
+
+    ``a = x @ W.T``, ``m = exp(log(|x| + eps) @ W.T)``, ``g = sigmoid(x @ G.T)``,
+    ``y = g * a + (1 - g) * m`` with ``W = tanh(W_hat) * sigmoid(M_hat)``.
+
+    Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are initialised
+    Glorot-uniform in that order from ``numpy.random.default_rng(seed)`` (see :class:`NAC`).
+    Variants: ``separate_weights=True`` gives the m path its own ``W_hat_m``, ``M_hat_m``;
+    ``gate="scalar"`` makes the gate input-independent, ``g = sigmoid(G)`` with ``G`` (out,)
+    (initialised to 0: g = 1/2); ``gate_bias=True`` adds ``b`` (out,) inside the input gate,
+    ``g = sigmoid(x @ G.T + b)`` (initialised to 0).
+
+    The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
+    ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
+    sign of x.
+    """
+
+    GATES = ("input", "scalar")
+    IN_PUBLISHED_COMPARISON = True
+    BENCHMARK_NETWORK = ("NALU", "NALU")
+    # the log path multiplies relative errors by up to |log(|x| + eps)| (tests/ scale by it)
+    FLOAT32_TOLERANCE = 1e-3
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        eps: float = 1e-7,
+        separate_weights: bool = False,
+        gate: str = "input",
+        gate_bias: bool = False,
+        dtype: DTypeLike = "float32",
+        seed: SeedLike = None,
+    ) -> None:
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        _checks.choice(gate, "gate", self.GATES)
+        if gate_bias and gate == "scalar":
+            raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
+        self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
+        super().__init__(in_features, out_features, dtype, seed, eps=eps,
+                         separate_weights=bool(separate_weights), scalar_gate=gate == "scalar",
+                         gate_bias=bool(gate_bias))
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """Glorot-uniform for the (out, in) weights, in parameter order; zeros for G (out,) and b."""
+        for p in self.params.values():
+            p[...] = glorot_uniform(rng, *p.shape) if p.ndim == 2 else 0.0
+
+    @property
+    def eps(self) -> float:
+        return float(self._option("eps"))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps, **self._variant)
+
+    def _extra_repr(self) -> str:
+        variant = "".join(f", {k}={v!r}" for k, v in self._variant.items()
+                          if v != {"separate_weights": False, "gate": "input", "gate_bias": False}[k])
+        return f", eps={self.eps:g}{variant}"
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return nalu_forward(x, eps=self.eps, **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return nalu_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        p = self._params64()
+        weights = [nac_weight(p["W_hat"], p["M_hat"])]
+        if "W_hat_m" in p:
+            weights.append(nac_weight(p["W_hat_m"], p["M_hat_m"]))
+        return weights
+
+
+def nalu_forward(
+    x: Any, W_hat: Any, M_hat: Any, G: Any, eps: float = 1e-7, W_hat_m: Any = None,
+    M_hat_m: Any = None, b: Any = None
+) -> Tuple[np.ndarray, Cache]:
+    """NALU; x (B, I), W_hat, M_hat (O, I).
+
+    a = x W^T,  m = exp(log(|x| + eps) W_m^T),  g = sigmoid(x G^T + b),  y = g a + (1 - g) m,
+    with W_m = W (tied) unless W_hat_m, M_hat_m are given; G of shape (O,) is the scalar gate
+    g = sigmoid(G); b (O,) is the optional gate bias.
+    """
+    x, W_hat, M_hat, G = f64(x), f64(W_hat), f64(M_hat), f64(G)
+    W = nac_weight(W_hat, M_hat)
+    separate = W_hat_m is not None
+    W_m = nac_weight(f64(W_hat_m), f64(M_hat_m)) if separate else W
+    log_x = np.log(np.abs(x) + eps)
+    a = x @ W.T
+    m = np.exp(log_x @ W_m.T)
+    z_g = np.broadcast_to(G, a.shape) if G.ndim == 1 else x @ G.T
+    if b is not None:
+        z_g = z_g + f64(b)
+    g, one_minus_g = sigmoid(z_g), sigmoid(-z_g)
+    y = g * a + one_minus_g * m
+    cache = {
+        "x": x, "W_hat": W_hat, "M_hat": M_hat, "G": G, "W": W, "W_m": W_m, "eps": eps,
+        "log_x": log_x, "a": a, "m": m, "g": g, "one_minus_g": one_minus_g, "separate": separate,
+        "hats_m": (f64(W_hat_m), f64(M_hat_m)) if separate else None, "bias": b is not None,
+    }
+    return y, cache
+
+
+def nalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = f64(dy)
+    x, W, W_m, G, eps = cache["x"], cache["W"], cache["W_m"], cache["G"], cache["eps"]
+    a, m, g, one_minus_g = cache["a"], cache["m"], cache["g"], cache["one_minus_g"]
+
+    da = dy * g                                # y = g a + (1 - g) m
+    dz_m = dy * one_minus_g * m                # m = exp(z_m)
+    dz_g = dy * (a - m) * (g * one_minus_g)    # g = sigmoid(z_g)
+
+    dW_a = da.T @ x
+    dW_m = dz_m.T @ cache["log_x"]
+    scalar_gate = G.ndim == 1
+    dG = dz_g.sum(axis=0) if scalar_gate else dz_g.T @ x
+    dlog_x = dz_m @ W_m
+    dx = da @ W + dlog_x * (np.sign(x) / (np.abs(x) + eps))
+    if not scalar_gate:
+        dx = dx + dz_g @ G
+
+    if cache["separate"]:
+        grads = nac_weight_backward(dW_a, cache["W_hat"], cache["M_hat"])
+        gm = nac_weight_backward(dW_m, *cache["hats_m"])
+        grads["W_hat_m"], grads["M_hat_m"] = gm["W_hat"], gm["M_hat"]
+    else:  # tied weights: both paths' gradients add up in W
+        grads = nac_weight_backward(dW_a + dW_m, cache["W_hat"], cache["M_hat"])
+    grads["G"] = dG
+    if cache["bias"]:
+        grads["b"] = dz_g.sum(axis=0)
+    return dx, grads

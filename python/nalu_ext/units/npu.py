@@ -1,0 +1,141 @@
+"""NPU and RealNPU, the neural power units (Heim, Pevný & Šmídl 2020; docs/units.md#npu-and-realnpu):
+one C++ unit whose option ``real`` drops the imaginary weights. C++: cpp/nalu/units/npu/."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from .. import _checks
+from .._dtypes import DTypeLike
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
+from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
+
+
+
+class PowerUnit(Layer):
+    """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init."""
+
+    _CORE_KIND = "NPU"
+
+    def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
+                 seed: SeedLike) -> None:
+        super().__init__(in_features, out_features, dtype, seed, real=real)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)."""
+        for name, p in self.params.items():
+            if name in ("W_re", "W"):
+                p[...] = glorot_uniform(rng, *p.shape)
+            else:
+                p[...] = 0.5 if name == "g" else 0.0
+
+    def _eps(self) -> float:
+        """The kernels' ε: the machine epsilon of the layer's dtype."""
+        return float(np.finfo(self.dtype).eps)
+
+
+@register
+class NPU(PowerUnit):
+    """Neural power unit (Heim, Pevný & Šmídl 2020), with the complex logarithm for negative inputs:
+
+    ``g_ = clip(g, 0, 1)``, ``r = g_ * (|x| + eps) + 1 - g_``, ``k = pi * g_ * (x < 0)``,
+    ``y = exp(log(r) @ W_re.T - k @ W_im.T) * cos(log(r) @ W_im.T + k @ W_re.T)``,
+    eps the dtype's machine epsilon. Parameters ``W_re``, ``W_im`` (out, in) and the input
+    relevance gate ``g`` (in,); initialised W_re Glorot-uniform, W_im = 0, g = 0.5.
+    It learns products, quotients and fractional powers, and the sign of negative inputs:
+    with W_re = [[1, 1]] and g = 1 it multiplies (-2, 3) to -6.
+    """
+
+    BENCHMARK_NETWORK = ("NPU", "NPU")
+
+    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__(False, in_features, out_features, dtype, seed)
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return npu_forward(x, eps=self._eps(), **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return npu_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        p = self._params64()
+        return [p["W_re"], p["W_im"]]
+
+
+@register
+class RealNPU(PowerUnit):
+    """The NPU without imaginary weights (Heim et al. 2020):
+    ``y = exp(log(r) @ W.T) * cos(k @ W.T)``; parameters ``W`` (out, in) and ``g`` (in,)."""
+
+    BENCHMARK_NETWORK = ("RealNPU", "RealNPU")
+
+    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None) -> None:
+        super().__init__(True, in_features, out_features, dtype, seed)
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return real_npu_forward(x, eps=self._eps(), **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return real_npu_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        return [self._params64()["W"]]
+
+
+# eps is the dtype's machine epsilon; g is clipped into [0, 1] (gradient passes inside, edges
+# included); k = pi g [x < 0] is piecewise constant in x (no gradient to x through k).
+
+
+def npu_forward(x: Any, W_re: Any, W_im: Any, g: Any, eps: float = float(np.finfo(np.float64).eps)
+                ) -> Tuple[np.ndarray, Cache]:
+    """y = Re(exp(log_complex(r) @ (W_re + i W_im).T)) with the complex log of the gated input:
+    log|r| + i pi g [x < 0]. x (B, I), W_re, W_im (O, I), g (I,)."""
+    x, W_re, W_im, g = f64(x), f64(W_re), f64(W_im), f64(g)
+    gc = np.clip(g, 0.0, 1.0)
+    r = gc * (np.abs(x) + eps) + (1.0 - gc)
+    k = np.pi * gc * (x < 0)
+    log_r = np.log(r)
+    exponent = log_r @ W_re.T - k @ W_im.T
+    phase = log_r @ W_im.T + k @ W_re.T
+    y = np.exp(exponent) * np.cos(phase)
+    cache = {"x": x, "W_re": W_re, "W_im": W_im, "g": g, "gc": gc, "r": r, "k": k, "log_r": log_r,
+             "exponent": exponent, "phase": phase, "eps": eps}
+    return y, cache
+
+
+def npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = f64(dy)
+    c = cache
+    mag = np.exp(c["exponent"])
+    d_exp = dy * mag * np.cos(c["phase"])
+    d_phase = -dy * mag * np.sin(c["phase"])
+    dW_re = d_exp.T @ c["log_r"] + d_phase.T @ c["k"]
+    dW_im = -d_exp.T @ c["k"] + d_phase.T @ c["log_r"]
+    d_log_r = d_exp @ c["W_re"] + d_phase @ c["W_im"]
+    d_k = -d_exp @ c["W_im"] + d_phase @ c["W_re"]
+    dr = d_log_r / c["r"]
+    x, gc = c["x"], c["gc"]
+    dg = np.sum(dr * (np.abs(x) + c["eps"] - 1.0) + d_k * np.pi * (x < 0), axis=0)
+    dg = dg * ((c["g"] >= 0.0) & (c["g"] <= 1.0))
+    dx = dr * gc * np.sign(x)
+    return dx, {"W_re": dW_re, "W_im": dW_im, "g": dg}
+
+
+def real_npu_forward(x: Any, W: Any, g: Any, eps: float = float(np.finfo(np.float64).eps)
+                     ) -> Tuple[np.ndarray, Cache]:
+    """y = exp(log(r) @ W.T) * cos(k @ W.T): the NPU with W_im = 0. y is computed without the
+    imaginary terms, as the unit defines it: through them an infinite log r would give inf · 0 =
+    NaN where the RealNPU gives inf or 0. The cache (for the backward) is the NPU's."""
+    W = f64(W)
+    _, cache = npu_forward(x, W, np.zeros_like(W), g, eps)
+    return np.exp(cache["log_r"] @ W.T) * np.cos(cache["k"] @ W.T), cache
+
+
+def real_npu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dx, grads = npu_backward(dy, cache)
+    return dx, {"W": grads["W_re"], "g": grads["g"]}
