@@ -1,4 +1,5 @@
-// Bindings of Sequential_f32/_f64 (forward, backward, train_step) and Fitter_f32/_f64 (fit chunks).
+// Bindings of Sequential_f32/_f64 (forward, backward, train_step) and array_loop (the training
+// loop of fit, over fixed arrays).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -12,18 +13,11 @@
 #include "fit_support.hpp"
 #include "gil.hpp"
 #include "nalu/lock_set.hpp"
-#include "nalu/model/fit.hpp"
 #include "nalu/model/sequential.hpp"
 
 namespace nalu_bindings {
 
 namespace {
-
-nalu::Loss loss_of(const std::string& name) {
-    if (name == "mse") return nalu::Loss::Mse;
-    if (name == "sse") return nalu::Loss::Sse;
-    throw py::value_error("loss must be 'mse' or 'sse', got '" + name + "'");
-}
 
 // x (batch, in) and y (batch, out) with the same, non-zero batch.
 template <class T>
@@ -37,15 +31,6 @@ std::pair<CArray<T>, CArray<T>> training_pair(const nalu::Sequential<T>& model, 
     if (x.shape(0) == 0) throw py::value_error(where + ": x and y are empty (0 rows); a training step needs data");
     return {std::move(x), std::move(y)};
 }
-
-// A Fitter together with everything it points into, so none of it can disappear under it.
-template <class T>
-struct BoundFitter {
-    std::shared_ptr<nalu::Sequential<T>> model;
-    std::shared_ptr<nalu::Optimizer<T>> optimizer;
-    CArray<T> x, y;
-    std::unique_ptr<nalu::Fitter<T>> fitter;
-};
 
 template <class T>
 void bind_for(py::module_& m, const std::string& suffix) {
@@ -126,38 +111,26 @@ void bind_for(py::module_& m, const std::string& suffix) {
             return py::make_tuple(r.loss, divergence_name(r.divergence), r.regularizer);
         });
 
-    using F = BoundFitter<T>;
-    py::class_<F>(m, ("Fitter" + suffix).c_str())
-        .def(py::init([](std::shared_ptr<S> model, std::shared_ptr<O> opt, py::handle x_obj,
-                         py::handle y_obj, long long batch_size, bool shuffle, std::uint64_t seed,
-                         const std::string& loss) {
-            const nalu::Loss kind = loss_of(loss);
-            check_optimizer_targets(*model, *opt, "fit");
-            auto [x, y] = training_pair(*model, x_obj, y_obj, "fit");
-            if (batch_size <= 0 || batch_size > x.shape(0))
-                throw py::value_error("fit: batch_size must be between 1 and the number of rows (" +
-                                      std::to_string(x.shape(0)) + "), got " + std::to_string(batch_size));
-            auto f = std::make_unique<F>();
-            f->model = model;
-            f->optimizer = opt;
-            f->x = std::move(x);
-            f->y = std::move(y);
-            nalu::FitConfig cfg{static_cast<std::size_t>(batch_size), shuffle, seed, kind};
-            f->fitter = std::make_unique<nalu::Fitter<T>>(*model, *opt, f->x.data(), f->y.data(),
-                                                          static_cast<std::size_t>(f->x.shape(0)), cfg);
-            return f;
-        }))
-        .def("run", [](F& self, py::array losses, py::array regularizers) {
-            check_step_arrays(losses, regularizers, "Fitter.run");
-            nalu::FitChunk c;
-            {
-                ReleaseGil release;
-                nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
-                c = self.fitter->run(static_cast<std::size_t>(losses.size()), static_cast<double*>(losses.mutable_data()),
-                                     static_cast<double*>(regularizers.mutable_data()));
-            }
-            return chunk_tuple(c);
-        });
+    bind_training_loop<T>(m, suffix);
+    m.def("array_loop", [](std::shared_ptr<S> model, std::shared_ptr<O> opt, py::handle x_obj,
+                           py::handle y_obj, long long batch_size, bool shuffle, std::uint64_t seed,
+                           const std::string& loss) {
+        const nalu::Loss kind = loss_of(loss);
+        check_optimizer_targets(*model, *opt, "fit");
+        auto [x, y] = training_pair(*model, x_obj, y_obj, "fit");
+        const std::size_t rows = static_cast<std::size_t>(x.shape(0));
+        if (batch_size <= 0 || static_cast<std::size_t>(batch_size) > rows)
+            throw py::value_error("fit: batch_size must be between 1 and the number of rows (" +
+                                  std::to_string(rows) + "), got " + std::to_string(batch_size));
+        const std::size_t batch = static_cast<std::size_t>(batch_size);
+        auto source = std::make_unique<nalu::ArraySource<T>>(x.data(), y.data(), rows, model->in_features(),
+                                                             model->out_features(), batch, shuffle, seed);
+        auto bound = bind_loop<T>(model, opt, std::move(source), batch, kind, "fit");
+        bound->keep_alive = {std::move(x), std::move(y)};
+        return bound;
+    }, py::arg("model"), py::arg("optimizer"), py::arg("x"), py::arg("y"), py::arg("batch_size"),
+       py::arg("shuffle"), py::arg("seed"), py::arg("loss"),
+       "The training loop of fit: steps on minibatches of (x, y), or the full batch.");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Binding of the task data generator: _core.task_rows(...) -> (x, t).
+// Bindings of the task data generator, _core.task_rows(...) -> (x, t), and of task_loop (the
+// training loop of train_task).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -14,7 +15,6 @@
 #include "fit_support.hpp"
 #include "gil.hpp"
 #include "nalu/lock_set.hpp"
-#include "nalu/model/task_fit.hpp"
 #include "nalu/tasks/generator.hpp"
 
 namespace py = pybind11;
@@ -43,51 +43,26 @@ nalu::tasks::Ranges ranges_of(const std::vector<std::pair<double, double>>& inte
 }
 
 template <class T>
-struct BoundTaskFitter {
-    std::shared_ptr<nalu::Sequential<T>> model;
-    std::shared_ptr<nalu::Optimizer<T>> optimizer;
-    std::unique_ptr<nalu::TaskFitter<T>> fitter;
-};
-
-template <class T>
-void bind_task_fitter(py::module_& m, const std::string& suffix) {
-    using F = BoundTaskFitter<T>;
-    py::class_<F>(m, ("TaskFitter" + suffix).c_str())
-        .def(py::init([](std::shared_ptr<nalu::Sequential<T>> model, std::shared_ptr<nalu::Optimizer<T>> opt,
-                         std::size_t input_size, std::pair<std::size_t, std::size_t> a,
-                         std::pair<std::size_t, std::size_t> b, const std::string& op,
-                         std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
-                         long long batch_size, const std::string& loss) {
-            const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
-            check_optimizer_targets(*model, *opt, "train_task");
-            if (model->in_features() != input_size || model->out_features() != 1)
-                throw py::value_error("train_task: the model maps " + std::to_string(model->in_features()) +
-                                      " inputs to " + std::to_string(model->out_features()) +
-                                      " outputs; the task needs " + std::to_string(input_size) + " -> 1");
-            if (batch_size <= 0) throw py::value_error("batch_size must be > 0, got " + std::to_string(batch_size));
-            if (loss != "mse" && loss != "sse") throw py::value_error("loss must be 'mse' or 'sse', got '" + loss + "'");
-            auto f = std::make_unique<F>();
-            f->model = model;
-            f->optimizer = opt;
-            f->fitter = allocate_loop([&] {
-                return std::make_unique<nalu::TaskFitter<T>>(
-                    *model, *opt, spec, ranges_of(intervals), seed, static_cast<std::size_t>(batch_size),
-                    loss == "mse" ? nalu::Loss::Mse : nalu::Loss::Sse);
-            }, "train_task", static_cast<std::size_t>(batch_size), input_size);
-            return f;
-        }))
-        .def("run", [](F& self, std::uint64_t first_step, py::array losses, py::array regularizers) {
-            check_step_arrays(losses, regularizers, "TaskFitter.run");
-            nalu::FitChunk c;
-            {
-                ReleaseGil release;
-                nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
-                c = self.fitter->run(first_step, static_cast<std::size_t>(losses.size()),
-                                     static_cast<double*>(losses.mutable_data()),
-                                     static_cast<double*>(regularizers.mutable_data()));
-            }
-            return chunk_tuple(c);
-        });
+void bind_task_loop(py::module_& m) {
+    m.def("task_loop", [](std::shared_ptr<nalu::Sequential<T>> model, std::shared_ptr<nalu::Optimizer<T>> opt,
+                          std::size_t input_size, std::pair<std::size_t, std::size_t> a,
+                          std::pair<std::size_t, std::size_t> b, const std::string& op,
+                          std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
+                          long long batch_size, const std::string& loss) {
+        const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
+        const nalu::Loss kind = loss_of(loss);
+        check_optimizer_targets(*model, *opt, "train_task");
+        if (model->in_features() != input_size || model->out_features() != 1)
+            throw py::value_error("train_task: the model maps " + std::to_string(model->in_features()) +
+                                  " inputs to " + std::to_string(model->out_features()) +
+                                  " outputs; the task needs " + std::to_string(input_size) + " -> 1");
+        if (batch_size <= 0) throw py::value_error("batch_size must be > 0, got " + std::to_string(batch_size));
+        auto source = std::make_unique<nalu::TaskSource<T>>(spec, ranges_of(intervals), seed);
+        return bind_loop<T>(model, opt, std::move(source), static_cast<std::size_t>(batch_size), kind,
+                            "train_task");
+    }, py::arg("model"), py::arg("optimizer"), py::arg("input_size"), py::arg("a"), py::arg("b"),
+       py::arg("op"), py::arg("intervals"), py::arg("seed"), py::arg("batch_size"), py::arg("loss"),
+       "The training loop of train_task: fresh rows of the task's training stream every step.");
 }
 
 template <class T>
@@ -120,8 +95,8 @@ void bind_tasks(py::module_& m) {
             throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
         },
         "Rows [first_row, first_row + rows) of a task's stream: (x (rows, input_size), t (rows, 1)).");
-    bind_task_fitter<float>(m, "_f32");
-    bind_task_fitter<double>(m, "_f64");
+    bind_task_loop<float>(m);
+    bind_task_loop<double>(m);
 }
 
 }  // namespace nalu_bindings

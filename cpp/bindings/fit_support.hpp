@@ -1,13 +1,19 @@
-// What the bindings of the multi-step loops (Fitter, TaskFitter) share.
+// The binding of the training loop (TrainingLoop_f32/_f64), shared by the two ways to build one:
+// array_loop (bind_model.cpp, for fit) and task_loop (bind_tasks.cpp, for train_task).
 #pragma once
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
 #include <vector>
+
+#include "gil.hpp"
+#include "nalu/lock_set.hpp"
+#include "nalu/model/training_loop.hpp"
 
 #include "nalu/model/sequential.hpp"
 #include "nalu/optim/optimizer.hpp"
@@ -48,6 +54,13 @@ auto allocate_loop(Make make, const std::string& where, std::size_t batch, std::
     }
 }
 
+// The loss named `name` ("mse" or "sse"); ValueError otherwise.
+inline nalu::Loss loss_of(const std::string& name) {
+    if (name == "mse") return nalu::Loss::Mse;
+    if (name == "sse") return nalu::Loss::Sse;
+    throw py::value_error("loss must be 'mse' or 'sse', got '" + name + "'");
+}
+
 // "loss", "update" or None: why a step was not applied (nalu_ext.TrainingDiverged.cause).
 inline py::object divergence_name(nalu::Divergence d) {
     switch (d) {
@@ -70,6 +83,49 @@ inline void check_step_arrays(const py::array& losses, const py::array& regulari
         if (a->ndim() != 1 || !a->writeable() || !(a->flags() & py::array::c_style) ||
             !a->dtype().is(py::dtype::of<double>()) || a->size() != losses.size())
             throw py::value_error(where + ": expected two writable C-contiguous 1-D float64 arrays of one length");
+}
+
+// A TrainingLoop together with everything it points into (the model, the optimizer, the arrays
+// of an array source), so that none of it can disappear under it.
+template <class T>
+struct BoundLoop {
+    std::shared_ptr<nalu::Sequential<T>> model;
+    std::shared_ptr<nalu::Optimizer<T>> optimizer;
+    std::vector<py::object> keep_alive;
+    std::unique_ptr<nalu::TrainingLoop<T>> loop;
+};
+
+// Builds a BoundLoop over `source`, checking the optimizer first and the batch's allocation.
+template <class T>
+std::unique_ptr<BoundLoop<T>> bind_loop(std::shared_ptr<nalu::Sequential<T>> model,
+                                        std::shared_ptr<nalu::Optimizer<T>> opt,
+                                        std::unique_ptr<nalu::BatchSource<T>> source, std::size_t batch,
+                                        nalu::Loss loss, const std::string& where) {
+    auto bound = std::make_unique<BoundLoop<T>>();
+    bound->model = model;
+    bound->optimizer = opt;
+    bound->loop = allocate_loop([&] {
+        return std::make_unique<nalu::TrainingLoop<T>>(*model, *opt, std::move(source), batch, loss);
+    }, where, batch, model->in_features());
+    return bound;
+}
+
+template <class T>
+void bind_training_loop(py::module_& m, const std::string& suffix) {
+    using B = BoundLoop<T>;
+    py::class_<B>(m, ("TrainingLoop" + suffix).c_str())
+        .def("run", [](B& self, py::array losses, py::array regularizers) {
+            check_step_arrays(losses, regularizers, "TrainingLoop.run");
+            nalu::FitChunk c;
+            {
+                ReleaseGil release;
+                nalu::LockSet lock(all_mutexes(*self.model, *self.optimizer));
+                c = self.loop->run(static_cast<std::size_t>(losses.size()),
+                                   static_cast<double*>(losses.mutable_data()),
+                                   static_cast<double*>(regularizers.mutable_data()));
+            }
+            return chunk_tuple(c);
+        }, "Runs len(losses) steps at most: (steps applied, divergence or None, loss of the step not applied).");
 }
 
 }  // namespace nalu_bindings

@@ -1,7 +1,7 @@
 """Training on the benchmark tasks and judging a run the way the literature does.
 
-`train_task` trains on fresh rows of a task every step (the loop runs in C++, in chunks of
-`log_every` steps), logs the interpolation (validation) and extrapolation (test) MSE after each
+`train_task` trains on fresh rows of a task every step (the loop of `fit`, run in C++, with the
+task's generator as its data source), logs the interpolation (validation) and extrapolation (test) MSE after each
 chunk, and judges the run: it succeeds when its final extrapolation MSE is below the MSE of a
 "nearly perfect" model whose first-layer weights are all off by ε = 1e-5 from the exact solution
 (`success_threshold`, computed once per task and cached).
@@ -25,13 +25,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _checks, _core
-from ._dtypes import core_suffix
-from .errors import Interrupted
 from .layers import Layer
 from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
 from .tasks import Task
-from .train import ChunkSizer
+from .train import LoopRunner
 
 EPSILON = 1e-5
 _THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
@@ -164,9 +162,8 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     batch_size = _checks.positive(batch_size, "batch_size")
     n_eval = _checks.positive(n_eval, "n_eval")
     task.check_dtype(seq.dtype)
-    fitter = getattr(_core, "TaskFitter" + core_suffix(seq.dtype))(
-        seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op, list(task.interpolation),
-        task.seed, batch_size, check_loss(loss))
+    loop = _core.task_loop(seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op,
+                           list(task.interpolation), task.seed, batch_size, check_loss(loss))
     threshold = success_threshold(task)
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)
@@ -179,44 +176,28 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     interp: List[float] = []
     extrap: List[float] = []
     sparsity: List[float] = []
-    done, solved_at, diverged = 0, None, False
-    sizer = ChunkSizer()
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, unit="step", dynamic_ncols=True)
+    solved_at, diverged = None, False
+    runner = LoopRunner(loop, steps, progress, stop)
     start = time.perf_counter()
     try:
-        while done < steps and not diverged:
-            first, end = done, min(done + log_every, steps)
-            while done < end:
-                n = sizer.next(end - done)
-                completed, divergence, _ = fitter.run(done, losses[done - first:done - first + n],
-                                                      regs[done - first:done - first + n])
-                sizer.done()
-                done += completed
-                if bar is not None:
-                    bar.update(completed)
-                if divergence is not None:
-                    diverged = True
-                    break
-                if stop is not None and stop.is_set():
-                    raise Interrupted(f"train_task stopped at step {done} of {steps}")
-            if diverged:
+        while runner.done < steps:
+            first = runner.done
+            end = min(first + log_every, steps)
+            if runner.run_until(end, losses, regs, first) is not None:
+                diverged = True
                 break
-            logged.append(done)
+            logged.append(end)
             train_loss.append(float(np.mean(losses[:end - first])))
             interp.append(_mse(seq, xv, tv))
             extrap.append(_mse(seq, xt, tt))
             sparsity.append(sparsity_error(seq))
             if solved_at is None and extrap[-1] < threshold:
-                solved_at = done
+                solved_at = end
                 if stop_when_solved:
                     break
     finally:
-        if bar is not None:
-            bar.close()
+        runner.close()
+    done = runner.done
     test_mse = extrap[-1] if extrap else _mse(seq, xt, tt)
     index, selected_mse, selected_success = published_selection(interp, extrap, threshold)
     return RunResult(done, np.array(logged, dtype=np.int64), np.array(interp), np.array(extrap),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
@@ -9,8 +10,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from . import _checks, _core
-from ._dtypes import core_suffix
-from .errors import TrainingDiverged
+from .errors import Interrupted, TrainingDiverged
 from .layers import Layer
 from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
@@ -42,6 +42,54 @@ class ChunkSizer:
             self._size *= 2
         elif elapsed > self.TARGET_SECONDS[1] and self._size > 1:
             self._size //= 2
+
+
+@dataclass
+class Divergence:
+    """Why a step was not applied: ``cause`` "loss" or "update", and that step's loss."""
+
+    cause: str
+    loss: float
+
+
+class LoopRunner:
+    """Drives a C++ training loop (``_core.array_loop`` or ``_core.task_loop``) for ``fit`` and
+    ``train_task`` alike: chunk sizes (:class:`ChunkSizer`), the progress bar, the stop event and
+    the detection of a step that was not applied live here once."""
+
+    def __init__(self, loop: Any, total: int, progress: bool,
+                 stop: Optional[threading.Event] = None) -> None:
+        self._loop = loop
+        self._sizer = ChunkSizer()
+        self._stop = stop
+        self.total = total
+        self.done = 0  # steps applied
+        self.bar = _progress_bar(total) if progress else None
+
+    def run_until(self, end: int, losses: np.ndarray, regularizers: np.ndarray,
+                  first: int = 0) -> Optional[Divergence]:
+        """Runs steps [done, end), writing step k's loss and regularizer term to index k - first
+        of the arrays; returns the divergence that stopped it early, else None. Raises
+        :class:`Interrupted` when the stop event is set (checked after every chunk)."""
+        while self.done < end:
+            n = self._sizer.next(end - self.done)
+            at = self.done - first
+            completed, cause, bad_loss = self._loop.run(losses[at:at + n], regularizers[at:at + n])
+            self._sizer.done()
+            self.done += completed
+            if self.bar is not None:
+                self.bar.update(completed)
+                if self.done > first:
+                    self.bar.set_postfix(loss=f"{losses[self.done - first - 1]:.4g}", refresh=False)
+            if cause is not None:
+                return Divergence(cause, float(bad_loss))
+            if self._stop is not None and self._stop.is_set():
+                raise Interrupted(f"training stopped at step {self.done} of {self.total}")
+        return None
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 @dataclass
@@ -104,9 +152,8 @@ def fit(
     full_batch = batch_size is None
     batch = rows if full_batch else _checks.positive(batch_size, "batch_size")
     run_seed = int(np.random.default_rng().integers(0, 2**63)) if seed is None else _checks.seed(seed)
-    fitter = getattr(_core, "Fitter" + core_suffix(seq.dtype))(
-        seq._impl, optimizer._impl, x, y, batch, bool(shuffle) and not full_batch, run_seed,
-        check_loss(loss))
+    loop = _core.array_loop(seq._impl, optimizer._impl, x, y, batch, bool(shuffle) and not full_batch,
+                            run_seed, check_loss(loss))
     if regularizer is not None:  # after every other check: a rejected call changes nothing
         scheduled = [layer for layer in seq.layers if layer.has_regularizer]
         if not scheduled:
@@ -117,30 +164,24 @@ def fit(
 
     losses = np.empty(steps, dtype=np.float64)
     regs = np.zeros(steps, dtype=np.float64)
-    done, stopped, sizer = 0, False, ChunkSizer()
-    next_callback = callback_every
-    bar = _progress_bar(steps) if progress else None
+    runner = LoopRunner(loop, steps, progress)
+    stopped = False
+    next_callback = callback_every if callback is not None else steps
     start = time.perf_counter()
     try:
-        while done < steps and not stopped:
-            n = sizer.next(min(steps, next_callback if callback is not None else steps) - done)
-            completed, divergence, bad_loss = fitter.run(losses[done:done + n], regs[done:done + n])
-            sizer.done()
-            done += completed
-            if bar is not None:
-                bar.update(completed)
-                if done:
-                    bar.set_postfix(loss=f"{losses[done - 1]:.4g}", refresh=False)
+        while runner.done < steps and not stopped:
+            divergence = runner.run_until(min(steps, next_callback), losses, regs)
+            done = runner.done
             if divergence is not None:
                 history = History(losses[:done].copy(), done, regularizer=regs[:done].copy(),
                                   seconds=time.perf_counter() - start)
-                raise TrainingDiverged(done, float(bad_loss), history, cause=divergence)
+                raise TrainingDiverged(done, divergence.loss, history, cause=divergence.cause)
             if callback is not None and done == next_callback:
                 next_callback += callback_every
                 stopped = callback(done, float(losses[done - 1])) is False
     finally:
-        if bar is not None:
-            bar.close()
+        runner.close()
+    done = runner.done
     return History(losses[:done].copy(), done, stopped, regularizer=regs[:done].copy(),
                    seconds=time.perf_counter() - start)
 

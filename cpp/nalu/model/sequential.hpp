@@ -32,7 +32,7 @@ struct StepResult {
     double regularizer = 0.0;  // Σ over layers of λ(t) R, added to the loss this step optimised
 };
 
-// What a multi-step loop (Fitter, TaskFitter) reports for one chunk of steps.
+// What the multi-step loop (model/training_loop.hpp) reports for one chunk of steps.
 struct FitChunk {
     std::size_t steps;                          // steps applied (each with a finite loss and update)
     Divergence divergence = Divergence::None;   // why the step after them was not applied
