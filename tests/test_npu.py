@@ -7,22 +7,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units import npu
-from test_reference import check_against_fd
 from tolerances import assert_matches_reference
-
-
-def test_npu_reference_matches_finite_differences(rng):
-    B, I, O = 4, 3, 2
-    x = rng.uniform(0.3, 2.0, size=(B, I)) * rng.choice([-1.0, 1.0], size=(B, I))
-    arrays = {"x": x, "W_re": rng.normal(size=(O, I)), "W_im": rng.normal(size=(O, I)) * 0.3,
-              "g": rng.uniform(0.1, 0.9, size=I)}
-    check_against_fd(npu.npu_forward, npu.npu_backward, arrays, rng)
-
-
-def test_real_npu_reference_matches_finite_differences(rng):
-    x = rng.uniform(0.3, 2.0, size=(5, 2)) * rng.choice([-1.0, 1.0], size=(5, 2))
-    arrays = {"x": x, "W": rng.normal(size=(3, 2)), "g": rng.uniform(0.1, 0.9, size=2)}
-    check_against_fd(npu.real_npu_forward, npu.real_npu_backward, arrays, rng)
 
 
 def run_both(cls, dtype, x, dy, params):

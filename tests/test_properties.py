@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import nalu_ext  # noqa: E402
-from nalu_ext.units import inalu, nac, nalu, nau_nmu, npu
 from nalu_ext.tasks import OPS, Task  # noqa: E402
 
 ISA_INDEPENDENT = True
@@ -33,15 +32,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("NALU_EXT_HYPOTHESIS_EXAMPLE
                     deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
-UNITS = {
-    "NAC": (nalu_ext.NAC, lambda x, p, layer: nac.nac_forward(x, **p)[0]),
-    "NALU": (nalu_ext.NALU, lambda x, p, layer: nalu.nalu_forward(x, **p, eps=layer.eps)[0]),
-    "NAU": (nalu_ext.NAU, lambda x, p, layer: nau_nmu.nau_forward(x, **p)[0]),
-    "NMU": (nalu_ext.NMU, lambda x, p, layer: nau_nmu.nmu_forward(x, **p)[0]),
-    "iNALU": (nalu_ext.iNALU, lambda x, p, layer: inalu.inalu_forward(x, **p, eps=layer.eps, omega=layer.omega)[0]),
-    "NPU": (nalu_ext.NPU, lambda x, p, layer: npu.npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
-    "RealNPU": (nalu_ext.RealNPU, lambda x, p, layer: npu.real_npu_forward(x, **p, eps=float(np.finfo(layer.dtype).eps))[0]),
-}
+UNITS = nalu_ext.UNITS  # every registered unit, with its own reference_forward
 
 # Values: ordinary ones, exact zeros, denormals, huge (but not at the edge of overflow, where two
 # correct summation orders may give inf and a finite number), NaN and ±Inf.
@@ -69,16 +60,15 @@ def arrays(draw, rows, cols, values=VALUES):
 
 
 def reference_forward(unit, layer, x):
-    params = {k: v.astype(np.float64) for k, v in layer.params.items()}
     with np.errstate(all="ignore"):
-        return UNITS[unit][1](x.astype(np.float64), params, layer)
+        return layer.reference_forward(x.astype(np.float64))[0]
 
 
 @SETTINGS
 @given(data=st.data(), unit=st.sampled_from(sorted(UNITS)), in_features=st.integers(1, 5),
        out_features=st.integers(1, 4), batch=st.integers(0, 5))
 def test_float64_forward_is_the_reference_or_a_clean_error(data, unit, in_features, out_features, batch):
-    layer = UNITS[unit][0](in_features, out_features, dtype="float64", seed=data.draw(st.integers(0, 99)))
+    layer = UNITS[unit](in_features, out_features, dtype="float64", seed=data.draw(st.integers(0, 99)))
     width = data.draw(st.sampled_from([in_features, in_features, in_features + 1]))
     x = data.draw(arrays(batch, width))
     kind = data.draw(INPUT_DTYPES)
@@ -112,7 +102,7 @@ def test_float32_forward_is_within_its_bound_of_the_reference(data, unit, in_fea
     overflows where float64 need not, which is no error)."""
     from tolerances import assert_matches_reference
 
-    layer = UNITS[unit][0](in_features, out_features, dtype="float32", seed=data.draw(st.integers(0, 99)))
+    layer = UNITS[unit](in_features, out_features, dtype="float32", seed=data.draw(st.integers(0, 99)))
     x = data.draw(arrays(batch, in_features, st.floats(-3, 3, allow_nan=False, width=32)))
     y = layer.forward(x)
     expected = reference_forward(unit, layer, x.astype(np.float32))
@@ -135,7 +125,7 @@ OPTIMIZER_MAKERS = {
 def test_optimizers_take_any_hyperparameters_cleanly(data, name, unit, dtype, hyper):
     """Bad hyper-parameters are refused at construction; a step with accepted ones is applied
     whole (finite parameters) or not at all (TrainingDiverged, nothing changed)."""
-    model = nalu_ext.Sequential(UNITS[unit][0](3, 1, dtype=dtype, seed=0))
+    model = nalu_ext.Sequential(UNITS[unit](3, 1, dtype=dtype, seed=0))
     try:
         opt = OPTIMIZER_MAKERS[name](model.parameters(), hyper)
     except (TypeError, ValueError):
@@ -160,7 +150,7 @@ def test_optimizers_take_any_hyperparameters_cleanly(data, name, unit, dtype, hy
 def test_fit_and_train_step_are_the_reference_or_a_clean_error(data, unit, rows, steps, batch_size, y_cols):
     """train_step returns the reference loss of the parameters it started from, or raises
     TrainingDiverged with the parameters unchanged; fit answers any arguments cleanly."""
-    model = nalu_ext.Sequential(UNITS[unit][0](2, 1, dtype="float64", seed=1))
+    model = nalu_ext.Sequential(UNITS[unit](2, 1, dtype="float64", seed=1))
     opt = nalu_ext.Adam(model.parameters(), lr=0.01)
     x, y = data.draw(arrays(rows, 2)), data.draw(arrays(rows, y_cols))
     before = [p.copy() for p in model.parameters()]
@@ -219,7 +209,7 @@ def test_tasks_make_data_of_their_definition_or_a_clean_error(op, size, a, b, in
 @given(data=st.data(), units=st.lists(st.sampled_from(sorted(UNITS)), min_size=1, max_size=3),
        dtype=st.sampled_from(["float32", "float64"]), width=st.integers(1, 4))
 def test_save_and_load_round_trip_any_parameters(tmp_path_factory, data, units, dtype, width):
-    layers = [UNITS[u][0](width, width, dtype=dtype, seed=i) for i, u in enumerate(units)]
+    layers = [UNITS[u](width, width, dtype=dtype, seed=i) for i, u in enumerate(units)]
     model = nalu_ext.Sequential(*layers)
     for p in model.parameters():
         with np.errstate(over="ignore"):  # 1e100 into float32 is inf: also a value to round-trip

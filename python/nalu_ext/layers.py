@@ -51,8 +51,6 @@ class Layer:
     BENCHMARK_REGULARIZED = False
     # whether the unit is one of Madsen & Johansen's comparison (the benchmark's default units)
     IN_PUBLISHED_COMPARISON = False
-    # float32 bound on |kernel - reference| relative to the output scale (tests/ check it)
-    FLOAT32_TOLERANCE = 1e-4
 
     def __init__(self, in_features: int, out_features: int, dtype: DTypeLike, seed: SeedLike,
                  **options: Any) -> None:

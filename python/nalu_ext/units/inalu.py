@@ -31,7 +31,6 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     """
 
     BENCHMARK_NETWORK = ("iNALU", "iNALU")
-    FLOAT32_TOLERANCE = 1e-3  # the log path, as in the NALU
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,

@@ -36,8 +36,6 @@ class NALU(Layer):
     GATES = ("input", "scalar")
     IN_PUBLISHED_COMPARISON = True
     BENCHMARK_NETWORK = ("NALU", "NALU")
-    # the log path multiplies relative errors by up to |log(|x| + eps)| (tests/ scale by it)
-    FLOAT32_TOLERANCE = 1e-3
 
     def __init__(
         self,
