@@ -22,10 +22,9 @@ if _os.environ.get("NALU_EXT_ISA"):  # force a kernel path; an unknown or unsupp
         raise ImportError(f"nalu_ext: NALU_EXT_ISA={_os.environ['NALU_EXT_ISA']!r}: {_err}") from None
 from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
-from .model import Sequential
+from .model import Sequential, load
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
-from .serialize import load
 from .sweeps import SweepSummary, make_run, sweep
 from .train import History, fit
 from .units import UNITS

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-if TYPE_CHECKING:
-    from .train import History
+from .history import History
 
 
 class TrainingDiverged(RuntimeError):
@@ -22,7 +21,7 @@ class TrainingDiverged(RuntimeError):
     applied steps, for ``fit``; None for ``train_step``).
     """
 
-    def __init__(self, step: int, loss: float, history: Optional["History"] = None,
+    def __init__(self, step: int, loss: float, history: Optional[History] = None,
                  cause: str = "loss") -> None:
         self.step, self.loss, self.history, self.cause = step, loss, history, cause
         what = (f"the loss was {loss}" if cause == "loss" else

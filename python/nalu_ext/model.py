@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, serialize
 from ._dtypes import core_suffix
 from .errors import TrainingDiverged
 from .layers import Layer
@@ -97,9 +97,7 @@ class Sequential:
 
     def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Write architecture and parameters to one .npz file, atomically; see :func:`nalu_ext.load`."""
-        from .serialize import save_model
-
-        save_model(self, path)
+        serialize.save_model(self, path)
 
     def config(self) -> List[Dict[str, Any]]:
         """The architecture: each layer's constructor arguments."""
@@ -117,3 +115,12 @@ def as_sequential(model: Union[Sequential, Layer]) -> Sequential:
         return Sequential(model)
     raise TypeError(f"model must be a nalu_ext Sequential or layer, got {type(model).__name__}")
 
+
+
+def load(path: Union[str, "os.PathLike[str]"]) -> Sequential:
+    """The model saved at ``path`` by :meth:`Sequential.save`, with bit-identical parameters.
+
+    Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
+    a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
+    """
+    return Sequential(*serialize.read_layers(path))

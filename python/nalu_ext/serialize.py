@@ -19,7 +19,7 @@ import os
 import stat
 import tempfile
 import zipfile
-from typing import IO, Any, Callable, Dict, List, Union
+from typing import IO, Any, Callable, Dict, List, Protocol, Union
 
 import numpy as np
 
@@ -27,7 +27,6 @@ from . import _checks
 from .errors import ModelFileError
 from .layers import Layer
 from .units import UNITS
-from .model import Sequential
 
 FORMAT = "nalu_ext.Sequential"
 VERSION = 1
@@ -36,7 +35,15 @@ META_KEY = "__nalu_ext__"
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def save_model(model: Sequential, path: PathLike) -> None:
+class SavableModel(Protocol):
+    """What saving needs of a model (nalu_ext.Sequential): its layers' configs and parameters."""
+
+    _impl: Any
+
+    def config(self) -> List[Dict[str, Any]]: ...
+
+
+def save_model(model: SavableModel, path: PathLike) -> None:
     path = os.fspath(path)
     meta = {"format": FORMAT, "version": VERSION, "layers": model.config()}
     arrays: Dict[str, Any] = {META_KEY: np.array(json.dumps(meta))}
@@ -116,8 +123,9 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def load(path: PathLike) -> Sequential:
-    """The model saved at ``path`` by :meth:`Sequential.save`, with bit-identical parameters.
+def read_layers(path: PathLike) -> List[Layer]:
+    """The layers of the model saved at ``path`` by :meth:`Sequential.save`, with bit-identical
+    parameters (:func:`nalu_ext.load` stacks them into a Sequential).
 
     Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
     a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
@@ -142,7 +150,7 @@ def load(path: PathLike) -> Sequential:
                             f"{path}: layer {i} parameter {name} is {stored.dtype}{stored.shape}, "
                             f"the architecture says {target.dtype}{target.shape}")
                     target[...] = stored
-            return Sequential(*layers)
+            return layers
     except (FileNotFoundError, ModelFileError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError) as err:

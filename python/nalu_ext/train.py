@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from . import _checks, _core
 from .errors import Interrupted, TrainingDiverged
+from .history import History
 from .layers import Layer
 from .model import Sequential, as_sequential, check_loss, check_optimizer
 from .optim import Optimizer
@@ -90,22 +91,6 @@ class LoopRunner:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-@dataclass
-class History:
-    """What a :func:`fit` run recorded: ``loss[i]`` is the loss at step i, before its update."""
-
-    loss: np.ndarray
-    steps: int
-    stopped_early: bool = False  # a callback returned False
-    # regularizer[i]: Σ over layers of λ(t) R at step i (zero without regularized units)
-    regularizer: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    seconds: float = field(default=0.0, compare=False)
-
-    def __repr__(self) -> str:
-        last = f", final loss {self.loss[-1]:.6g}" if self.steps else ""
-        return f"History(steps={self.steps}{last}{', stopped early' if self.stopped_early else ''})"
 
 
 def fit(

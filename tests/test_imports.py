@@ -1,0 +1,102 @@
+"""The package's modules import each other without a cycle, and each one can be imported first.
+
+A cycle works or fails depending on which module is imported first; here every module is imported
+first, each in a fresh interpreter, and the graph of every import statement in the package (in
+functions and under TYPE_CHECKING too) is checked for cycles.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+from typing import Dict, List, Set
+
+import pytest
+
+import nalu_ext
+
+ISA_INDEPENDENT = True
+PACKAGE = pathlib.Path(nalu_ext.__file__).parent
+
+
+def module_names() -> Dict[str, pathlib.Path]:
+    """Every Python module of the package by dotted name, plus the compiled nalu_ext._core."""
+    names: Dict[str, pathlib.Path] = {"nalu_ext._core": PACKAGE / "_core.pyi"}
+    for path in PACKAGE.rglob("*.py"):
+        parts = ("nalu_ext",) + path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+MODULES = module_names()
+
+
+def imports_of(name: str, path: pathlib.Path) -> Set[str]:
+    """The package's modules that `name` imports anywhere in its source."""
+    if path.suffix == ".pyi":
+        return set()
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: Set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in MODULES)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target not in MODULES:
+                continue
+            for alias in node.names:  # `from . import x`: the submodule x, else the package's attribute
+                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in MODULES else target)
+    found.discard(name)
+    return found
+
+
+def find_cycle(graph: Dict[str, Set[str]]) -> List[str]:
+    state: Dict[str, int] = {}  # 1: on the current path, 2: done
+    path: List[str] = []
+
+    def visit(node: str) -> List[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                cycle = visit(nxt)
+                if cycle:
+                    return cycle
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return []
+
+
+def test_the_import_graph_has_no_cycle():
+    graph = {name: imports_of(name, path) for name, path in MODULES.items()}
+    assert "nalu_ext.units.nac" in graph and graph["nalu_ext.units.nac"], "the scan found no imports"
+    assert find_cycle(graph) == []
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n != "nalu_ext.__main__"))
+def test_each_module_imports_first_in_a_fresh_interpreter(name):
+    done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
