@@ -23,13 +23,6 @@ namespace nalu_bindings {
 
 namespace {
 
-std::size_t feature_count(long long n, const char* name) {
-    if (n <= 0)
-        throw py::value_error(std::string(name) + " must be a positive integer, got " +
-                              std::to_string(n));
-    return static_cast<std::size_t>(n);
-}
-
 template <class T>
 const nalu::ParamInfo& find_param(const nalu::Layer<T>& layer, const std::string& name) {
     for (const auto& p : layer.param_info())
@@ -128,9 +121,9 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
 }
 
 // make_layer(kind, dtype, in_features, out_features, options): a new layer of any registered unit.
-py::object make_layer(const std::string& kind, const std::string& dtype, long long in, long long out,
+// Sizes arrive checked (nalu_ext.layers.Layer: positive integers); std::size_t refuses negatives.
+py::object make_layer(const std::string& kind, const std::string& dtype, std::size_t i, std::size_t o,
                       std::map<std::string, nalu::Options::Value> options) {
-    const std::size_t i = feature_count(in, "in_features"), o = feature_count(out, "out_features");
     if (dtype == "float32") return py::cast(nalu::make_layer<float>(kind, i, o, nalu::Options(std::move(options))));
     if (dtype == "float64") return py::cast(nalu::make_layer<double>(kind, i, o, nalu::Options(std::move(options))));
     throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");

@@ -54,11 +54,11 @@ auto allocate_loop(Make make, const std::string& where, std::size_t batch, std::
     }
 }
 
-// The loss named `name` ("mse" or "sse"); ValueError otherwise.
+// The loss named `name` ("mse" or "sse"); ValueError otherwise. The only check of the name.
 inline nalu::Loss loss_of(const std::string& name) {
     if (name == "mse") return nalu::Loss::Mse;
     if (name == "sse") return nalu::Loss::Sse;
-    throw py::value_error("loss must be 'mse' or 'sse', got '" + name + "'");
+    throw py::value_error("loss must be one of ('mse', 'sse'), got '" + name + "'");
 }
 
 // "loss", "update" or None: why a step was not applied (nalu_ext.TrainingDiverged.cause).

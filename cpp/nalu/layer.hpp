@@ -163,18 +163,13 @@ public:
     void set_regularizer(const RegularizerSchedule& s) {
         if (!has_regularizer())
             throw std::invalid_argument(std::string(kind()) + " has no regularizer");
-        if (!(s.lambda_hat >= 0.0) || s.start < 0 || s.end < 0)
-            throw std::invalid_argument("regularizer must be >= 0 and reg_start, reg_end >= 0");
         schedule_ = s;
     }
     virtual double regularize(T /*lambda*/) { return 0.0; }
 
 protected:
-    Layer(std::size_t in, std::size_t out) : in_(in), out_(out) {
-        if (in == 0 || out == 0)
-            throw std::invalid_argument("in_features and out_features must be positive, got " +
-                                        std::to_string(in) + " and " + std::to_string(out));
-    }
+    // Sizes arrive checked (positive: nalu_ext.layers.Layer, the one place that rule lives).
+    Layer(std::size_t in, std::size_t out) : in_(in), out_(out) {}
 
     // Declares a parameter (called from constructors, in a fixed order). Returns its offset.
     std::size_t add_param(std::string name, std::vector<std::size_t> shape) {

@@ -13,15 +13,6 @@ from .errors import TrainingDiverged
 from .layers import Layer
 from .optim import Optimizer
 
-LOSSES = ("mse", "sse")
-
-
-def check_loss(loss: str) -> str:
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    return loss
-
-
 def check_optimizer(model: "Sequential", optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a nalu_ext optimizer (SGD, Adam, RMSprop), got {type(optimizer).__name__}")
@@ -90,7 +81,7 @@ class Sequential:
         see :func:`fit` for its value). Raises :class:`TrainingDiverged` when the loss or the
         update is not finite; the step is then not applied at all."""
         check_optimizer(self, optimizer)
-        value, divergence, _ = self._impl.train_step(x, y, optimizer._impl, check_loss(loss))
+        value, divergence, _ = self._impl.train_step(x, y, optimizer._impl, loss)
         if divergence is not None:
             raise TrainingDiverged(int(self._impl.steps), float(value), cause=divergence)
         return float(value)

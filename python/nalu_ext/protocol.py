@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _checks, _core
 from .layers import Layer
-from .model import Sequential, as_sequential, check_loss, check_optimizer
+from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
 from .tasks import Task
 from .train import LoopRunner
@@ -163,7 +163,7 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     n_eval = _checks.positive(n_eval, "n_eval")
     task.check_dtype(seq.dtype)
     loop = _core.task_loop(seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op,
-                           list(task.interpolation), task.seed, batch_size, check_loss(loss))
+                           list(task.interpolation), task.seed, batch_size, loss)
     threshold = success_threshold(task)
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)

@@ -13,7 +13,7 @@ from . import _checks, _core
 from .errors import Interrupted, TrainingDiverged
 from .history import History
 from .layers import Layer
-from .model import Sequential, as_sequential, check_loss, check_optimizer
+from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
 
 Callback = Callable[[int, float], Optional[bool]]
@@ -138,7 +138,7 @@ def fit(
     batch = rows if full_batch else _checks.positive(batch_size, "batch_size")
     run_seed = int(np.random.default_rng().integers(0, 2**63)) if seed is None else _checks.seed(seed)
     loop = _core.array_loop(seq._impl, optimizer._impl, x, y, batch, bool(shuffle) and not full_batch,
-                            run_seed, check_loss(loss))
+                            run_seed, loss)
     if regularizer is not None:  # after every other check: a rejected call changes nothing
         scheduled = [layer for layer in seq.layers if layer.has_regularizer]
         if not scheduled:

@@ -53,8 +53,6 @@ private:
           weights_(out * in) {
         if (!(std::isfinite(eps) && eps >= 0.0))
             throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
-        if (variant.gate_bias && variant.scalar_gate)
-            throw std::invalid_argument("gate_bias needs the input gate: a scalar gate σ(G) has its own offset");
         if (variant.separate_weights) weights_m_ = std::make_unique<NacWeightCache<T>>(out * in);
     }
 
