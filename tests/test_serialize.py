@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,25 @@ def test_failed_save_leaves_the_earlier_file_intact(tmp_path, monkeypatch):
         model.save(path)
     assert path.read_bytes() == before
     assert [f.name for f in tmp_path.iterdir()] == ["model.npz"]  # no temporary left behind
+
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_models_saved_by_version_0_1_0_still_load(dtype):
+    """tests/fixtures/model-0.1.0-*.npz were written by nalu_ext 0.1.0 (commit 5d8f266, before the
+    unit registry) after 30 training steps of every unit and NALU variant, with that version's
+    outputs on fixed inputs beside them. They load into the same architecture and compute the same
+    outputs (to rounding: the fixture may come from another ISA path than the one under test)."""
+    model = nalu_ext.load(FIXTURES / f"model-0.1.0-{dtype}.npz")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "NAC", "NALU", "NALU", "NAU", "NMU", "iNALU", "NPU", "RealNPU"]
+    assert model.layers[1].config()["separate_weights"] and model.layers[1].config()["gate_bias"]
+    assert model.layers[3].regularizer == 0.5 and model.layers[3].reg_end == 20
+    assert model.layers[5].omega == 15.0
+    with np.load(FIXTURES / "model-0.1.0-outputs.npz") as saved:
+        x, expected = saved["x"], saved[dtype]
+    y = model.forward(x.astype(dtype))
+    scale = float(np.max(np.abs(expected)))
+    np.testing.assert_allclose(y, expected, rtol=0, atol=(1e-10 if dtype == "float64" else 1e-4) * scale)
