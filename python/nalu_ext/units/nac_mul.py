@@ -1,0 +1,68 @@
+"""NACMul, the NAC• (Trask et al. 2018): a NAC in log space, the multiplying baseline of Madsen &
+Johansen's comparison (docs/units.md#nacmul). C++: cpp/nalu/units/nac_mul/."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+
+from .. import _checks
+from .._dtypes import DTypeLike
+from ..layers import Layer, SeedLike, register
+from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward
+
+
+@register
+class NACMul(Layer):
+    """NAC• (Trask et al. 2018): ``y = exp(log(|x| + eps) @ W.T)`` with the NAC's weight
+    ``W = tanh(W_hat) * sigmoid(M_hat)``.
+
+    This is stable-nalu's ``--nac-mul normal`` (exp of a NAC applied to log(|x| + eps)), not its
+    ``layer/mnac.py``. Parameters ``W_hat`` and ``M_hat`` (out_features, in_features), initialised
+    Glorot-uniform as the NAC's. Like the NALU's multiplicative path, y overflows for large
+    ``|x| * W`` and ignores the sign of x.
+    """
+
+    BENCHMARK_NETWORK = ("NAC", "NACMul")
+
+    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        super().__init__(in_features, out_features, dtype, seed, eps=eps)
+
+    @property
+    def eps(self) -> float:
+        return float(self._option("eps"))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps)
+
+    def _extra_repr(self) -> str:
+        return f", eps={self.eps:g}"
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return nac_mul_forward(x, eps=self.eps, **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return nac_mul_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        p = self._params64()
+        return [nac_weight(p["W_hat"], p["M_hat"])]
+
+
+def nac_mul_forward(x: Any, W_hat: Any, M_hat: Any, eps: float = 1e-7) -> Tuple[np.ndarray, Cache]:
+    """y = exp(log(|x| + eps) @ W.T); x (B, I), W_hat, M_hat (O, I)."""
+    x, W_hat, M_hat = f64(x), f64(W_hat), f64(M_hat)
+    W = nac_weight(W_hat, M_hat)
+    log_x = np.log(np.abs(x) + eps)
+    y = np.exp(log_x @ W.T)
+    return y, {"x": x, "W_hat": W_hat, "M_hat": M_hat, "W": W, "log_x": log_x, "y": y, "eps": eps}
+
+
+def nac_mul_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dz = f64(dy) * cache["y"]                      # d exp(z) = exp(z)
+    x = cache["x"]
+    dx = (dz @ cache["W"]) * (np.sign(x) / (np.abs(x) + cache["eps"]))
+    return dx, nac_weight_backward(dz.T @ cache["log_x"], cache["W_hat"], cache["M_hat"])
