@@ -1,0 +1,23 @@
+// Linear: y = x Wᵀ + b, the plain affine layer (stable-nalu's layer/basic.py with activation
+// 'linear', the Linear baseline of Madsen & Johansen 2020, Table 1).
+// Shapes: x (B, I), W (O, I), b (O,) or none, y (B, O).
+// Compiled once per ISA (isa/isa.hpp); layers reach these through kernels<LinearKernels<T>>().
+#pragma once
+
+#include <cstddef>
+
+#include "../../isa/isa.hpp"
+
+namespace nalu {
+
+template <class T>
+struct LinearKernels {
+    // y (B, O) = x (B, I) · W (O, I)ᵀ + b (b null: no bias)
+    void (*forward)(T* y, const T* x, const T* W, const T* b, std::size_t B, std::size_t I, std::size_t O);
+    // dW (O, I) = dyᵀ x; db (O,) = Σ_rows dy unless null; dx (B, I) = dy W unless null.
+    // Gradients are written, not accumulated.
+    void (*backward)(T* dW, T* db, T* dx, const T* dy, const T* x, const T* W, std::size_t B,
+                     std::size_t I, std::size_t O);
+};
+
+}  // namespace nalu
