@@ -17,6 +17,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext import _core
+from test_reference import numeric_gradient
 from tolerances import assert_matches_reference
 
 UNIT_NAMES = sorted(nalu_ext.UNITS)
@@ -82,28 +83,15 @@ def test_reference_matches_finite_differences(name, shape, rng):
     w = rng.normal(size=(batch, out))
     _, cache = layer.reference_forward(x)
     dx, grads = layer.reference_backward(w, cache)
-    h = 1e-6
 
     def loss(x_: np.ndarray) -> float:
         return float(np.sum(w * layer.reference_forward(x_)[0]))
 
-    def numeric(array: np.ndarray, evaluate) -> np.ndarray:
-        out = np.zeros(array.shape)
-        for idx in np.ndindex(array.shape):
-            keep = array[idx]
-            array[idx] = keep + h
-            up = evaluate()
-            array[idx] = keep - h
-            down = evaluate()
-            array[idx] = keep
-            out[idx] = (up - down) / (2 * h)
-        return out
-
     for p, value in layer.params.items():
-        np.testing.assert_allclose(grads[p], numeric(value, lambda: loss(x)), rtol=1e-6, atol=1e-7,
-                                   err_msg=f"{name} d{p}")
+        np.testing.assert_allclose(grads[p], numeric_gradient(lambda: loss(x), value), rtol=1e-6,
+                                   atol=1e-7, err_msg=f"{name} d{p}")
     x_var = x.copy()
-    np.testing.assert_allclose(dx, numeric(x_var, lambda: loss(x_var)), rtol=1e-6, atol=1e-7,
+    np.testing.assert_allclose(dx, numeric_gradient(lambda: loss(x_var), x_var), rtol=1e-6, atol=1e-7,
                                err_msg=f"{name} dx")
 
 

@@ -1,8 +1,9 @@
 // Run-time choice of the instruction set, for every kernel table alike.
 //
 // Kernel sources are compiled once per ISA (isa.hpp). Each copy registers its table of function
-// pointers while the module loads (NALU_PROVIDE_KERNELS); kernels<Table>() returns the copy of the
-// running ISA: AVX2+FMA when the CPU has both, else the baseline, which runs on any x86-64.
+// pointers while the module loads (NALU_KERNEL_TABLE in isa.hpp); kernels<Table>() returns the
+// copy of the running ISA: AVX2+FMA when the CPU has both, else the baseline, which runs on any
+// x86-64.
 // set_isa() switches at run time (the Python package applies NALU_EXT_ISA through it on import).
 // Nothing here knows a unit: a table is any struct of function pointers.
 #pragma once
@@ -30,7 +31,7 @@ struct KernelCopies {
     static inline const void* copies[kIsaCount] = {};
 };
 
-// Stores `table` as copy `isa` of a table (see NALU_PROVIDE_KERNELS); returns true.
+// Stores `table` as copy `isa` of a table (NALU_PROVIDE_KERNELS in isa.hpp); returns true.
 bool provide_kernels(const void** copies, unsigned isa, const void* table);
 
 [[noreturn]] void missing_kernels(const char* table);

@@ -5,7 +5,7 @@
 // would break. The kernel files therefore use raw pointers only (no std containers or strings,
 // whose inline code would be shared), and never call kernels<Table>() (dispatch.hpp).
 //
-// A kernel source makes its table of function pointers known with NALU_PROVIDE_KERNELS at its end;
+// A kernel source defines its table of function pointers with NALU_KERNEL_TABLE at its end;
 // non-ISA code (the layers) reaches the running ISA's copy through kernels<Table>().
 #pragma once
 
@@ -24,6 +24,14 @@
 // baseline), so no instruction of this ISA runs before dispatch has checked the CPU.
 #define NALU_PROVIDE_KERNELS(Table, table)                                                        \
     namespace {                                                                                   \
-    const bool NALU_ISA_CONCAT(nalu_provided_, __LINE__) = ::nalu::provide_kernels(               \
+    const bool NALU_ISA_CONCAT(nalu_provided_, __COUNTER__) = ::nalu::provide_kernels(            \
         ::nalu::KernelCopies<Table>::copies, NALU_ISA_INDEX, &(table));                           \
     }
+
+// Defines this ISA's copy of the table template Table<T> for float and double, from the
+// initialisers of its members in order (which may name T, e.g. &forward<T>), and provides both.
+#define NALU_KERNEL_TABLE(Table, ...)                                                             \
+    template <class T>                                                                            \
+    const Table<T> NALU_ISA_CONCAT(nalu_table_, __LINE__){__VA_ARGS__};                           \
+    NALU_PROVIDE_KERNELS(Table<float>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<float>)             \
+    NALU_PROVIDE_KERNELS(Table<double>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<double>)

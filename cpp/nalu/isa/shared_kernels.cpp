@@ -9,18 +9,9 @@
 
 namespace nalu {
 namespace NALU_ISA {
-namespace {
-
-template <class T>
-const SharedKernels<T> table{
-    &squared_error<T>, &sgd_update<T>,  &adam_update<T>, &rmsprop_update<T>,   &uniform_row<T>,
-    &vec::exp<T>,      &vec::log_abs_plus<T>, &vec::tanh<T>, &vec::sigmoid_pair<T>,
-};
-
-}  // namespace
-
-NALU_PROVIDE_KERNELS(SharedKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(SharedKernels<double>, table<double>)
+NALU_KERNEL_TABLE(SharedKernels, &squared_error<T>, &sgd_update<T>, &adam_update<T>,
+                  &rmsprop_update<T>, &uniform_row<T>, &vec::exp<T>, &vec::log_abs_plus<T>,
+                  &vec::tanh<T>, &vec::sigmoid_pair<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

@@ -113,11 +113,7 @@ void inalu_backward(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, con
     }
 }
 
-template <class T>
-const InaluKernels<T> table{&inalu_forward<T>, &inalu_backward<T>};
-
-NALU_PROVIDE_KERNELS(InaluKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(InaluKernels<double>, table<double>)
+NALU_KERNEL_TABLE(InaluKernels, &inalu_forward<T>, &inalu_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

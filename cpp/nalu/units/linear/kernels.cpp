@@ -26,11 +26,7 @@ void linear_backward(T* dW, T* db, T* dx, const T* dy, const T* x, const T* W, s
     if (dx) gemm::matmul_nn(dx, dy, W, B, I, O, /*accumulate=*/false);
 }
 
-template <class T>
-const LinearKernels<T> table{&linear_forward<T>, &linear_backward<T>};
-
-NALU_PROVIDE_KERNELS(LinearKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(LinearKernels<double>, table<double>)
+NALU_KERNEL_TABLE(LinearKernels, &linear_forward<T>, &linear_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

@@ -45,11 +45,8 @@ void nac_backward(T* dW_hat, T* dM_hat, T* dx, const T* dy, const T* x, NacWeigh
     if (dx) gemm::matmul_nn(dx, dy, w.W, B, I, O, /*accumulate=*/false);
 }
 
-template <class T>
-const NacKernels<T> table{&nac_weights<T>, &nac_forward<T>, &nac_weights_backward<T>, &nac_backward<T>};
-
-NALU_PROVIDE_KERNELS(NacKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(NacKernels<double>, table<double>)
+NALU_KERNEL_TABLE(NacKernels, &nac_weights<T>, &nac_forward<T>, &nac_weights_backward<T>,
+                  &nac_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

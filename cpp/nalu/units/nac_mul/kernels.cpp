@@ -27,11 +27,7 @@ void nac_mul_backward(T* dW, T* dx, T* dz, const T* dy, const T* x, const T* y, 
     for (std::size_t k = 0; k < B * I; ++k) dx[k] *= math::sign(x[k]) / (std::fabs(x[k]) + eps);
 }
 
-template <class T>
-const NacMulKernels<T> table{&nac_mul_forward<T>, &nac_mul_backward<T>};
-
-NALU_PROVIDE_KERNELS(NacMulKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(NacMulKernels<double>, table<double>)
+NALU_KERNEL_TABLE(NacMulKernels, &nac_mul_forward<T>, &nac_mul_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

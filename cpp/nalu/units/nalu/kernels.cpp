@@ -96,11 +96,7 @@ void nalu_backward(NaluGrads<T> d, T* dx, NaluScratch<T> s, const T* dy, const T
         out[k] += dl[k] * (math::sign(xin[k]) / (std::fabs(xin[k]) + eps));
 }
 
-template <class T>
-const NaluKernels<T> table{&nalu_forward<T>, &nalu_backward<T>};
-
-NALU_PROVIDE_KERNELS(NaluKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(NaluKernels<double>, table<double>)
+NALU_KERNEL_TABLE(NaluKernels, &nalu_forward<T>, &nalu_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

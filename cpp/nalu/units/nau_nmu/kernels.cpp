@@ -66,11 +66,8 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
         if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
-template <class T>
-const NauNmuKernels<T> table{&clamp_weights<T>, &nau_forward<T>, &nau_backward<T>, &nmu_forward<T>, &nmu_backward<T>};
-
-NALU_PROVIDE_KERNELS(NauNmuKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(NauNmuKernels<double>, table<double>)
+NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &nau_forward<T>, &nau_backward<T>,
+                  &nmu_forward<T>, &nmu_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

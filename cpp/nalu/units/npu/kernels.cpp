@@ -109,11 +109,7 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range
 }
 
-template <class T>
-const NpuKernels<T> table{&npu_forward<T>, &npu_backward<T>};
-
-NALU_PROVIDE_KERNELS(NpuKernels<float>, table<float>)
-NALU_PROVIDE_KERNELS(NpuKernels<double>, table<double>)
+NALU_KERNEL_TABLE(NpuKernels, &npu_forward<T>, &npu_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu
