@@ -16,7 +16,7 @@ Forward functions return ``(y, cache)``; backward functions take ``(dy, cache)``
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any, Dict
 
 import numpy as np
 

@@ -141,7 +141,8 @@ void matmul_nt3_plain(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, cons
             }
 }
 
-// The three products of a NALU forward in one pass, so each row of x, L, W and G is read once:
+// Three products that share their operands (a gated two-path forward) in one pass, so that each
+// row of x, L, W and G is read once:
 //   A (M, N) = x (M, K) · W (N, K)ᵀ,  Z (M, N) = L (M, K) · W (N, K)ᵀ,  Q (M, N) = x (M, K) · G (N, K)ᵀ
 template <class T>
 void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G, std::size_t M,

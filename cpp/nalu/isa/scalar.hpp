@@ -8,7 +8,7 @@ namespace NALU_ISA {
 namespace math {
 
 // sign(x) with sign(0) = 0 and sign(NaN) = NaN, as numpy.sign: the derivative of |x| that the
-// NALU's log path uses (docs/units.md#nalu), one-sided choice 0 at the kink.
+// units' log paths use (docs/units.md#nalu), one-sided choice 0 at the kink.
 template <class T>
 inline T sign(T x) {
     if (x > T(0)) return T(1);

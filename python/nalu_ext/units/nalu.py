@@ -3,14 +3,13 @@ variants the literature compares. C++: cpp/nalu/units/nalu/."""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
-from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
+from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
 

@@ -3,15 +3,13 @@ one C++ unit whose option ``real`` drops the imaginary weights. C++: cpp/nalu/un
 
 from __future__ import annotations
 
-import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 
-from .. import _checks
 from .._dtypes import DTypeLike
-from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
-from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
+from ..layers import Layer, SeedLike, glorot_uniform, register
+from ..reference import Cache, Grads, f64
 
 
 
