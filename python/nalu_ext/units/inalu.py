@@ -26,7 +26,8 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     ``G`` (out,), initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
     G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
     to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
-    M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (as for NAU).
+    M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (the schedule λ(t)
+    of every unit with a regularizer).
     """
 
     BENCHMARK_NETWORK = ("iNALU", "iNALU")

@@ -1,6 +1,6 @@
 // Linear: y = x Wᵀ + b, the plain affine layer (stable-nalu's layer/basic.py with activation
 // 'linear', the Linear baseline of Madsen & Johansen 2020, Table 1).
-// Shapes: x (B, I), W (O, I), b (O,) or none, y (B, O).
+// Shapes: x (B, I), W (O, I), b (O,) or none, y (B, O). docs/units.md#linear.
 // Compiled once per ISA (isa/isa.hpp); layers reach these through kernels<LinearKernels<T>>().
 #pragma once
 

@@ -3,7 +3,7 @@
 //   y = exp(log(|x| + ε) Wᵀ),   W = tanh(Ŵ) ⊙ σ(M̂)   (the NAC's weight, units/nac)
 // Shapes: x (B, I), W (O, I), y (B, O). d log(|x| + ε)/dx = sign(x) / (|x| + ε) with sign(0) = 0,
 // as in the NALU. Like the NALU's m path, y overflows to inf for large |x|·W and ignores the sign
-// of x: reproduced, not hidden.
+// of x: reproduced, not hidden (docs/units.md#nacmul).
 // Compiled once per ISA (isa/isa.hpp); layers reach these through kernels<NacMulKernels<T>>().
 #pragma once
 
