@@ -58,7 +58,10 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def_property_readonly("out_features", &L::out_features)
         .def_property_readonly("dtype", [](const L&) { return dtype_name<T>(); })
         .def_property_readonly("has_forward", &L::has_forward)
-        .def_property_readonly("steps", &L::steps)
+        .def_property("steps", &L::steps, [](L& self, long long t) {
+            std::lock_guard<std::mutex> lock(self.mutex());
+            self.set_steps(t);
+        })
         .def_property_readonly("options", [](const L& self) { return options_dict(self.options()); })
         .def_property_readonly("has_regularizer", &L::has_regularizer)
         .def_property_readonly("regularizer",

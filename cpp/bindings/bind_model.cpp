@@ -43,11 +43,11 @@ void bind_for(py::module_& m, const std::string& suffix) {
         }))
         .def_property_readonly("in_features", &S::in_features)
         .def_property_readonly("out_features", &S::out_features)
-        .def_property_readonly("steps", &S::steps)
-        .def("copy_params", [](S& self) {
-            // Every layer's parameters ({name: array} per layer), copied under all the layers'
-            // locks: a consistent snapshot even while another thread trains the model (it lands
-            // between two of its steps).
+        .def_property("steps", &S::steps, &S::set_steps)
+        .def("snapshot", [](S& self) {
+            // Every layer's parameters ({name: array} per layer), the layers' step counts and the
+            // model's, copied under all the layers' locks: a consistent snapshot even while
+            // another thread trains the model (it lands between two of its steps).
             const auto& layers = self.layers();
             py::list copies;
             std::vector<std::pair<const T*, T*>> sources;  // (parameter, copy)
@@ -62,13 +62,17 @@ void bind_for(py::module_& m, const std::string& suffix) {
                 }
                 copies.append(named);
             }
+            std::vector<long long> layer_steps;
+            long long model_steps = 0;
             {
                 ReleaseGil release;
                 nalu::LockSet lock(self.mutexes());
                 for (std::size_t k = 0; k < sources.size(); ++k)
                     std::copy(sources[k].first, sources[k].first + sizes[k], sources[k].second);
+                for (const auto& l : layers) layer_steps.push_back(l->steps());
+                model_steps = self.steps();
             }
-            return copies;
+            return py::make_tuple(copies, layer_steps, model_steps);
         })
         .def("forward", [](S& self, py::handle x_obj) {
             CArray<T> x = as_batch_matrix<T>(x_obj, "Sequential.forward", "x", self.in_features());

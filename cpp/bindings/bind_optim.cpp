@@ -73,11 +73,61 @@ nalu::ClipConfig clip_of(py::object value, py::object norm) {
 }
 
 template <class T>
+nalu::TwoCopyState<T>& named_state(nalu::Optimizer<T>& opt, const std::string& name) {
+    std::string known;
+    for (const auto& entry : opt.state()) {
+        if (name == entry.first) return *entry.second;
+        known += (known.empty() ? "" : ", ") + std::string(entry.first);
+    }
+    throw py::key_error("this optimizer has no state '" + name + "' (it has: " +
+                        (known.empty() ? "none" : known) + ")");
+}
+
+template <class T>
 void bind_for(py::module_& m, const std::string& suffix) {
     using O = nalu::Optimizer<T>;
     py::class_<O, std::shared_ptr<O>>(m, ("Optimizer" + suffix).c_str())
         .def_property("lr", &O::lr, &O::set_lr)
-        .def_property_readonly("steps", &O::steps)
+        .def_property("steps", &O::steps, [](O& self, long long t) {
+            nalu::LockSet lock(self.mutexes());
+            self.set_steps(t);
+        })
+        .def_property_readonly("state_names", [](O& self) {
+            py::list names;
+            for (const auto& entry : self.state()) names.append(entry.first);
+            return names;
+        })
+        .def("get_state", [](O& self, const std::string& name) {
+            // copies of the named state, one array per parameter, under the optimizer's locks
+            auto& copies = named_state(self, name);
+            py::list out;
+            nalu::LockSet lock(self.mutexes());
+            for (std::size_t i = 0; i < self.slots().size(); ++i) {
+                py::array_t<T> a(static_cast<py::ssize_t>(self.slots()[i].size));
+                std::copy(copies.in(i), copies.in(i) + self.slots()[i].size, a.mutable_data());
+                out.append(a);
+            }
+            return out;
+        })
+        .def("set_state", [](O& self, const std::string& name, py::sequence values) {
+            auto& copies = named_state(self, name);
+            const auto& slots = self.slots();
+            if (py::len(values) != slots.size())
+                throw py::value_error("state '" + name + "' needs " + std::to_string(slots.size()) +
+                                      " arrays (one per parameter), got " + std::to_string(py::len(values)));
+            std::vector<CArray<T>> arrays;
+            for (std::size_t i = 0; i < slots.size(); ++i) {
+                CArray<T> a = py::cast<CArray<T>>(values[i]);
+                if (static_cast<std::size_t>(a.size()) != slots[i].size)
+                    throw py::value_error("state '" + name + "' of parameter " + std::to_string(i) + " has " +
+                                          std::to_string(a.size()) + " values, the parameter " +
+                                          std::to_string(slots[i].size));
+                arrays.push_back(std::move(a));
+            }
+            nalu::LockSet lock(self.mutexes());
+            for (std::size_t i = 0; i < slots.size(); ++i)
+                std::copy(arrays[i].data(), arrays[i].data() + slots[i].size, copies.current(i));
+        })
         .def("step", [](O& self) {  // false: the update was not applied (see Optimizer::step)
             ReleaseGil release;
             nalu::LockSet lock(self.mutexes());

@@ -96,6 +96,7 @@ public:
     // It belongs to the layer, so a schedule continues across fit() calls and models.
     long long steps() const { return steps_; }
     void count_step() { ++steps_; }
+    void set_steps(long long t) { steps_ = t; }  // restoring a saved layer (t >= 0, checked by Python)
 
     // Held by callers that may run on several threads at once (the bindings release the GIL).
     std::mutex& mutex() const { return mutex_; }

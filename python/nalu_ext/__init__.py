@@ -22,7 +22,7 @@ if _os.environ.get("NALU_EXT_ISA"):  # force a kernel path; an unknown or unsupp
         raise ImportError(f"nalu_ext: NALU_EXT_ISA={_os.environ['NALU_EXT_ISA']!r}: {_err}") from None
 from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
-from .model import Sequential, load
+from .model import Sequential, load, load_checkpoint
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .sweeps import SweepSummary, make_run, sweep
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
-    "TrainingDiverged", "ModelFileError", "load", "build_info", "reference", "stats", "tasks",
+    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "stats", "tasks",
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
     "SweepSummary", "__version__",
 ]

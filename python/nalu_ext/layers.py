@@ -13,6 +13,7 @@ dtype, and non-contiguous or Fortran-ordered arrays are copied into C order firs
 from __future__ import annotations
 
 import math
+import weakref
 from types import MappingProxyType
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
 
@@ -28,6 +29,11 @@ def glorot_uniform(rng: np.random.Generator, out_features: int, in_features: int
     """U(-r, r) with r = sqrt(6 / (in + out)), shape (out, in), float64."""
     r = math.sqrt(6.0 / (in_features + out_features))
     return rng.uniform(-r, r, size=(out_features, in_features))
+
+
+# Every Python layer alive: lets an optimizer find the layer that owns a parameter array when it is
+# pickled (optim.Optimizer.__reduce__).
+_LIVE_LAYERS: "weakref.WeakSet[Layer]" = weakref.WeakSet()
 
 
 class Layer:
@@ -72,6 +78,7 @@ class Layer:
             {n: impl.grad(n) for n in impl.param_names}
         )
         self._initialise(np.random.default_rng(seed))
+        _LIVE_LAYERS.add(self)
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """Glorot-uniform for every parameter, in parameter order, drawn in float64."""
@@ -144,6 +151,47 @@ class Layer:
         """The weights the unit applies (what sparsity is measured on), float64."""
         raise NotImplementedError
 
+    def parameters(self) -> List[np.ndarray]:
+        """The parameter arrays (writable views, in parameter order): what optimizers take."""
+        return list(self.params.values())
+
+    def zero_grad(self) -> None:
+        """Sets every gradient to 0 (backward overwrites gradients anyway; for code that reads
+        them before the next backward)."""
+        for g in self.grads.values():
+            g[...] = 0
+
+    def state_dict(self) -> Dict[str, Any]:
+        """Copies of the parameters by name, and ``"steps"``, the layer's step count (the clock of
+        its regularizer schedule): everything :meth:`load_state_dict` needs to continue training
+        exactly. The architecture is :meth:`config`."""
+        state: Dict[str, Any] = {name: p.copy() for name, p in self.params.items()}
+        state["steps"] = self.steps
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restores what :meth:`state_dict` returned: the same parameter names, shapes and dtypes
+        (ValueError otherwise, before anything is changed)."""
+        expected = set(self.params) | {"steps"}
+        if not isinstance(state, Mapping) or set(state) != expected:
+            got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the keys {sorted(expected)}, got {got}")
+        values = {}
+        for name, target in self.params.items():
+            value = np.asarray(state[name])
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name} must be {target.dtype}{target.shape}, "
+                                 f"got {value.dtype}{value.shape}")
+            values[name] = value
+        steps = _checks.integer(state["steps"], "steps")
+        for name, value in values.items():
+            self.params[name][...] = value
+        self._impl.steps = steps
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling and copy.deepcopy: the architecture and the state (parameters, step count)."""
+        return (from_state, (self.config(), self.state_dict()))
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.in_features}, {self.out_features}"
@@ -199,3 +247,29 @@ def register(cls: LayerClass) -> LayerClass:
         raise RuntimeError(f"two units are called {name!r}")
     UNITS[name] = cls
     return cls
+
+
+def from_config(config: Mapping[str, Any]) -> Layer:
+    """A new layer (seed 0) of the architecture :meth:`Layer.config` describes."""
+    options = dict(config)
+    kind = options.pop("kind")
+    if kind not in UNITS:
+        raise ValueError(f"unknown unit {kind!r} (known: {sorted(UNITS)})")
+    return UNITS[kind](options.pop("in_features"), options.pop("out_features"), seed=0, **options)
+
+
+def from_state(config: Mapping[str, Any], state: Mapping[str, Any]) -> Layer:
+    """The layer that :meth:`Layer.config` and :meth:`Layer.state_dict` describe (unpickling)."""
+    layer = from_config(config)
+    layer.load_state_dict(state)
+    return layer
+
+
+def owner_of(param: np.ndarray) -> Tuple[Layer, str]:
+    """The layer and the name of a parameter array that a layer handed out (``layer.params``)."""
+    address = param.__array_interface__["data"][0]
+    for layer in list(_LIVE_LAYERS):
+        for name, p in layer.params.items():
+            if p.__array_interface__["data"][0] == address and p.shape == param.shape:
+                return layer, name
+    raise ValueError("the array is not a parameter of a live nalu_ext layer")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
-from . import _core, serialize
+from . import _checks, _core, serialize
 from ._dtypes import core_suffix
-from .errors import TrainingDiverged
+from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
-from .optim import Optimizer
+from .optim import SGD, Adam, Optimizer, RMSprop
 
 def check_optimizer(model: "Sequential", optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
@@ -86,9 +86,62 @@ class Sequential:
             raise TrainingDiverged(int(self._impl.steps), float(value), cause=divergence)
         return float(value)
 
-    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
-        """Write architecture and parameters to one .npz file, atomically; see :func:`nalu_ext.load`."""
-        serialize.save_model(self, path)
+    def save(self, path: Union[str, "os.PathLike[str]"], optimizer: Optional[Optimizer] = None) -> None:
+        """Write architecture, parameters and step counts to one .npz file, atomically; see
+        :func:`nalu_ext.load`. With ``optimizer`` (one built on ``self.parameters()``), its state
+        too: :func:`nalu_ext.load_checkpoint` then restores both, and training continues exactly
+        as it would have."""
+        optimizer_state = None
+        if optimizer is not None:
+            check_optimizer(self, optimizer)
+            if len(optimizer.params) != len(self.parameters()) or any(
+                    p.__array_interface__ != q.__array_interface__ for p, q in zip(optimizer.params, self.parameters())):
+                raise ValueError("save(optimizer=): the optimizer must update exactly this model's parameters(), in order")
+            optimizer_state = optimizer.state_dict()
+        serialize.save_model(self, path, optimizer_state)
+
+    def zero_grad(self) -> None:
+        """Sets every layer's gradients to 0."""
+        for layer in self._layers:
+            layer.zero_grad()
+
+    @property
+    def steps(self) -> int:
+        """Training steps this model has taken (train_step, fit, train_task)."""
+        return int(self._impl.steps)
+
+    def state_dict(self) -> Dict[str, Any]:
+        """``"layers.<i>.<name>"`` for every parameter (copies taken under the layers' locks: one
+        consistent snapshot even while another thread trains), ``"layers.<i>.steps"`` and
+        ``"steps"``: what :meth:`load_state_dict` needs to continue training exactly."""
+        state: Dict[str, Any] = {}
+        params, layer_steps, steps = self._impl.snapshot()
+        for i, (values, layer_step) in enumerate(zip(params, layer_steps)):
+            state.update({f"layers.{i}.{name}": value for name, value in values.items()})
+            state[f"layers.{i}.steps"] = int(layer_step)
+        state["steps"] = int(steps)
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restores what :meth:`state_dict` returned, for a model of the same architecture."""
+        if not isinstance(state, Mapping) or "steps" not in state:
+            raise ValueError("Sequential.load_state_dict: expected the mapping Sequential.state_dict() returns")
+        per_layer: List[Dict[str, Any]] = [{} for _ in self._layers]
+        for key, value in state.items():
+            if key == "steps":
+                continue
+            parts = key.split(".", 2)
+            if len(parts) != 3 or parts[0] != "layers" or not parts[1].isdigit() or int(parts[1]) >= len(self._layers):
+                raise ValueError(f"Sequential.load_state_dict: unexpected key {key!r}")
+            per_layer[int(parts[1])][parts[2]] = value
+        steps = _checks.integer(state["steps"], "steps")
+        for layer, layer_state in zip(self._layers, per_layer):  # each checks its keys before writing
+            layer.load_state_dict(layer_state)
+        self._impl.steps = steps
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling and copy.deepcopy: the layers (pickled with their state) and the step count."""
+        return (_rebuild, (self._layers, self.steps))
 
     def config(self) -> List[Dict[str, Any]]:
         """The architecture: each layer's constructor arguments."""
@@ -97,6 +150,12 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ",\n".join(f"  {layer!r}" for layer in self._layers)
         return f"Sequential(\n{inner}\n)"
+
+
+def _rebuild(layers: List[Layer], steps: int) -> Sequential:
+    model = Sequential(*layers)
+    model._impl.steps = steps
+    return model
 
 
 def as_sequential(model: Union[Sequential, Layer]) -> Sequential:
@@ -114,4 +173,27 @@ def load(path: Union[str, "os.PathLike[str]"]) -> Sequential:
     Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
     a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
     """
-    return Sequential(*serialize.read_layers(path))
+    return _from_file(serialize.read_model(path))
+
+
+def load_checkpoint(path: Union[str, "os.PathLike[str]"]) -> Tuple[Sequential, Optimizer]:
+    """The model and the optimizer saved at ``path`` by ``model.save(path, optimizer=opt)``:
+    training continues bit-identically. ModelFileError when the file holds no optimizer."""
+    stored = serialize.read_model(path)
+    if stored.optimizer is None:
+        raise ModelFileError(f"{path} holds a model without an optimizer (save it with model.save(path, optimizer=opt))")
+    model = _from_file(stored)
+    kinds = {"SGD": SGD, "Adam": Adam, "RMSprop": RMSprop}
+    state = stored.optimizer
+    try:
+        optimizer = kinds[state["kind"]](model.parameters(), **state["hyper"])
+        optimizer.load_state_dict(state)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: the stored optimizer cannot be restored: {err}") from None
+    return model, optimizer
+
+
+def _from_file(stored: "serialize.StoredModel") -> Sequential:
+    model = Sequential(*stored.layers)
+    model._impl.steps = stored.steps
+    return model

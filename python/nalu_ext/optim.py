@@ -9,14 +9,16 @@ their global L2 norm is at most ``clip_norm`` (as ``torch.nn.utils.clip_grad_nor
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _core
+from . import _checks
 from ._checks import optional_real, real
 from ._dtypes import core_suffix
 from .errors import TrainingDiverged
+from .layers import Layer, owner_of
 
 
 def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.dtype]:
@@ -37,13 +39,16 @@ def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.
 class Optimizer:
     """Base of the optimizers: holds the C++ optimizer and the parameter arrays it updates."""
 
-    def __init__(self, kind: str, params: Iterable[np.ndarray], *args: Any,
+    def __init__(self, kind: str, params: Iterable[np.ndarray], hyper: Dict[str, Any], *args: Any,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
-        """``args``: the optimizer's real hyper-parameters, in the C++ constructor's order (their
-        ranges are checked there)."""
+        """``hyper``: the constructor's keyword arguments (state_dict and pickling rebuild from
+        them); ``args``: the real hyper-parameters, in the C++ constructor's order (their ranges
+        are checked there)."""
         self._params, self.dtype = _parameter_list(params)
         self._impl = getattr(_core, kind + core_suffix(self.dtype))(
             self._params, *args, optional_real(clip_value, "clip_value"), optional_real(clip_norm, "clip_norm"))
+        self._hyper = dict(hyper, clip_value=optional_real(clip_value, "clip_value"),
+                           clip_norm=optional_real(clip_norm, "clip_norm"))
 
     @property
     def lr(self) -> float:
@@ -63,6 +68,36 @@ class Optimizer:
     def params(self) -> List[np.ndarray]:
         return list(self._params)
 
+    def state_dict(self) -> Dict[str, Any]:
+        """Everything that continues training exactly: ``"kind"``, ``"hyper"`` (the constructor's
+        keyword arguments, lr as it is now), ``"steps"`` and ``"state"`` (torch's names:
+        ``exp_avg``/``exp_avg_sq`` for Adam, ``square_avg`` for RMSprop, ``momentum_buffer`` for
+        SGD with momentum; one flat array per parameter)."""
+        return {"kind": type(self).__name__, "hyper": dict(self._hyper, lr=self.lr), "steps": self.steps,
+                "state": {name: [a.copy() for a in self._impl.get_state(name)] for name in self._impl.state_names}}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restores what :meth:`state_dict` returned (from an optimizer of the same kind over
+        parameters of the same sizes): learning rate, step count and state."""
+        if not isinstance(state, Mapping) or state.get("kind") != type(self).__name__:
+            got = state.get("kind") if isinstance(state, Mapping) else type(state).__name__
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the state of a "
+                             f"{type(self).__name__}, got {got!r}")
+        names = set(state.get("state", {}))
+        if names != set(self._impl.state_names):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected the state {sorted(self._impl.state_names)}, "
+                             f"got {sorted(names)}")
+        steps = _checks.integer(state["steps"], "steps")
+        for name, arrays in state["state"].items():
+            self._impl.set_state(name, [np.asarray(a, dtype=self.dtype) for a in arrays])
+        self.lr = state["hyper"]["lr"]
+        self._impl.steps = steps
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickling and copy.deepcopy: the optimizer with the layers it updates (pickled along,
+        so a model and its optimizer pickled together stay linked) and its state."""
+        return (_rebuild, (type(self), [owner_of(p) for p in self._params], self._hyper, self.state_dict()))
+
     def step(self) -> None:
         """Apply one update from the gradients the layers hold now (after ``backward``).
 
@@ -78,7 +113,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0, *,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
-        super().__init__("SGD", params, real(lr, "lr"), real(momentum, "momentum"),
+        lr, momentum = real(lr, "lr"), real(momentum, "momentum")
+        super().__init__("SGD", params, {"lr": lr, "momentum": momentum}, lr, momentum,
                          clip_value=clip_value, clip_norm=clip_norm)
 
 
@@ -90,8 +126,8 @@ class Adam(Optimizer):
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        super().__init__("Adam", params, real(lr, "lr"), real(betas[0], "betas[0]"),
-                         real(betas[1], "betas[1]"), real(eps, "eps"),
+        lr, beta1, beta2, eps = real(lr, "lr"), real(betas[0], "betas[0]"), real(betas[1], "betas[1]"), real(eps, "eps")
+        super().__init__("Adam", params, {"lr": lr, "betas": (beta1, beta2), "eps": eps}, lr, beta1, beta2, eps,
                          clip_value=clip_value, clip_norm=clip_norm)
 
 
@@ -102,5 +138,12 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, *, clip_value: Optional[float] = None,
                  clip_norm: Optional[float] = None) -> None:
-        super().__init__("RMSprop", params, real(lr, "lr"), real(alpha, "alpha"), real(eps, "eps"),
+        lr, alpha, eps = real(lr, "lr"), real(alpha, "alpha"), real(eps, "eps")
+        super().__init__("RMSprop", params, {"lr": lr, "alpha": alpha, "eps": eps}, lr, alpha, eps,
                          clip_value=clip_value, clip_norm=clip_norm)
+
+
+def _rebuild(cls: type, owners: List[Tuple[Layer, str]], hyper: Dict[str, Any], state: Mapping[str, Any]) -> Optimizer:
+    optimizer = cls([layer.params[name] for layer, name in owners], **hyper)
+    optimizer.load_state_dict(state)
+    return optimizer

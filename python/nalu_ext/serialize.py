@@ -19,7 +19,8 @@ import os
 import stat
 import tempfile
 import zipfile
-from typing import IO, Any, Callable, Dict, List, Protocol, Union
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Protocol, Union
 
 import numpy as np
 
@@ -40,16 +41,38 @@ class SavableModel(Protocol):
 
     _impl: Any
 
-    def config(self) -> List[Dict[str, Any]]: ...
+    def config(self) -> List[Dict[str, Any]]: ...  # noqa: E704
 
 
-def save_model(model: SavableModel, path: PathLike) -> None:
+@dataclass
+class StoredModel:
+    """What a model file holds: the layers (parameters and step counts restored), the model's
+    step count, and the optimizer's state_dict when one was saved."""
+
+    layers: List[Layer]
+    steps: int
+    optimizer: Optional[Dict[str, Any]]
+
+
+def save_model(model: SavableModel, path: PathLike, optimizer: Optional[Mapping[str, Any]] = None) -> None:
+    """The architecture (JSON metadata), every parameter (in its dtype), the step counts and,
+    when given, an optimizer's state_dict (its arrays stored as arrays)."""
     path = os.fspath(path)
-    meta = {"format": FORMAT, "version": VERSION, "layers": model.config()}
-    arrays: Dict[str, Any] = {META_KEY: np.array(json.dumps(meta))}
-    for i, params in enumerate(model._impl.copy_params()):
-        for name, value in params.items():
+    params, layer_steps, steps = model._impl.snapshot()
+    meta: Dict[str, Any] = {"format": FORMAT, "version": VERSION, "layers": model.config(),
+                            "steps": {"model": int(steps), "layers": [int(s) for s in layer_steps]}}
+    arrays: Dict[str, Any] = {}
+    for i, values in enumerate(params):
+        for name, value in values.items():
             arrays[f"layer{i}/{name}"] = value
+    if optimizer is not None:
+        hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in optimizer["hyper"].items()}
+        meta["optimizer"] = {"kind": optimizer["kind"], "hyper": hyper, "steps": int(optimizer["steps"]),
+                             "state": {name: len(values) for name, values in optimizer["state"].items()}}
+        for name, values in optimizer["state"].items():
+            for k, value in enumerate(values):
+                arrays[f"optimizer/{name}/{k}"] = value
+    arrays[META_KEY] = np.array(json.dumps(meta, allow_nan=False))
     write_atomically(path, lambda f: np.savez(f, **arrays))
 
 
@@ -123,9 +146,9 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def read_layers(path: PathLike) -> List[Layer]:
-    """The layers of the model saved at ``path`` by :meth:`Sequential.save`, with bit-identical
-    parameters (:func:`nalu_ext.load` stacks them into a Sequential).
+def read_model(path: PathLike) -> StoredModel:
+    """What :meth:`Sequential.save` wrote at ``path``, parameters bit-identical (files written
+    before step counts were stored give 0 steps).
 
     Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
     a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
@@ -150,15 +173,26 @@ def read_layers(path: PathLike) -> List[Layer]:
                             f"{path}: layer {i} parameter {name} is {stored.dtype}{stored.shape}, "
                             f"the architecture says {target.dtype}{target.shape}")
                     target[...] = stored
-            return layers
+            meta = _read_meta(archive, path)
+            steps = meta.get("steps", {"model": 0, "layers": [0] * len(layers)})
+            try:
+                layer_steps = [_checks.integer(s, "steps") for s in steps["layers"]]
+                model_steps = _checks.integer(steps["model"], "steps")
+                if len(layer_steps) != len(layers):
+                    raise ValueError(f"{len(layer_steps)} layer step counts for {len(layers)} layers")
+            except (KeyError, TypeError, ValueError) as err:
+                raise ModelFileError(f"{path}: bad step counts: {err}") from None
+            for layer, count in zip(layers, layer_steps):
+                layer._impl.steps = count
+            return StoredModel(layers, model_steps, _read_optimizer(archive, meta, path))
     except (FileNotFoundError, ModelFileError):
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError) as err:
         raise ModelFileError(f"{path} is not a readable nalu_ext model file: {err}") from err
 
 
-def _read_layer_configs(archive: Any, path: str) -> List[Dict[str, Any]]:
-    """The metadata's layer list, checked for its shape (not yet for its values)."""
+def _read_meta(archive: Any, path: str) -> Dict[str, Any]:
+    """The metadata object, its format and version checked."""
     if META_KEY not in archive.files:
         raise ModelFileError(f"{path} has no nalu_ext metadata: not a nalu_ext model file")
     meta = json.loads(str(archive[META_KEY][()]))
@@ -168,6 +202,28 @@ def _read_layer_configs(archive: Any, path: str) -> List[Dict[str, Any]]:
         raise ModelFileError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
     if meta.get("version") != VERSION:
         raise ModelFileError(f"{path}: format version {meta.get('version')!r}, this nalu_ext reads {VERSION}")
+    return meta
+
+
+def _read_optimizer(archive: Any, meta: Dict[str, Any], path: str) -> Optional[Dict[str, Any]]:
+    """The optimizer's state_dict stored beside the model, or None."""
+    stored = meta.get("optimizer")
+    if stored is None:
+        return None
+    try:
+        state = {name: [archive[f"optimizer/{name}/{k}"] for k in range(int(count))]
+                 for name, count in stored["state"].items()}
+        hyper = dict(stored["hyper"])
+        if isinstance(hyper.get("betas"), list):
+            hyper["betas"] = tuple(hyper["betas"])
+        return {"kind": stored["kind"], "hyper": hyper, "steps": stored["steps"], "state": state}
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ModelFileError(f"{path}: the stored optimizer is incomplete: {err}") from None
+
+
+def _read_layer_configs(archive: Any, path: str) -> List[Dict[str, Any]]:
+    """The metadata's layer list, checked for its shape (not yet for its values)."""
+    meta = _read_meta(archive, path)
     configs = meta.get("layers")
     if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
         raise ModelFileError(f"{path}: the metadata's 'layers' must be a non-empty list of objects, got {configs!r:.200}")

@@ -63,6 +63,7 @@ public:
     std::size_t out_features() const { return layers_.back()->out_features(); }
     const std::vector<std::shared_ptr<Layer<T>>>& layers() const { return layers_; }
     long long steps() const { return steps_; }
+    void set_steps(long long t) { steps_ = t; }  // restoring a saved model (t >= 0, checked by Python)
 
     std::vector<std::mutex*> mutexes() const {
         std::vector<std::mutex*> all;

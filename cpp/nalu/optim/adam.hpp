@@ -24,6 +24,10 @@ public:
         v_ = TwoCopyState<T>(this->make_state());
     }
 
+    std::vector<std::pair<const char*, TwoCopyState<T>*>> state() override {
+        return {{"exp_avg", &m_}, {"exp_avg_sq", &v_}};
+    }
+
 protected:
     void begin_step(long long step) override {
         const double t = static_cast<double>(step);

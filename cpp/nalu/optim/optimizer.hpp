@@ -56,6 +56,7 @@ public:
     TwoCopyState() = default;
     explicit TwoCopyState(std::vector<std::vector<T>> zeros) : current_(zeros), next_(std::move(zeros)) {}
     const T* in(std::size_t slot) const { return current_[slot].data(); }
+    T* current(std::size_t slot) { return current_[slot].data(); }  // for restoring a saved state
     T* out(std::size_t slot) { return next_[slot].data(); }
     void commit() { current_.swap(next_); }
     bool empty() const { return current_.empty(); }
@@ -83,7 +84,16 @@ public:
         lr_ = lr;
     }
     long long steps() const { return steps_; }
+    // For restoring a saved optimizer: the step count t (Adam's bias corrections, SGD's first step).
+    void set_steps(long long t) {
+        require(t >= 0, "steps must be >= 0, got " + std::to_string(t));
+        steps_ = t;
+    }
     const std::vector<ParamSlot<T>>& slots() const { return slots_; }
+
+    // The optimizer's state by name (torch's names: "exp_avg", "exp_avg_sq", "square_avg",
+    // "momentum_buffer"), one array per parameter slot, as in effect after the last applied step.
+    virtual std::vector<std::pair<const char*, TwoCopyState<T>*>> state() { return {}; }
 
     // The optimizer's own mutex and those of every layer it updates (see LockSet).
     std::vector<std::mutex*> mutexes() const {

@@ -19,6 +19,8 @@ public:
         v_ = TwoCopyState<T>(this->make_state());
     }
 
+    std::vector<std::pair<const char*, TwoCopyState<T>*>> state() override { return {{"square_avg", &v_}}; }
+
 protected:
     bool update(std::size_t i, const ParamSlot<T>& s) override {
         return shared_kernels<T>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,

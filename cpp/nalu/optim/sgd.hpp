@@ -17,6 +17,11 @@ public:
         if (momentum > 0.0) buffers_ = TwoCopyState<T>(this->make_state());
     }
 
+    std::vector<std::pair<const char*, TwoCopyState<T>*>> state() override {
+        if (buffers_.empty()) return {};
+        return {{"momentum_buffer", &buffers_}};
+    }
+
 protected:
     void begin_step(long long t) override { first_ = t == 1; }
 
