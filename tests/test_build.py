@@ -33,3 +33,17 @@ def test_unknown_isa_is_refused():
 
     with pytest.raises(ValueError, match="unknown or unsupported ISA 'sse9'"):
         _core.set_isa("sse9")
+
+
+def test_metadata_has_one_version_a_license_and_the_console_command():
+    import importlib.metadata as md
+
+    import nalu_ext
+
+    assert md.version("nalu_ext") == nalu_ext.__version__  # pyproject reads it from __init__.py
+    meta = md.metadata("nalu_ext")
+    assert meta["License"] == "MIT" and "Programming Language :: Python :: 3.13" in meta.get_all("Classifier")
+    scripts = {e.name: e.value for e in md.entry_points(group="console_scripts")}
+    assert scripts.get("nalu-ext") == "nalu_ext.cli:main"
+    files = [str(f) for f in md.files("nalu_ext") or []]
+    assert any(f.endswith("LICENSE") for f in files), files

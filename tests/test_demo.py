@@ -120,3 +120,18 @@ def test_benchmark_pairs_select_unit_operation_combinations():
         runs("--pairs", "NAU")
     with pytest.raises(UsageError, match="unknown operation 'pow'"):
         runs("--pairs", "NAU:pow")
+
+
+def test_plotting_leaves_the_users_matplotlib_backend_alone(tmp_path):
+    """A figure is drawn on its own canvas: the backend a user chose stays, and pyplot's figure
+    list stays empty."""
+    code = ("import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt\n"
+            "import numpy as np\n"
+            "from nalu_ext import plot\n"
+            "from nalu_ext.train import History\n"
+            f"plot.plot_cost(History(np.array([3.0, 2.0, 1.0]), 3), {str(tmp_path / 'c.png')!r}, 't')\n"
+            "print(matplotlib.get_backend(), len(plt.get_fignums()))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["svg", "0"]
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -28,16 +28,29 @@ public:
     // Uniform integer in [0, n), n > 0, without modulo bias (Lemire's multiply-and-reject).
     std::size_t below(std::size_t n) {
         const std::uint64_t bound = n;
-        __uint128_t product = static_cast<__uint128_t>(next()) * bound;
-        std::uint64_t low = static_cast<std::uint64_t>(product);
+        std::uint64_t high, low;
+        multiply(next(), bound, high, low);
         if (low < bound) {
             const std::uint64_t threshold = (0 - bound) % bound;
-            while (low < threshold) {
-                product = static_cast<__uint128_t>(next()) * bound;
-                low = static_cast<std::uint64_t>(product);
-            }
+            while (low < threshold) multiply(next(), bound, high, low);
         }
-        return static_cast<std::size_t>(product >> 64);
+        return static_cast<std::size_t>(high);
+    }
+
+    // The 128-bit product a·b as (high, low) 64-bit halves; the same on every compiler.
+    static void multiply(std::uint64_t a, std::uint64_t b, std::uint64_t& high, std::uint64_t& low) {
+#if defined(__SIZEOF_INT128__)
+        __extension__ typedef unsigned __int128 Wide;  // __extension__: no -Wpedantic warning
+        const Wide p = static_cast<Wide>(a) * b;
+        high = static_cast<std::uint64_t>(p >> 64);
+        low = static_cast<std::uint64_t>(p);
+#else  // four 32x32 -> 64 products (MSVC, 32-bit targets)
+        const std::uint64_t a0 = a & 0xffffffffu, a1 = a >> 32, b0 = b & 0xffffffffu, b1 = b >> 32;
+        const std::uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+        const std::uint64_t middle = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+        high = p11 + (p01 >> 32) + (p10 >> 32) + (middle >> 32);
+        low = (middle << 32) | (p00 & 0xffffffffu);
+#endif
     }
 
 private:

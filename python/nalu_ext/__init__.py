@@ -29,7 +29,7 @@ from .sweeps import SweepSummary, make_run, sweep
 from .train import History, fit
 from .units import UNITS
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",

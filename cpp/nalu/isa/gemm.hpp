@@ -376,6 +376,19 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
     }
 }
 
+// r[j] = v[index[j]]: GCC's __builtin_shuffle takes a run-time index vector; Clang has no such
+// builtin (its __builtin_shufflevector wants constants), so there the lanes are picked one by one.
+template <class V, class IV>
+inline V permute(V v, IV index) {
+#if defined(__clang__)
+    V r;
+    for (std::size_t j = 0; j < sizeof(V) / sizeof(v[0]); ++j) r[j] = v[index[j]];
+    return r;
+#else
+    return __builtin_shuffle(v, index);
+#endif
+}
+
 // matmul_tn_fused for a single output row (M = 1) and rows of B narrower than a vector, with N
 // dividing the vector width (the last layer of most arithmetic networks, e.g. 2 -> 1): one vector
 // of B covers R = W / N consecutive rows, and A's entries are spread to match (a0 a0 a1 a1 ...).
@@ -394,9 +407,9 @@ bool matmul_tn_fused_narrow(T* C1, T* C2, const T* A1, const T* B1, const T* A2,
     std::size_t k = 0;
     for (; k + R <= K; k += R) {
         const V b1 = S::load(B1 + k * N);
-        c1 += __builtin_shuffle(S::load_partial(A1 + k, R), spread) * b1;
-        if (A2) d1 += __builtin_shuffle(S::load_partial(A2 + k, R), spread) * S::load(B2 + k * N);
-        if (A3) c2 += __builtin_shuffle(S::load_partial(A3 + k, R), spread) * b1;
+        c1 += permute(S::load_partial(A1 + k, R), spread) * b1;
+        if (A2) d1 += permute(S::load_partial(A2 + k, R), spread) * S::load(B2 + k * N);
+        if (A3) c2 += permute(S::load_partial(A3 + k, R), spread) * b1;
     }
     T out1[S::n], out2[S::n];
     S::store(out1, c1 + d1);
