@@ -72,8 +72,9 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def("set_regularizer",
              [](L& self, double lambda_hat, long long start, long long end) {
                  self.set_regularizer(nalu::RegularizerSchedule{lambda_hat, start, end});
-             })
-        .def("regularizer_weight", [](const L& self, long long t) { return self.regularizer().at(t); })
+             }, py::arg("lambda_hat"), py::arg("start"), py::arg("end"))
+        .def("regularizer_weight", [](const L& self, long long t) { return self.regularizer().at(t); },
+             py::arg("t"))
         .def_property_readonly("param_names",
                                [](const L& self) {
                                    py::list names;
@@ -83,11 +84,11 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def("param", [](py::object self, const std::string& name) {
             L& layer = self.cast<L&>();
             return buffer_view(self, layer.params(), find_param(layer, name));
-        })
+        }, py::arg("name"))
         .def("grad", [](py::object self, const std::string& name) {
             L& layer = self.cast<L&>();
             return buffer_view(self, layer.grads(), find_param(layer, name));
-        })
+        }, py::arg("name"))
         .def("forward", [](L& self, py::handle x_obj) {
             const std::string where = std::string(self.kind()) + ".forward";
             CArray<T> x = as_batch_matrix<T>(x_obj, where, "x", self.in_features());
@@ -100,7 +101,7 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
                 self.forward(x.data(), y.mutable_data(), batch);
             }
             return y;
-        })
+        }, py::arg("x"))
         .def(
             "backward",
             [](L& self, py::handle dy_obj, bool need_dx) -> py::object {

@@ -40,7 +40,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
     py::class_<S, std::shared_ptr<S>>(m, ("Sequential" + suffix).c_str())
         .def(py::init([](std::vector<std::shared_ptr<L>> layers) {
             return std::make_shared<S>(std::move(layers));
-        }))
+        }), py::arg("layers"))
         .def_property_readonly("in_features", &S::in_features)
         .def_property_readonly("out_features", &S::out_features)
         .def_property("steps", &S::steps, &S::set_steps)
@@ -85,7 +85,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
                 std::copy(out, out + batch * self.out_features(), y.mutable_data());
             }
             return y;
-        })
+        }, py::arg("x"))
         .def("backward", [](S& self, py::handle dy_obj, bool need_dx) -> py::object {
             CArray<T> dy = as_batch_matrix<T>(dy_obj, "Sequential.backward", "dy", self.out_features());
             const std::size_t batch = static_cast<std::size_t>(dy.shape(0));
@@ -113,7 +113,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
                 r = self.train_step(y.data(), batch, kind, opt);
             }
             return py::make_tuple(r.loss, divergence_name(r.divergence), r.regularizer);
-        });
+        }, py::arg("x"), py::arg("y"), py::arg("optimizer"), py::arg("loss"));
 
     bind_training_loop<T>(m, suffix);
     m.def("array_loop", [](std::shared_ptr<S> model, std::shared_ptr<O> opt, py::handle x_obj,

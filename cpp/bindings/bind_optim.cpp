@@ -108,7 +108,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
                 out.append(a);
             }
             return out;
-        })
+        }, py::arg("name"))
         .def("set_state", [](O& self, const std::string& name, py::sequence values) {
             auto& copies = named_state(self, name);
             const auto& slots = self.slots();
@@ -127,7 +127,7 @@ void bind_for(py::module_& m, const std::string& suffix) {
             nalu::LockSet lock(self.mutexes());
             for (std::size_t i = 0; i < slots.size(); ++i)
                 std::copy(arrays[i].data(), arrays[i].data() + slots[i].size, copies.current(i));
-        })
+        }, py::arg("name"), py::arg("values"))
         .def("step", [](O& self) {  // false: the update was not applied (see Optimizer::step)
             ReleaseGil release;
             nalu::LockSet lock(self.mutexes());
@@ -139,19 +139,21 @@ void bind_for(py::module_& m, const std::string& suffix) {
                          py::object clip_norm) {
             return std::make_shared<nalu::Sgd<T>>(slots_of<T>(params), lr, momentum,
                                                   clip_of(clip_value, clip_norm));
-        }));
+        }), py::arg("params"), py::arg("lr"), py::arg("momentum"), py::arg("clip_value"), py::arg("clip_norm"));
     py::class_<nalu::Adam<T>, O, std::shared_ptr<nalu::Adam<T>>>(m, ("Adam" + suffix).c_str())
         .def(py::init([](py::sequence params, double lr, double beta1, double beta2, double eps,
                          py::object clip_value, py::object clip_norm) {
             return std::make_shared<nalu::Adam<T>>(slots_of<T>(params), lr, beta1, beta2, eps,
                                                    clip_of(clip_value, clip_norm));
-        }));
+        }), py::arg("params"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+           py::arg("clip_value"), py::arg("clip_norm"));
     py::class_<nalu::RmsProp<T>, O, std::shared_ptr<nalu::RmsProp<T>>>(m, ("RMSprop" + suffix).c_str())
         .def(py::init([](py::sequence params, double lr, double alpha, double eps,
                          py::object clip_value, py::object clip_norm) {
             return std::make_shared<nalu::RmsProp<T>>(slots_of<T>(params), lr, alpha, eps,
                                                       clip_of(clip_value, clip_norm));
-        }));
+        }), py::arg("params"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("clip_value"),
+           py::arg("clip_norm"));
 }
 
 }  // namespace

@@ -94,6 +94,8 @@ void bind_tasks(py::module_& m) {
             if (dtype == "float64") return rows_of<double>(spec, ranges, seed, stream, first_row, rows);
             throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
         },
+        py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
+        py::arg("stream"), py::arg("first_row"), py::arg("rows"), py::arg("dtype"),
         "Rows [first_row, first_row + rows) of a task's stream: (x (rows, input_size), t (rows, 1)).");
     bind_task_loop<float>(m);
     bind_task_loop<double>(m);

@@ -125,7 +125,7 @@ void bind_training_loop(py::module_& m, const std::string& suffix) {
                                    static_cast<double*>(regularizers.mutable_data()));
             }
             return chunk_tuple(c);
-        }, "Runs len(losses) steps at most: (steps applied, divergence or None, loss of the step not applied).");
+        }, py::arg("losses"), py::arg("regularizers"), "Runs len(losses) steps at most: (steps applied, divergence or None, loss of the step not applied).");
 }
 
 }  // namespace nalu_bindings

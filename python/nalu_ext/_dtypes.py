@@ -6,7 +6,9 @@ from typing import Union
 
 import numpy as np
 
-DTypeLike = Union[str, type, np.dtype]
+from ._types import DTypeName
+
+DTypeLike = Union[DTypeName, type, np.dtype]  # "float32", np.float32, np.dtype("float32"), ...
 
 SUPPORTED = (np.dtype(np.float32), np.dtype(np.float64))
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _checks, _core, serialize
 from ._dtypes import core_suffix
+from ._types import LossName
 from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
 from .optim import SGD, Adam, Optimizer, RMSprop
@@ -75,7 +76,7 @@ class Sequential:
         """Fills every layer's ``grads`` from dy; returns dx, or None when ``need_dx`` is False."""
         return self._impl.backward(dy, need_dx)
 
-    def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: str = "mse") -> float:
+    def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: LossName = "mse") -> float:
         """Forward, loss, backward and optimizer update in one C++ call; returns the loss before
         the update (the data loss; a unit's regularizer term λ(t) R is added to what is optimised,
         see :func:`fit` for its value). Raises :class:`TrainingDiverged` when the loss or the

@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _checks, _core
+from ._types import LossName
 from .layers import Layer
 from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
@@ -145,7 +146,7 @@ def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
                batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
-               progress: bool = False, loss: str = "mse", n_eval: int = 10_000,
+               progress: bool = False, loss: LossName = "mse", n_eval: int = 10_000,
                stop: Optional[threading.Event] = None) -> RunResult:
     """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring.
 

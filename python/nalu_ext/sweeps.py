@@ -18,7 +18,8 @@ import traceback
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import _checks, stats
-from ._dtypes import as_float_dtype
+from ._dtypes import DTypeLike, as_float_dtype
+from ._types import JudgeName
 from .errors import Interrupted
 from .model import Sequential
 from .optim import SGD, Adam, RMSprop
@@ -37,7 +38,7 @@ OPTIMIZERS: Dict[str, Callable[..., Any]] = {"Adam": Adam, "SGD": SGD, "RMSprop"
 def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2, lr: float = 1e-3,
              optimizer: str = "Adam", batch_size: int = 128, log_every: int = 1000,
              regularizer: float = 10.0, reg_start: Optional[int] = None, reg_end: Optional[int] = None,
-             dtype: str = "float32") -> Dict[str, Any]:
+             dtype: DTypeLike = "float32") -> Dict[str, Any]:
     """A run specification: plain data. The regularizer of the units that take the benchmark's
     setting (their BENCHMARK_REGULARIZED) warms up from
     reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
@@ -49,7 +50,7 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
         raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
     _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
     steps = _checks.integer(steps, "steps")
-    dtype = str(as_float_dtype(dtype))
+    dtype_name = str(as_float_dtype(dtype))
     task.check_dtype(dtype)
     return {
         "family": family, "task": task.to_dict(),
@@ -57,7 +58,7 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
         "steps": steps, "hidden": _checks.positive(hidden, "hidden"),
         "optimizer": {"kind": optimizer, "lr": _checks.real(lr, "lr", minimum=0.0)},
         "batch_size": _checks.positive(batch_size, "batch_size"),
-        "log_every": _checks.positive(log_every, "log_every"), "dtype": dtype,
+        "log_every": _checks.positive(log_every, "log_every"), "dtype": dtype_name,
         "regularizer": {"regularizer": _checks.real(regularizer, "regularizer", minimum=0.0),
                         "reg_start": _checks.integer(steps // 5 if reg_start is None else reg_start, "reg_start"),
                         "reg_end": _checks.integer(2 * steps // 5 if reg_end is None else reg_end, "reg_end")},
@@ -163,7 +164,7 @@ class SweepSummary:
     decides success and whose sparsity is reported: the final one, or the one the published
     analysis picks."""
 
-    def __init__(self, records: Iterable[Dict[str, Any]], judge: str = "final") -> None:
+    def __init__(self, records: Iterable[Dict[str, Any]], judge: JudgeName = "final") -> None:
         self.judge = check_judge(judge)
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
@@ -202,7 +203,7 @@ class SweepSummary:
 
 
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
-          results: Optional[str] = None, progress: bool = True, judge: str = "final") -> SweepSummary:
+          results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final") -> SweepSummary:
     """Executes every run (skipping those a results file already holds as finished), appending each
     finished or failed run to ``results`` as one flushed JSON line, and summarises them all.
 

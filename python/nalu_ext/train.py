@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from . import _checks, _core
+from ._types import LossName
 from .errors import Interrupted, TrainingDiverged
 from .history import History
 from .layers import Layer
@@ -101,7 +102,7 @@ def fit(
     *,
     steps: int,
     batch_size: Optional[int] = None,
-    loss: str = "mse",
+    loss: LossName = "mse",
     shuffle: bool = True,
     seed: Optional[int] = None,
     progress: bool = False,

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
+from .._types import GateName
 from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
@@ -43,7 +44,7 @@ class NALU(Layer):
         *,
         eps: float = 1e-7,
         separate_weights: bool = False,
-        gate: str = "input",
+        gate: GateName = "input",
         gate_bias: bool = False,
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
