@@ -23,6 +23,7 @@ class TrainingDiverged(RuntimeError):
 
     def __init__(self, step: int, loss: float, history: Optional[History] = None,
                  cause: str = "loss") -> None:
+        """See the class docstring."""
         self.step, self.loss, self.history, self.cause = step, loss, history, cause
         what = (f"the loss was {loss}" if cause == "loss" else
                 ("" if math.isnan(loss) else f"the loss was {loss:.6g} but ") +

@@ -9,7 +9,21 @@ import numpy as np
 
 @dataclass
 class History:
-    """What a :func:`fit` run recorded: ``loss[i]`` is the loss at step i, before its update."""
+    """What a :func:`fit` run recorded: ``loss[i]`` is the loss at step i, before its update.
+
+    Parameters
+    ----------
+    loss : numpy.ndarray
+        One loss per applied step.
+    steps : int
+        Steps applied.
+    stopped_early : bool
+        A callback returned False.
+    regularizer : numpy.ndarray
+        Σ over layers of λ(t) R at each step.
+    seconds : float
+        Wall time of the run.
+    """
 
     loss: np.ndarray
     steps: int

@@ -48,6 +48,17 @@ class Layer:
     (the NumPy float64 formulas the tests compare the kernels with), :meth:`effective_weights`
     (what the benchmark measures sparsity on) and ``BENCHMARK_NETWORK`` (its two-layer network in
     the arithmetic benchmark).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        The layer's floating-point type (parameters, inputs, outputs).
+    seed : int or None
+        Seeds ``numpy.random.default_rng`` for the initialisation (None: fresh entropy).
+    **options
+        The unit's own options, passed to its C++ layer by name (a unit's class names them).
     """
 
     _CORE_KIND: Optional[str] = None
@@ -87,20 +98,32 @@ class Layer:
 
     @property
     def in_features(self) -> int:
+        """Width of the input x (batch, in_features)."""
         return int(self._impl.in_features)
 
     @property
     def out_features(self) -> int:
+        """Width of the output y (batch, out_features)."""
         return int(self._impl.out_features)
 
     @property
     def dtype(self) -> np.dtype:
+        """The layer's floating-point type, float32 or float64."""
         return np.dtype(self._impl.dtype)
 
     def forward(self, x: Any) -> np.ndarray:
         """y of shape (batch, out_features) from x of shape (batch, in_features).
 
         The layer keeps a copy of x for :meth:`backward`.
+
+        Parameters
+        ----------
+        x : array_like, (batch, in_features)
+            Any real array-like; converted to the layer's dtype (copied into C order if needed).
+
+        Returns
+        -------
+        numpy.ndarray, (batch, out_features)
         """
         return self._impl.forward(x)
 
@@ -111,11 +134,28 @@ class Layer:
 
         Overwrites ``self.grads`` with dLoss/dparameter and returns dx = dLoss/dx of shape
         (batch, in_features), or None when ``need_dx`` is False (which skips that work).
+
+        Parameters
+        ----------
+        dy : array_like, (batch, out_features)
+            dLoss/dy for the batch of the last forward.
+        need_dx : bool
+            Whether to compute dx.
+
+        Returns
+        -------
+        numpy.ndarray (batch, in_features) or None
         """
         return self._impl.backward(dy, need_dx)
 
     def config(self) -> Dict[str, Any]:
-        """The constructor arguments that rebuild this layer's architecture (not its parameters)."""
+        """The constructor arguments that rebuild this layer's architecture (not its parameters).
+
+        Returns
+        -------
+        dict
+            ``kind``, ``in_features``, ``out_features``, ``dtype`` and the unit's options.
+        """
         return {"kind": type(self).__name__, "in_features": self.in_features,
                 "out_features": self.out_features, "dtype": str(self.dtype)}
 
@@ -127,6 +167,7 @@ class Layer:
 
     @property
     def has_regularizer(self) -> bool:
+        """Whether the unit has a regularizer (and a schedule, :meth:`set_regularizer`)."""
         return bool(self._impl.has_regularizer)
 
     def _extra_repr(self) -> str:
@@ -140,19 +181,55 @@ class Layer:
         return {k: v.astype(np.float64) for k, v in self.params.items()}
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Dict[str, Any]]:
-        """(y, cache): this layer's forward in NumPy float64 (the test oracle), on its parameters."""
+        """This layer's forward in NumPy float64 (the test oracle), on its current parameters.
+
+        Parameters
+        ----------
+        x : array_like, (batch, in_features)
+
+        Returns
+        -------
+        y : numpy.ndarray, (batch, out_features), float64
+        cache : dict
+            What :meth:`reference_backward` needs.
+        """
         raise NotImplementedError
 
     def reference_backward(self, dy: Any, cache: Dict[str, Any]) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
-        """(dx, grads by parameter name) of :meth:`reference_forward`'s cache."""
+        """The backward of :meth:`reference_forward`, in NumPy float64.
+
+        Parameters
+        ----------
+        dy : array_like, (batch, out_features)
+        cache : dict
+            The cache :meth:`reference_forward` returned.
+
+        Returns
+        -------
+        dx : numpy.ndarray, (batch, in_features)
+        grads : dict
+            dLoss/dparameter by parameter name.
+        """
         raise NotImplementedError
 
     def effective_weights(self) -> List[np.ndarray]:
-        """The weights the unit applies (what sparsity is measured on), float64."""
+        """The weights the unit applies (what the benchmark measures sparsity on).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            float64 copies, e.g. tanh(W_hat) * sigmoid(M_hat) for the NAC.
+        """
         raise NotImplementedError
 
     def parameters(self) -> List[np.ndarray]:
-        """The parameter arrays (writable views, in parameter order): what optimizers take."""
+        """The parameter arrays, in parameter order: what optimizers take.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Writable views of the layer's memory.
+        """
         return list(self.params.values())
 
     def zero_grad(self) -> None:
@@ -164,14 +241,25 @@ class Layer:
     def state_dict(self) -> Dict[str, Any]:
         """Copies of the parameters by name, and ``"steps"``, the layer's step count (the clock of
         its regularizer schedule): everything :meth:`load_state_dict` needs to continue training
-        exactly. The architecture is :meth:`config`."""
+        exactly. The architecture is :meth:`config`.
+
+        Returns
+        -------
+        dict
+        """
         state: Dict[str, Any] = {name: p.copy() for name, p in self.params.items()}
         state["steps"] = self.steps
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restores what :meth:`state_dict` returned: the same parameter names, shapes and dtypes
-        (ValueError otherwise, before anything is changed)."""
+        (ValueError otherwise, before anything is changed).
+
+        Parameters
+        ----------
+        state : mapping
+            A :meth:`state_dict` of a layer of the same architecture.
+        """
         expected = set(self.params) | {"steps"}
         if not isinstance(state, Mapping) or set(state) != expected:
             got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
@@ -207,25 +295,45 @@ class Scheduled:
     BENCHMARK_REGULARIZED: bool
 
     def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
-        """Sets λ̂ (regularizer), t_start and t_end of the schedule λ(t)."""
+        """Sets the schedule λ(t) of the regularizer.
+
+        Parameters
+        ----------
+        regularizer : float
+            λ̂ >= 0, the full strength.
+        reg_start, reg_end : int
+            The steps where the warm-up starts and reaches λ̂.
+        """
         self._impl.set_regularizer(_checks.real(regularizer, "regularizer", minimum=0.0),
                                    _checks.integer(reg_start, "reg_start"),
                                    _checks.integer(reg_end, "reg_end"))
 
     @property
     def regularizer(self) -> float:
+        """λ̂ of the schedule."""
         return float(self._impl.regularizer[0])
 
     @property
     def reg_start(self) -> int:
+        """The step where the warm-up of λ(t) starts."""
         return int(self._impl.regularizer[1])
 
     @property
     def reg_end(self) -> int:
+        """The step where λ(t) reaches λ̂."""
         return int(self._impl.regularizer[2])
 
     def regularizer_weight(self, step: int) -> float:
-        """λ(step) of the schedule."""
+        """λ(step) of the schedule.
+
+        Parameters
+        ----------
+        step : int
+
+        Returns
+        -------
+        float
+        """
         return float(self._impl.regularizer_weight(int(step)))
 
     def _schedule_config(self) -> Dict[str, Any]:

@@ -25,9 +25,15 @@ class Sequential:
     """Layers applied in order; the output width of each must be the input width of the next.
 
     A layer may appear only once (it keeps one forward cache). All layers share one dtype.
+
+    Parameters
+    ----------
+    *layers : Layer
+        The layers, first to last; all of one dtype.
     """
 
     def __init__(self, *layers: Layer) -> None:
+        """Stacks the layers; see the class docstring."""
         if not layers:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
@@ -42,14 +48,17 @@ class Sequential:
 
     @property
     def layers(self) -> List[Layer]:
+        """The layers, first to last (a new list; the layers themselves are the model's)."""
         return list(self._layers)
 
     @property
     def in_features(self) -> int:
+        """Width of the model's input."""
         return self._layers[0].in_features
 
     @property
     def out_features(self) -> int:
+        """Width of the model's output."""
         return self._layers[-1].out_features
 
     @property
@@ -63,24 +72,66 @@ class Sequential:
         return [layer.grads for layer in self._layers]
 
     def parameters(self) -> List[np.ndarray]:
-        """Every parameter array, layer by layer in each layer's parameter order: what optimizers take."""
+        """Every parameter array, layer by layer in each layer's parameter order: what optimizers take.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Writable views of the layers' memory.
+        """
         return [p for layer in self._layers for p in layer.params.values()]
 
     def forward(self, x: Any) -> np.ndarray:
-        """y (batch, out_features) from x (batch, in_features); see :meth:`Layer.forward`."""
+        """The model's output; see :meth:`Layer.forward`.
+
+        Parameters
+        ----------
+        x : array_like, (batch, in_features)
+
+        Returns
+        -------
+        numpy.ndarray, (batch, out_features)
+        """
         return self._impl.forward(x)
 
     __call__ = forward
 
     def backward(self, dy: Any, *, need_dx: bool = True) -> Optional[np.ndarray]:
-        """Fills every layer's ``grads`` from dy; returns dx, or None when ``need_dx`` is False."""
+        """Fills every layer's ``grads`` for the last forward.
+
+        Parameters
+        ----------
+        dy : array_like, (batch, out_features)
+            dLoss/dy.
+        need_dx : bool
+            Whether to compute dLoss/dx.
+
+        Returns
+        -------
+        numpy.ndarray (batch, in_features) or None
+        """
         return self._impl.backward(dy, need_dx)
 
     def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: LossName = "mse") -> float:
         """Forward, loss, backward and optimizer update in one C++ call; returns the loss before
         the update (the data loss; a unit's regularizer term λ(t) R is added to what is optimised,
         see :func:`fit` for its value). Raises :class:`TrainingDiverged` when the loss or the
-        update is not finite; the step is then not applied at all."""
+        update is not finite; the step is then not applied at all.
+
+        Parameters
+        ----------
+        x : array_like, (batch, in_features)
+        y : array_like, (batch, out_features)
+            The targets.
+        optimizer : Optimizer
+            One built on this model's parameters().
+        loss : "mse" or "sse"
+
+        Returns
+        -------
+        float
+            The loss of this step, before its update.
+        """
         check_optimizer(self, optimizer)
         value, divergence, _ = self._impl.train_step(x, y, optimizer._impl, loss)
         if divergence is not None:
@@ -91,7 +142,15 @@ class Sequential:
         """Write architecture, parameters and step counts to one .npz file, atomically; see
         :func:`nalu_ext.load`. With ``optimizer`` (one built on ``self.parameters()``), its state
         too: :func:`nalu_ext.load_checkpoint` then restores both, and training continues exactly
-        as it would have."""
+        as it would have.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The .npz file to write (replaced atomically).
+        optimizer : Optimizer, optional
+            Its state is saved beside the model's.
+        """
         optimizer_state = None
         if optimizer is not None:
             check_optimizer(self, optimizer)
@@ -114,7 +173,12 @@ class Sequential:
     def state_dict(self) -> Dict[str, Any]:
         """``"layers.<i>.<name>"`` for every parameter (copies taken under the layers' locks: one
         consistent snapshot even while another thread trains), ``"layers.<i>.steps"`` and
-        ``"steps"``: what :meth:`load_state_dict` needs to continue training exactly."""
+        ``"steps"``: what :meth:`load_state_dict` needs to continue training exactly.
+
+        Returns
+        -------
+        dict
+        """
         state: Dict[str, Any] = {}
         params, layer_steps, steps = self._impl.snapshot()
         for i, (values, layer_step) in enumerate(zip(params, layer_steps)):
@@ -124,7 +188,13 @@ class Sequential:
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restores what :meth:`state_dict` returned, for a model of the same architecture."""
+        """Restores what :meth:`state_dict` returned, for a model of the same architecture.
+
+        Parameters
+        ----------
+        state : mapping
+            A :meth:`state_dict`.
+        """
         if not isinstance(state, Mapping) or "steps" not in state:
             raise ValueError("Sequential.load_state_dict: expected the mapping Sequential.state_dict() returns")
         per_layer: List[Dict[str, Any]] = [{} for _ in self._layers]
@@ -145,7 +215,13 @@ class Sequential:
         return (_rebuild, (self._layers, self.steps))
 
     def config(self) -> List[Dict[str, Any]]:
-        """The architecture: each layer's constructor arguments."""
+        """The architecture: each layer's constructor arguments.
+
+        Returns
+        -------
+        list of dict
+            One :meth:`Layer.config` per layer.
+        """
         return [layer.config() for layer in self._layers]
 
     def __repr__(self) -> str:
@@ -173,13 +249,32 @@ def load(path: Union[str, "os.PathLike[str]"]) -> Sequential:
 
     Raises FileNotFoundError for a missing file and :class:`ModelFileError` for a file that is not
     a complete nalu_ext model file (truncated, corrupt, inconsistent, or something else).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    Sequential
     """
     return _from_file(serialize.read_model(path))
 
 
 def load_checkpoint(path: Union[str, "os.PathLike[str]"]) -> Tuple[Sequential, Optimizer]:
     """The model and the optimizer saved at ``path`` by ``model.save(path, optimizer=opt)``:
-    training continues bit-identically. ModelFileError when the file holds no optimizer."""
+    training continues bit-identically. ModelFileError when the file holds no optimizer.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    model : Sequential
+    optimizer : Optimizer
+        Built on ``model.parameters()``, with the saved learning rate, step count and state.
+    """
     stored = serialize.read_model(path)
     if stored.optimizer is None:
         raise ModelFileError(f"{path} holds a model without an optimizer (save it with model.save(path, optimizer=opt))")

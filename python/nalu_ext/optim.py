@@ -37,7 +37,23 @@ def _parameter_list(params: Iterable[np.ndarray]) -> Tuple[List[np.ndarray], np.
 
 
 class Optimizer:
-    """Base of the optimizers: holds the C++ optimizer and the parameter arrays it updates."""
+    """Base of the optimizers: holds the C++ optimizer and the parameter arrays it updates.
+
+    Parameters
+    ----------
+    kind : str
+        The C++ optimizer ("SGD", "Adam", "RMSprop"); use those classes.
+    params : iterable of numpy.ndarray
+        ``model.parameters()``: views of the layers' parameters, one dtype.
+    hyper : dict
+        The subclass's keyword arguments (for state_dict and pickling).
+    *args : float
+        The hyper-parameters in the C++ constructor's order.
+    clip_value : float, optional
+        Clamp each gradient element to [-clip_value, clip_value] before the update.
+    clip_norm : float, optional
+        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    """
 
     def __init__(self, kind: str, params: Iterable[np.ndarray], hyper: Dict[str, Any], *args: Any,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
@@ -66,19 +82,31 @@ class Optimizer:
 
     @property
     def params(self) -> List[np.ndarray]:
+        """The parameter arrays this optimizer updates (the layers' own memory)."""
         return list(self._params)
 
     def state_dict(self) -> Dict[str, Any]:
         """Everything that continues training exactly: ``"kind"``, ``"hyper"`` (the constructor's
         keyword arguments, lr as it is now), ``"steps"`` and ``"state"`` (torch's names:
         ``exp_avg``/``exp_avg_sq`` for Adam, ``square_avg`` for RMSprop, ``momentum_buffer`` for
-        SGD with momentum; one flat array per parameter)."""
+        SGD with momentum; one flat array per parameter).
+
+        Returns
+        -------
+        dict
+        """
         return {"kind": type(self).__name__, "hyper": dict(self._hyper, lr=self.lr), "steps": self.steps,
                 "state": {name: [a.copy() for a in self._impl.get_state(name)] for name in self._impl.state_names}}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restores what :meth:`state_dict` returned (from an optimizer of the same kind over
-        parameters of the same sizes): learning rate, step count and state."""
+        parameters of the same sizes): learning rate, step count and state.
+
+        Parameters
+        ----------
+        state : mapping
+            A :meth:`state_dict`.
+        """
         if not isinstance(state, Mapping) or state.get("kind") != type(self).__name__:
             got = state.get("kind") if isinstance(state, Mapping) else type(state).__name__
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected the state of a "
@@ -109,21 +137,53 @@ class Optimizer:
 
 class SGD(Optimizer):
     """Stochastic gradient descent, as ``torch.optim.SGD``: ``buf = momentum * buf + g``,
-    ``p -= lr * buf`` (with ``buf = g`` on the first step; plain ``p -= lr * g`` when momentum is 0)."""
+    ``p -= lr * buf`` (with ``buf = g`` on the first step; plain ``p -= lr * g`` when momentum is 0).
+
+    Parameters
+    ----------
+    params : iterable of numpy.ndarray
+        ``model.parameters()``.
+    lr : float
+        Learning rate.
+    momentum : float
+        0 for plain SGD.
+    clip_value : float, optional
+        Clamp each gradient element to [-clip_value, clip_value] before the update.
+    clip_norm : float, optional
+        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0, *,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
+        """Builds the optimizer; the parameters are described in the class docstring."""
         lr, momentum = real(lr, "lr"), real(momentum, "momentum")
         super().__init__("SGD", params, {"lr": lr, "momentum": momentum}, lr, momentum,
                          clip_value=clip_value, clip_norm=clip_norm)
 
 
 class Adam(Optimizer):
-    """Adam, as ``torch.optim.Adam`` (bias-corrected moments, no weight decay, no AMSGrad)."""
+    """Adam, as ``torch.optim.Adam`` (bias-corrected moments, no weight decay, no AMSGrad).
+
+    Parameters
+    ----------
+    params : iterable of numpy.ndarray
+        ``model.parameters()``.
+    lr : float
+        Learning rate (default 1e-3).
+    betas : (float, float)
+        Decay rates of the first and second moments (default (0.9, 0.999)).
+    eps : float
+        Added to the denominator (default 1e-8).
+    clip_value : float, optional
+        Clamp each gradient element to [-clip_value, clip_value] before the update.
+    clip_norm : float, optional
+        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-3,
                  betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, *,
                  clip_value: Optional[float] = None, clip_norm: Optional[float] = None) -> None:
+        """Builds the optimizer; the parameters are described in the class docstring."""
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         lr, beta1, beta2, eps = real(lr, "lr"), real(betas[0], "betas[0]"), real(betas[1], "betas[1]"), real(eps, "eps")
@@ -133,11 +193,28 @@ class Adam(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop, as ``torch.optim.RMSprop``: ``v = alpha v + (1 - alpha) g²``,
-    ``p -= lr * g / (sqrt(v) + eps)`` (not centered, no momentum)."""
+    ``p -= lr * g / (sqrt(v) + eps)`` (not centered, no momentum).
+
+    Parameters
+    ----------
+    params : iterable of numpy.ndarray
+        ``model.parameters()``.
+    lr : float
+        Learning rate (default 1e-2).
+    alpha : float
+        Decay of the squared-gradient average (default 0.99).
+    eps : float
+        Added to the denominator (default 1e-8).
+    clip_value : float, optional
+        Clamp each gradient element to [-clip_value, clip_value] before the update.
+    clip_norm : float, optional
+        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, *, clip_value: Optional[float] = None,
                  clip_norm: Optional[float] = None) -> None:
+        """Builds the optimizer; the parameters are described in the class docstring."""
         lr, alpha, eps = real(lr, "lr"), real(alpha, "alpha"), real(eps, "eps")
         super().__init__("RMSprop", params, {"lr": lr, "alpha": alpha, "eps": eps}, lr, alpha, eps,
                          clip_value=clip_value, clip_norm=clip_norm)

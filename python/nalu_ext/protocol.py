@@ -40,7 +40,20 @@ def success_threshold(task: Task, epsilon: float = EPSILON, n_test: int = 10_000
     """Test MSE of the nearly perfect model: its first layer has 1 - ε on the two subsets and ε
     everywhere else (every weight ε from the exact solution, towards the inside of its range, as
     in Madsen & Johansen's export/function_task_static_mse_expectation.r), the rest is exact.
-    float64, cached per task."""
+    float64, cached per task.
+
+    Parameters
+    ----------
+    task : Task
+    epsilon : float
+        How far each weight of the nearly perfect model is from the exact solution.
+    n_test : int
+        Rows of the test set.
+
+    Returns
+    -------
+    float
+    """
     key = (json.dumps(task.to_dict(), sort_keys=True), float(epsilon), int(n_test))
     if key not in _THRESHOLDS:
         x, t = task.test(n_test, "float64")
@@ -77,7 +90,17 @@ def published_selection(interpolation_mse: Sequence[float], extrapolation_mse: S
 
 
 def sparsity_error(model: Union[Sequential, Layer]) -> float:
-    """max over every weight of min(|W|, |1 - |W||): 0 when all weights are in {-1, 0, 1}."""
+    """max over every weight of min(|W|, |1 - |W||): 0 when all weights are in {-1, 0, 1}.
+
+    Parameters
+    ----------
+    model : Sequential or Layer
+        Measured on each unit's :meth:`Layer.effective_weights`.
+
+    Returns
+    -------
+    float
+    """
     seq = as_sequential(model)
     return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w))))
                      for layer in seq.layers for w in layer.effective_weights()))
@@ -85,7 +108,14 @@ def sparsity_error(model: Union[Sequential, Layer]) -> float:
 
 @dataclass
 class RunResult:
-    """One run on one task: the logged curves and the verdict."""
+    """One run on one task: the logged curves and the verdict (what :func:`train_task` returns).
+
+    Parameters
+    ----------
+    steps, logged_steps, interpolation_mse, extrapolation_mse, train_loss, success, solved_at, sparsity_error, threshold, test_mse, diverged, seconds, selected_step, selected_test_mse, selected_success, selected_sparsity_error, sparsity_error_curve
+        As the comments of the fields say: the steps done, the logged curves, the final verdict,
+        and the published analysis' verdict (see :func:`published_selection`).
+    """
 
     steps: int                          # training steps done
     logged_steps: np.ndarray            # the step after which each entry below was measured
@@ -110,7 +140,12 @@ class RunResult:
     def to_dict(self) -> Dict[str, Any]:
         """Plain data (lists, numbers) that strict JSON allows: one line of a sweep's results file.
         NaN and ±inf (a diverged model's MSE, a sparsity not measured) become None (JSON null);
-        :meth:`from_dict` reads them back as NaN."""
+        :meth:`from_dict` reads them back as NaN.
+
+        Returns
+        -------
+        dict
+        """
         return {k: _json_number(v.tolist() if isinstance(v, np.ndarray) else v)
                 for k, v in asdict(self).items()}
 
@@ -155,6 +190,33 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     stops after the current chunk and :class:`nalu_ext.errors.Interrupted` is raised. Either way
     the model keeps the parameters of its last applied step. A step whose loss or update is not
     finite ends the run (``RunResult.diverged``) without being applied.
+
+    Parameters
+    ----------
+    model : Sequential or Layer
+        in_features = task.input_size, out_features = 1.
+    task : Task
+        ArithmeticTask, ToyTask or SingleModuleTask.
+    optimizer : Optimizer
+        Built on the model's parameters().
+    steps : int
+    batch_size : int
+        Rows per step (default 128).
+    log_every : int
+        Steps between evaluations (default 1000).
+    stop_when_solved : bool
+        End at the first log that meets the success criterion.
+    progress : bool
+        Show a tqdm bar.
+    loss : "mse" or "sse"
+    n_eval : int
+        Rows of the validation and test sets (default 10^4).
+    stop : threading.Event, optional
+        Set from another thread to end the run (:class:`nalu_ext.errors.Interrupted`).
+
+    Returns
+    -------
+    RunResult
     """
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)

@@ -44,7 +44,27 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2,
     reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
     (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10).
 
-    Every argument is checked here, so a bad value is an error now, not a failed run later."""
+    Every argument is checked here, so a bad value is an error now, not a failed run later.
+
+    Parameters
+    ----------
+    family : str
+        A unit's name (its BENCHMARK_NETWORK is the network).
+    task : Task
+    seed : int
+        Seeds the layers (seed·1000 + k for layer k).
+    steps, hidden, batch_size, log_every : int
+    lr : float
+    optimizer : "Adam", "SGD" or "RMSprop"
+    regularizer : float
+    reg_start, reg_end : int, optional
+    dtype : "float32" or "float64"
+
+    Returns
+    -------
+    dict
+        The run specification (JSON-serialisable).
+    """
     _checks.choice(family, "family", tuple(FAMILIES))
     if not isinstance(task, Task):
         raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
@@ -162,9 +182,17 @@ class SweepSummary:
     """One row per unit family × task: success rate with its Wilson interval, solved-at, sparsity
     error, and how many runs reached the criterion at some logged step. `judge` says which model
     decides success and whose sparsity is reported: the final one, or the one the published
-    analysis picks."""
+    analysis picks.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Records of a results file (``{"id", "spec", "status", "result"}``).
+    judge : "final" or "published"
+    """
 
     def __init__(self, records: Iterable[Dict[str, Any]], judge: JudgeName = "final") -> None:
+        """Groups and summarises the records; see the class docstring."""
         self.judge = check_judge(judge)
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
@@ -215,6 +243,20 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     Ctrl-C cancels the queued runs, stops the running ones within a fraction of a second (on a
     thread pool; other executors' running tasks are cancelled as they allow), writes every run
     that finished, and raises :class:`SweepInterrupted`, which says how to resume.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Specifications from :func:`make_run`.
+    executor : concurrent.futures.Executor, optional
+    results : str, optional
+        The results file (JSON lines), appended to and resumed from.
+    progress : bool
+    judge : "final" or "published"
+
+    Returns
+    -------
+    SweepSummary
     """
     check_judge(judge)  # before any run: a typo must not cost a sweep
     if results is not None:

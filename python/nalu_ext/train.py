@@ -127,6 +127,33 @@ def fit(
     step is not applied, so the model and the optimizer are exactly as after the steps before it,
     and the exception carries their history. A ``KeyboardInterrupt`` (answered within about 0.2 s)
     likewise leaves the model as after the last applied step.
+
+    Parameters
+    ----------
+    model : Sequential or Layer
+    optimizer : Optimizer
+        Built on the model's parameters().
+    x : array_like, (rows, in_features)
+    y : array_like, (rows, out_features)
+    steps : int
+    batch_size : int, optional
+        Rows per step; None for the full batch.
+    loss : "mse" or "sse"
+    shuffle : bool
+        Reshuffle the rows every epoch (minibatches only).
+    seed : int, optional
+        Seeds the shuffle.
+    progress : bool
+        Show a tqdm bar.
+    callback : callable, optional
+        ``callback(step, loss)`` every ``callback_every`` steps; returning False stops training.
+    callback_every : int
+    regularizer, reg_start, reg_end : float, int, int
+        When regularizer is given, the schedule of every layer that has a regularizer.
+
+    Returns
+    -------
+    History
     """
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)

@@ -28,6 +28,23 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
     M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (the schedule λ(t)
     of every unit with a regularizer).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    eps : float
+        ε of log(max(|x|, ε)), > 0 (default 1e-7).
+    omega : float
+        ω, the clip of the exponent (default 20).
+    regularizer : float
+        λ̂ of the regularizer's schedule (0: off).
+    reg_start, reg_end : int
+        The schedule's warm-up from step reg_start to reg_end.
     """
 
     BENCHMARK_NETWORK = ("iNALU", "iNALU")
@@ -35,6 +52,7 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
                  dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
         omega = _checks.real(omega, "omega", finite=False)
         Layer.__init__(self, in_features, out_features, dtype, seed, eps=eps, omega=omega)
@@ -47,10 +65,12 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
 
     @property
     def eps(self) -> float:
+        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
         return float(self._option("eps"))
 
     @property
     def omega(self) -> float:
+        """ω as the layer uses it."""
         return float(self._option("omega"))
 
     def config(self) -> Dict[str, Any]:

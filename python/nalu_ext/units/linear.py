@@ -17,12 +17,24 @@ class Linear(Layer):
     """``y = x @ W.T + b``, as stable-nalu's ``layer/basic.py`` with activation 'linear'
     (``--layer-type linear``): ``W`` (out_features, in_features) initialised Glorot-uniform
     (xavier_uniform with gain 1), ``b`` (out_features,) initialised to 0; ``bias=False`` drops b.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    bias : bool
+        Whether the layer has b (default True).
     """
 
     BENCHMARK_NETWORK = ("Linear", "Linear")
 
     def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
                  dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         super().__init__(in_features, out_features, dtype, seed, bias=bool(bias))
 
     def _initialise(self, rng: np.random.Generator) -> None:
@@ -33,6 +45,7 @@ class Linear(Layer):
 
     @property
     def bias(self) -> bool:
+        """Whether the layer has the bias b."""
         return bool(self._option("bias"))
 
     def config(self) -> Dict[str, Any]:

@@ -19,6 +19,15 @@ class NAC(Layer):
     Glorot-uniform, U(-r, r) with r = sqrt(6 / (in + out)), drawn in float64 from
     ``numpy.random.default_rng(seed)`` in that order (the same seed gives the same parameters,
     in float64 and, rounded, in float32).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
     """
 
     IN_PUBLISHED_COMPARISON = True
@@ -26,6 +35,7 @@ class NAC(Layer):
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
                  seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         super().__init__(in_features, out_features, dtype, seed)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:

@@ -22,17 +22,30 @@ class NACMul(Layer):
     ``layer/mnac.py``. Parameters ``W_hat`` and ``M_hat`` (out_features, in_features), initialised
     Glorot-uniform as the NAC's. Like the NALU's multiplicative path, y overflows for large
     ``|x| * W`` and ignores the sign of x.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    eps : float
+        ε of log(|x| + ε), >= 0 (default 1e-7).
     """
 
     BENCHMARK_NETWORK = ("NAC", "NACMul")
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
         super().__init__(in_features, out_features, dtype, seed, eps=eps)
 
     @property
     def eps(self) -> float:
+        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
         return float(self._option("eps"))
 
     def config(self) -> Dict[str, Any]:

@@ -31,6 +31,23 @@ class NALU(Layer):
     The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
     ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
     sign of x.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    eps : float
+        ε of log(|x| + ε), >= 0 (default 1e-7).
+    separate_weights : bool
+        Give the multiplicative path its own W_hat_m, M_hat_m.
+    gate : "input" or "scalar"
+        sigmoid(x @ G.T) (the original) or an input-independent sigmoid(G).
+    gate_bias : bool
+        Add a bias b inside the input gate.
     """
 
     GATES = ("input", "scalar")
@@ -49,6 +66,7 @@ class NALU(Layer):
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
     ) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
         _checks.choice(gate, "gate", self.GATES)
         if gate_bias and gate == "scalar":
@@ -65,6 +83,7 @@ class NALU(Layer):
 
     @property
     def eps(self) -> float:
+        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
         return float(self._option("eps"))
 
     def config(self) -> Dict[str, Any]:

@@ -24,6 +24,7 @@ class NauNmu(Scheduled, Layer):
     def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
                  reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
                  seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         Layer.__init__(self, in_features, out_features, dtype, seed)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
@@ -34,7 +35,13 @@ class NauNmu(Scheduled, Layer):
         return self._schedule_repr()
 
     def regularizer_value(self) -> Tuple[float, np.ndarray]:
-        """(R, dR/dW) of the sparsity regularizer on the current W, in NumPy float64."""
+        """The sparsity regularizer on the current W, in NumPy float64.
+
+        Returns
+        -------
+        R : float
+        dR_dW : numpy.ndarray
+        """
         return sparsity_regularizer(self.params["W"], type(self).__name__)
 
 
@@ -45,6 +52,19 @@ class NAU(NauNmu):
     Parameter ``W`` (out_features, in_features), initialised U(-r, r) with
     r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), clamped into [-1, 1] after every optimizer step.
     Regularizer R = mean min(|W|, 1 - |W|), pushing W towards {-1, 0, 1}.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    regularizer : float
+        λ̂ of the regularizer's schedule (0: off).
+    reg_start, reg_end : int
+        The schedule's warm-up from step reg_start to reg_end.
     """
 
     IN_PUBLISHED_COMPARISON = True
@@ -72,6 +92,19 @@ class NMU(NauNmu):
 
     Parameter ``W`` (out_features, in_features), initialised U(0.25, 0.75). Regularizer
     R = mean min(W, 1 - W), pushing W towards {0, 1}.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    regularizer : float
+        λ̂ of the regularizer's schedule (0: off).
+    reg_start, reg_end : int
+        The schedule's warm-up from step reg_start to reg_end.
     """
 
     IN_PUBLISHED_COMPARISON = True

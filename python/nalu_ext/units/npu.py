@@ -20,6 +20,7 @@ class PowerUnit(Layer):
 
     def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
                  seed: SeedLike) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         super().__init__(in_features, out_features, dtype, seed, real=real)
 
     def _initialise(self, rng: np.random.Generator) -> None:
@@ -45,12 +46,22 @@ class NPU(PowerUnit):
     relevance gate ``g`` (in,); initialised W_re Glorot-uniform, W_im = 0, g = 0.5.
     It learns products, quotients and fractional powers, and the sign of negative inputs:
     with W_re = [[1, 1]] and g = 1 it multiplies (-2, 3) to -6.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
     """
 
     BENCHMARK_NETWORK = ("NPU", "NPU")
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
                  seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         super().__init__(False, in_features, out_features, dtype, seed)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
@@ -67,12 +78,23 @@ class NPU(PowerUnit):
 @register
 class RealNPU(PowerUnit):
     """The NPU without imaginary weights (Heim et al. 2020):
-    ``y = exp(log(r) @ W.T) * cos(k @ W.T)``; parameters ``W`` (out, in) and ``g`` (in,)."""
+    ``y = exp(log(r) @ W.T) * cos(k @ W.T)``; parameters ``W`` (out, in) and ``g`` (in,).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    """
 
     BENCHMARK_NETWORK = ("RealNPU", "RealNPU")
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
                  seed: SeedLike = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
         super().__init__(True, in_features, out_features, dtype, seed)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
