@@ -345,12 +345,32 @@ class Scheduled:
 
 
 UNITS: Dict[str, Type[Layer]] = {}
+
+# The parameters every unit's constructor shares, written once: @register puts them where a
+# unit's docstring says <layer parameters> (and <schedule parameters> for the regularized ones).
+DOC_FRAGMENTS = {
+    "    <layer parameters>": """\
+    in_features, out_features : int
+        The layer maps x (batch, in_features) to y (batch, out_features).
+    dtype : "float32" or "float64"
+        Default float32.
+    seed : int or None
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).""",
+    "    <schedule parameters>": """\
+    regularizer : float
+        λ̂ of the regularizer's schedule (0: off).
+    reg_start, reg_end : int
+        The schedule's warm-up from step reg_start to reg_end.""",
+}
 LayerClass = TypeVar("LayerClass", bound=Type[Layer])
 
 
 def register(cls: LayerClass) -> LayerClass:
     """Class decorator: adds a unit to ``UNITS`` under its class name (its public name)."""
     name = cls.__name__
+    for marker, text in DOC_FRAGMENTS.items():
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace(marker, text)
     if name in UNITS:
         raise RuntimeError(f"two units are called {name!r}")
     UNITS[name] = cls

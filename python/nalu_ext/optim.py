@@ -49,10 +49,7 @@ class Optimizer:
         The subclass's keyword arguments (for state_dict and pickling).
     *args : float
         The hyper-parameters in the C++ constructor's order.
-    clip_value : float, optional
-        Clamp each gradient element to [-clip_value, clip_value] before the update.
-    clip_norm : float, optional
-        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    <clip parameters>
     """
 
     def __init__(self, kind: str, params: Iterable[np.ndarray], hyper: Dict[str, Any], *args: Any,
@@ -147,10 +144,7 @@ class SGD(Optimizer):
         Learning rate.
     momentum : float
         0 for plain SGD.
-    clip_value : float, optional
-        Clamp each gradient element to [-clip_value, clip_value] before the update.
-    clip_norm : float, optional
-        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    <clip parameters>
     """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float, momentum: float = 0.0, *,
@@ -174,10 +168,7 @@ class Adam(Optimizer):
         Decay rates of the first and second moments (default (0.9, 0.999)).
     eps : float
         Added to the denominator (default 1e-8).
-    clip_value : float, optional
-        Clamp each gradient element to [-clip_value, clip_value] before the update.
-    clip_norm : float, optional
-        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    <clip parameters>
     """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-3,
@@ -205,10 +196,7 @@ class RMSprop(Optimizer):
         Decay of the squared-gradient average (default 0.99).
     eps : float
         Added to the denominator (default 1e-8).
-    clip_value : float, optional
-        Clamp each gradient element to [-clip_value, clip_value] before the update.
-    clip_norm : float, optional
-        Then rescale all gradients so that their global L2 norm is at most clip_norm.
+    <clip parameters>
     """
 
     def __init__(self, params: Iterable[np.ndarray], lr: float = 1e-2, alpha: float = 0.99,
@@ -218,6 +206,17 @@ class RMSprop(Optimizer):
         lr, alpha, eps = real(lr, "lr"), real(alpha, "alpha"), real(eps, "eps")
         super().__init__("RMSprop", params, {"lr": lr, "alpha": alpha, "eps": eps}, lr, alpha, eps,
                          clip_value=clip_value, clip_norm=clip_norm)
+
+
+# The clipping parameters every optimizer takes, documented once (where a docstring says
+# <clip parameters>).
+_CLIP_DOC = """\
+    clip_value : float, optional
+        Clamp each gradient element to [-clip_value, clip_value] before the update.
+    clip_norm : float, optional
+        Then rescale all gradients so that their global L2 norm is at most clip_norm."""
+for _cls in (Optimizer, SGD, Adam, RMSprop):
+    _cls.__doc__ = (_cls.__doc__ or "").replace("    <clip parameters>", _CLIP_DOC)
 
 
 def _rebuild(cls: type, owners: List[Tuple[Layer, str]], hyper: Dict[str, Any], state: Mapping[str, Any]) -> Optimizer:

@@ -31,20 +31,12 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    <layer parameters>
     eps : float
         ε of log(max(|x|, ε)), > 0 (default 1e-7).
     omega : float
         ω, the clip of the exponent (default 20).
-    regularizer : float
-        λ̂ of the regularizer's schedule (0: off).
-    reg_start, reg_end : int
-        The schedule's warm-up from step reg_start to reg_end.
+    <schedule parameters>
     """
 
     BENCHMARK_NETWORK = ("iNALU", "iNALU")

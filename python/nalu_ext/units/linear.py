@@ -20,12 +20,7 @@ class Linear(Layer):
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    <layer parameters>
     bias : bool
         Whether the layer has b (default True).
     """

@@ -55,16 +55,8 @@ class NAU(NauNmu):
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
-    regularizer : float
-        λ̂ of the regularizer's schedule (0: off).
-    reg_start, reg_end : int
-        The schedule's warm-up from step reg_start to reg_end.
+    <layer parameters>
+    <schedule parameters>
     """
 
     IN_PUBLISHED_COMPARISON = True
@@ -95,16 +87,8 @@ class NMU(NauNmu):
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
-    regularizer : float
-        λ̂ of the regularizer's schedule (0: off).
-    reg_start, reg_end : int
-        The schedule's warm-up from step reg_start to reg_end.
+    <layer parameters>
+    <schedule parameters>
     """
 
     IN_PUBLISHED_COMPARISON = True

@@ -49,12 +49,7 @@ class NPU(PowerUnit):
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    <layer parameters>
     """
 
     BENCHMARK_NETWORK = ("NPU", "NPU")
@@ -82,12 +77,7 @@ class RealNPU(PowerUnit):
 
     Parameters
     ----------
-    in_features, out_features : int
-        The layer maps x (batch, in_features) to y (batch, out_features).
-    dtype : "float32" or "float64"
-        Default float32.
-    seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    <layer parameters>
     """
 
     BENCHMARK_NETWORK = ("RealNPU", "RealNPU")
