@@ -32,6 +32,7 @@ print("ran without AVX")
 """
 
 
+@pytest.mark.emulated_cpu
 @pytest.mark.skipif(QEMU is None or platform.machine() != "x86_64", reason="needs qemu-x86_64 (apt-get install qemu-user)")
 def test_runs_on_a_cpu_without_avx():
     env = {k: v for k, v in os.environ.items() if k != "NALU_EXT_ISA"}
