@@ -1,10 +1,14 @@
 """The benchmark suite's timing claims, measured:
 
-    python bench/protocol_runs.py [--steps 5000000] [--json FILE]
+    python bench/protocol_runs.py [--steps 5000000] [--json FILE] [--only ratios]
 
-1. One NAU -> NMU run on ArithmeticTask("mul") (100 inputs, batch 128, fresh samples every step,
+1. The protocol step against the fit step: for each unit family, the µs per step of train_task
+   (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps) and of fit on
+   fixed data (the same network, full batch of 128 rows), each family's two timed in interleaved
+   rounds (medians); and each family's fit step against the NALU's.
+2. One NAU -> NMU run on ArithmeticTask("mul") (100 inputs, batch 128, fresh samples every step,
    logging every 1000 steps) for --steps steps, on one thread: wall time.
-2. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
+3. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
    alternating rounds).
 """
 
@@ -35,6 +39,36 @@ def long_run(steps: int) -> dict:
             "threshold": result.threshold}
 
 
+def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"), steps: int = 20000,
+                rounds: int = 5) -> dict:
+    """µs per step of the protocol (train_task) and of fit on fixed data, per family, medians of
+    interleaved rounds; the ratios the throughput targets are stated in."""
+    samples: dict = {f: {"protocol": [], "fit": []} for f in families}
+    for _ in range(rounds):
+        for family in families:
+            op = "mul" if family in ("NMU", "NALU", "iNALU", "NPU", "RealNPU") else "add"
+            task = ArithmeticTask(op, seed=0)
+            spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
+            model = nalu_ext.sweeps.build_model(spec)
+            t0 = time.perf_counter()
+            nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-3), steps=steps,
+                                log_every=1000)
+            samples[family]["protocol"].append((time.perf_counter() - t0) / steps * 1e6)
+            model = nalu_ext.sweeps.build_model(spec)
+            x, t = task.validation(128, "float32")
+            t0 = time.perf_counter()
+            nalu_ext.fit(model, nalu_ext.Adam(model.parameters(), lr=1e-3), x, t, steps=steps)
+            samples[family]["fit"].append((time.perf_counter() - t0) / steps * 1e6)
+    out = {}
+    for family, s in samples.items():
+        protocol, fit = statistics.median(s["protocol"]), statistics.median(s["fit"])
+        out[family] = {"protocol_us": protocol, "fit_us": fit, "ratio": protocol / fit}
+    nalu_fit = out["NALU"]["fit_us"] if "NALU" in out else float("nan")
+    for family in out:
+        out[family]["fit_vs_nalu"] = out[family]["fit_us"] / nalu_fit
+    return {"steps": steps, "rounds": rounds, "families": out}
+
+
 def sweep_scaling(runs_per_worker: int = 8, steps: int = 20000, rounds: int = 5) -> dict:
     """Median wall time of the same sweep on one and on two worker threads, the two timed in
     alternation so that a slow spell of the shared machine hits both alike."""
@@ -58,17 +92,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=5_000_000)
     parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--only", choices=("ratios",), help="run only the step ratios (a few minutes)")
     args = parser.parse_args()
     report = {"cores": os.cpu_count(), "isa": nalu_ext.build_info()["isa"],
               "date": time.strftime("%Y-%m-%d")}
+    report["ratios"] = ratios = step_ratios()
+    print(f"per step, median of {ratios['rounds']} interleaved rounds of {ratios['steps']} steps "
+          "(protocol: train_task on fresh rows; fit: the same network on 128 fixed rows):")
+    for family, r in ratios["families"].items():
+        print(f"  {family:8s} protocol {r['protocol_us']:7.1f} us  fit {r['fit_us']:6.1f} us  "
+              f"protocol/fit {r['ratio']:4.2f}x  fit/NALU fit {r['fit_vs_nalu']:4.2f}x")
+    if args.only == "ratios":
+        return _write(report, args.json)
     report["scaling"] = s = sweep_scaling()
     print(f"sweep of {s['runs']} runs x {s['steps_per_run']} steps, median of {s['rounds']} rounds: "
           f"1 thread {s['seconds_1_thread']:.2f} s, 2 threads {s['seconds_2_threads']:.2f} s: {s['speedup']:.2f}x")
     report["long_run"] = r = long_run(args.steps)
     print(f"one NAU->NMU run, {r['steps']} steps, one thread: {r['seconds']:.1f} s "
           f"({r['us_per_step']:.1f} us/step); success {r['success']}, solved at {r['solved_at']}")
-    if args.json:
-        with open(args.json, "w") as f:
+    return _write(report, args.json)
+
+
+def _write(report: dict, path) -> int:
+    if path:
+        with open(path, "w") as f:
             json.dump(report, f, indent=2)
     return 0
 
