@@ -48,13 +48,12 @@ inline __m256 exp_f(__m256 x) {
     return _mm256_mul_ps(_mm256_mul_ps(p, pow2_f(n1)), pow2_f(_mm256_sub_ps(n, n1)));
 }
 
-inline __m256 log_f(__m256 a) {
-    const __m256 tiny = _mm256_set1_ps(std::numeric_limits<float>::min());
-    const __m256 denormal = _mm256_cmp_ps(a, tiny, _CMP_LT_OQ);
-    const __m256 scaled = _mm256_blendv_ps(a, _mm256_mul_ps(a, _mm256_set1_ps(8388608.0f)), denormal);  // 2^23
+// log of positive normal numbers (scaled) whose exponent is to be lowered by e_offset: the
+// arithmetic of log_f, without its special cases.
+inline __m256 log_f_normal(__m256 scaled, __m256 e_offset) {
     const __m256i bits = _mm256_castps_si256(scaled);
     __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
-    e = _mm256_sub_ps(e, _mm256_and_ps(denormal, _mm256_set1_ps(23.0f)));
+    e = _mm256_sub_ps(e, e_offset);
     __m256 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)),
                                                    _mm256_set1_epi32(0x3F800000)));
     const __m256 big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356f), _CMP_GT_OQ);
@@ -71,8 +70,19 @@ inline __m256 log_f(__m256 a) {
     const __m256 hfsq = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_mul_ps(f, f));
     // e ln2_hi − ((hfsq − (s (hfsq + R) + e ln2_lo)) − f)
     const __m256 inner = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), _mm256_mul_ps(s, _mm256_add_ps(hfsq, R)));
-    __m256 r = _mm256_fmsub_ps(e, _mm256_set1_ps(0.693359375f), _mm256_sub_ps(_mm256_sub_ps(hfsq, inner), f));
+    return _mm256_fmsub_ps(e, _mm256_set1_ps(0.693359375f), _mm256_sub_ps(_mm256_sub_ps(hfsq, inner), f));
+}
+
+inline __m256 log_f(__m256 a) {
+    const __m256 tiny = _mm256_set1_ps(std::numeric_limits<float>::min());
     const __m256 zero = _mm256_setzero_ps(), inf = _mm256_set1_ps(std::numeric_limits<float>::infinity());
+    // The common case, every lane a positive normal number: no special value to patch (the same
+    // bits as the general path below, whose blends would all keep the computed value).
+    const __m256 normal = _mm256_and_ps(_mm256_cmp_ps(a, tiny, _CMP_GE_OQ), _mm256_cmp_ps(a, inf, _CMP_LT_OQ));
+    if (_mm256_movemask_ps(normal) == 0xFF) return log_f_normal(a, zero);
+    const __m256 denormal = _mm256_cmp_ps(a, tiny, _CMP_LT_OQ);
+    const __m256 scaled = _mm256_blendv_ps(a, _mm256_mul_ps(a, _mm256_set1_ps(8388608.0f)), denormal);  // 2^23
+    __m256 r = log_f_normal(scaled, _mm256_and_ps(denormal, _mm256_set1_ps(23.0f)));
     r = _mm256_blendv_ps(r, _mm256_set1_ps(-std::numeric_limits<float>::infinity()), _mm256_cmp_ps(a, zero, _CMP_EQ_OQ));
     r = _mm256_blendv_ps(r, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()), _mm256_cmp_ps(a, zero, _CMP_LT_OQ));
     r = _mm256_blendv_ps(r, inf, _mm256_cmp_ps(a, inf, _CMP_EQ_OQ));
@@ -134,15 +144,13 @@ inline __m256d exp_d(__m256d x) {
     return _mm256_mul_pd(_mm256_mul_pd(p, pow2_d(n1)), pow2_d(_mm256_sub_pd(n, n1)));
 }
 
-inline __m256d log_d(__m256d a) {
-    const __m256d tiny = _mm256_set1_pd(std::numeric_limits<double>::min());
-    const __m256d denormal = _mm256_cmp_pd(a, tiny, _CMP_LT_OQ);
-    const __m256d scaled = _mm256_blendv_pd(a, _mm256_mul_pd(a, _mm256_set1_pd(18014398509481984.0)), denormal);  // 2^54
+// log of positive normal numbers (scaled) whose exponent is to be lowered by e_offset (see log_f_normal).
+inline __m256d log_d_normal(__m256d scaled, __m256d e_offset) {
     const __m256i bits = _mm256_castpd_si256(scaled);
     // The biased exponent as a double: OR its 11 bits into the mantissa of 2^52, then subtract 2^52.
     const __m256d two52 = _mm256_set1_pd(4503599627370496.0);
     __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bits, 52), _mm256_castpd_si256(two52))), two52);
-    e = _mm256_sub_pd(e, _mm256_add_pd(_mm256_set1_pd(1023.0), _mm256_and_pd(denormal, _mm256_set1_pd(54.0))));
+    e = _mm256_sub_pd(e, _mm256_add_pd(_mm256_set1_pd(1023.0), e_offset));
     __m256d m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL)),
                                                     _mm256_set1_epi64x(0x3FF0000000000000LL)));
     const __m256d big = _mm256_cmp_pd(m, _mm256_set1_pd(1.4142135623730951), _CMP_GT_OQ);
@@ -156,8 +164,17 @@ inline __m256d log_d(__m256d a) {
     R = _mm256_mul_pd(R, z);
     const __m256d hfsq = _mm256_mul_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(f, f));
     const __m256d inner = _mm256_fmadd_pd(e, _mm256_set1_pd(1.90821492927058770002e-10), _mm256_mul_pd(s, _mm256_add_pd(hfsq, R)));
-    __m256d r = _mm256_fmsub_pd(e, _mm256_set1_pd(6.93147180369123816490e-01), _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
+    return _mm256_fmsub_pd(e, _mm256_set1_pd(6.93147180369123816490e-01), _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
+}
+
+inline __m256d log_d(__m256d a) {
+    const __m256d tiny = _mm256_set1_pd(std::numeric_limits<double>::min());
     const __m256d zero = _mm256_setzero_pd(), inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
+    const __m256d normal = _mm256_and_pd(_mm256_cmp_pd(a, tiny, _CMP_GE_OQ), _mm256_cmp_pd(a, inf, _CMP_LT_OQ));
+    if (_mm256_movemask_pd(normal) == 0xF) return log_d_normal(a, zero);  // as log_f: the common case
+    const __m256d denormal = _mm256_cmp_pd(a, tiny, _CMP_LT_OQ);
+    const __m256d scaled = _mm256_blendv_pd(a, _mm256_mul_pd(a, _mm256_set1_pd(18014398509481984.0)), denormal);  // 2^54
+    __m256d r = log_d_normal(scaled, _mm256_and_pd(denormal, _mm256_set1_pd(54.0)));
     r = _mm256_blendv_pd(r, _mm256_set1_pd(-std::numeric_limits<double>::infinity()), _mm256_cmp_pd(a, zero, _CMP_EQ_OQ));
     r = _mm256_blendv_pd(r, _mm256_set1_pd(std::numeric_limits<double>::quiet_NaN()), _mm256_cmp_pd(a, zero, _CMP_LT_OQ));
     r = _mm256_blendv_pd(r, inf, _mm256_cmp_pd(a, inf, _CMP_EQ_OQ));
