@@ -42,6 +42,14 @@ T narrow_to(double value, const char* name) {
     return narrowed;
 }
 
+// The rule of a unit's ε (the NALU's log(|x| + ε), the iNALU's log(max(|x|, ε))): finite, and
+// >= 0, or > 0 where ε = 0 would take log(0). std::invalid_argument otherwise.
+inline void check_eps(double eps, bool zero_allowed) {
+    if (!(std::isfinite(eps) && (zero_allowed ? eps >= 0.0 : eps > 0.0)))
+        throw std::invalid_argument(std::string("eps must be a finite number ") + (zero_allowed ? ">= 0" : "> 0") +
+                                    ", got " + std::to_string(eps));
+}
+
 // Grows v to at least n elements; never shrinks, so steady-state calls do not allocate.
 template <class T>
 inline T* ensure_size(std::vector<T>& v, std::size_t n) {

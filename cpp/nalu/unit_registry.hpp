@@ -39,18 +39,23 @@ std::shared_ptr<Layer<T>> make_layer(const std::string& name, std::size_t in, st
 
 }  // namespace nalu
 
+namespace nalu {
+
+// The factory of a layer class template built as LayerTemplate<T>(in, out, options).
+template <template <class> class LayerTemplate, class T>
+std::shared_ptr<Layer<T>> build_layer(std::size_t in, std::size_t out, const Options& options) {
+    return std::make_shared<LayerTemplate<T>>(in, out, options);
+}
+
+}  // namespace nalu
+
 #define NALU_UNIT_CONCAT2(a, b) a##b
 #define NALU_UNIT_CONCAT(a, b) NALU_UNIT_CONCAT2(a, b)
 
 // Registers a unit whose layer class template Layer<T> is built as Layer<T>(in, out, options).
 #define NALU_REGISTER_UNIT(name, LayerTemplate)                                                   \
     namespace {                                                                                   \
-    const bool NALU_UNIT_CONCAT(nalu_unit_registered_, __LINE__) = ::nalu::register_unit(::nalu::UnitEntry{ \
-        name,                                                                                     \
-        [](std::size_t in, std::size_t out, const ::nalu::Options& o) {                           \
-            return std::shared_ptr<::nalu::Layer<float>>(std::make_shared<LayerTemplate<float>>(in, out, o)); \
-        },                                                                                        \
-        [](std::size_t in, std::size_t out, const ::nalu::Options& o) {                           \
-            return std::shared_ptr<::nalu::Layer<double>>(std::make_shared<LayerTemplate<double>>(in, out, o)); \
-        }});                                                                                      \
+    const bool NALU_UNIT_CONCAT(nalu_unit_registered_, __LINE__) = ::nalu::register_unit(         \
+        ::nalu::UnitEntry{name, &::nalu::build_layer<LayerTemplate, float>,                       \
+                          &::nalu::build_layer<LayerTemplate, double>});                          \
     }

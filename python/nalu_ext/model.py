@@ -12,7 +12,7 @@ from ._dtypes import core_suffix
 from ._types import LossName
 from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
-from .optim import SGD, Adam, Optimizer, RMSprop
+from .optim import OPTIMIZERS, Optimizer
 
 def check_optimizer(model: "Sequential", optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
@@ -279,10 +279,9 @@ def load_checkpoint(path: Union[str, "os.PathLike[str]"]) -> Tuple[Sequential, O
     if stored.optimizer is None:
         raise ModelFileError(f"{path} holds a model without an optimizer (save it with model.save(path, optimizer=opt))")
     model = _from_file(stored)
-    kinds = {"SGD": SGD, "Adam": Adam, "RMSprop": RMSprop}
     state = stored.optimizer
     try:
-        optimizer = kinds[state["kind"]](model.parameters(), **state["hyper"])
+        optimizer = OPTIMIZERS[state["kind"]](model.parameters(), **state["hyper"])
         optimizer.load_state_dict(state)
     except (KeyError, TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: the stored optimizer cannot be restored: {err}") from None

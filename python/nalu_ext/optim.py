@@ -208,6 +208,9 @@ class RMSprop(Optimizer):
                          clip_value=clip_value, clip_norm=clip_norm)
 
 
+# Every optimizer by its name (a run specification's "kind", a checkpoint's "kind").
+OPTIMIZERS: Dict[str, type] = {"Adam": Adam, "SGD": SGD, "RMSprop": RMSprop}
+
 # The clipping parameters every optimizer takes, documented once (where a docstring says
 # <clip parameters>).
 _CLIP_DOC = """\

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _checks
 from .errors import ModelFileError
-from .layers import Layer
+from .layers import Layer, from_config
 from .units import UNITS
 
 FORMAT = "nalu_ext.Sequential"
@@ -159,7 +159,8 @@ def read_model(path: PathLike) -> StoredModel:
         if not hasattr(loaded, "files"):  # a single .npy array
             raise ModelFileError(f"{path} holds a single array, not a nalu_ext model file")
         with loaded as archive:
-            configs = _read_layer_configs(archive, path)
+            meta = _read_meta(archive, path)
+            configs = _layer_configs(meta, path)
             shapes = _stored_shapes(archive)
             layers = [_layer_from(config, i, shapes, path) for i, config in enumerate(configs)]
             for i, layer in enumerate(layers):
@@ -173,7 +174,6 @@ def read_model(path: PathLike) -> StoredModel:
                             f"{path}: layer {i} parameter {name} is {stored.dtype}{stored.shape}, "
                             f"the architecture says {target.dtype}{target.shape}")
                     target[...] = stored
-            meta = _read_meta(archive, path)
             steps = meta.get("steps", {"model": 0, "layers": [0] * len(layers)})
             try:
                 layer_steps = [_checks.integer(s, "steps") for s in steps["layers"]]
@@ -221,9 +221,8 @@ def _read_optimizer(archive: Any, meta: Dict[str, Any], path: str) -> Optional[D
         raise ModelFileError(f"{path}: the stored optimizer is incomplete: {err}") from None
 
 
-def _read_layer_configs(archive: Any, path: str) -> List[Dict[str, Any]]:
+def _layer_configs(meta: Dict[str, Any], path: str) -> List[Dict[str, Any]]:
     """The metadata's layer list, checked for its shape (not yet for its values)."""
-    meta = _read_meta(archive, path)
     configs = meta.get("layers")
     if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
         raise ModelFileError(f"{path}: the metadata's 'layers' must be a non-empty list of objects, got {configs!r:.200}")
@@ -259,6 +258,6 @@ def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], pa
         raise ModelFileError(f"{path}: layer {index} is declared {kind}({in_features}, {out_features}) "
                              f"but the file stores only {stored} of its values")
     try:
-        return UNITS[kind](in_features, out_features, seed=0, **config)
+        return from_config(dict(config, kind=kind, in_features=in_features, out_features=out_features))
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"{path}: layer {index} ({kind}) has invalid settings {config!r}: {err}") from None

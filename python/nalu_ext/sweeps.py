@@ -15,14 +15,14 @@ import json
 import os
 import threading
 import traceback
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import _checks, stats
 from ._dtypes import DTypeLike, as_float_dtype
 from ._types import JudgeName
 from .errors import Interrupted
 from .model import Sequential
-from .optim import SGD, Adam, RMSprop
+from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .tasks import Task, task_from_dict
 from .units import UNITS
@@ -32,7 +32,6 @@ from .units import UNITS
 FAMILIES: Dict[str, Sequence[str]] = {name: cls.BENCHMARK_NETWORK for name, cls in UNITS.items()}
 # the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
 PUBLISHED_COMPARISON = tuple(name for name, cls in UNITS.items() if cls.IN_PUBLISHED_COMPARISON)
-OPTIMIZERS: Dict[str, Callable[..., Any]] = {"Adam": Adam, "SGD": SGD, "RMSprop": RMSprop}
 
 
 def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2, lr: float = 1e-3,

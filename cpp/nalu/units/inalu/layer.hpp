@@ -36,8 +36,7 @@ public:
           omega_(narrow_to<T>(omega, "omega")),
           weights_a_(out * in),
           weights_m_(out * in) {
-        if (!(std::isfinite(eps) && eps > 0.0))
-            throw std::invalid_argument("eps must be a finite number > 0, got " + std::to_string(eps));
+        check_eps(eps, /*zero_allowed=*/false);
         if (!std::isfinite(omega))
             throw std::invalid_argument("omega must be a finite number, got " + std::to_string(omega));
     }

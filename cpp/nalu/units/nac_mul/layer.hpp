@@ -1,9 +1,6 @@
 // NACMul (NAC•) layer: parameters W_hat, M_hat (out, in) as the NAC's; ε. Kernels in kernels.hpp.
 #pragma once
 
-#include <cmath>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "../../layer.hpp"
@@ -23,9 +20,7 @@ public:
           M_hat_(this->add_param("M_hat", {out, in})),
           eps_(narrow_to<T>(given.number("eps"), "eps")),
           weights_(out * in) {
-        if (!(std::isfinite(given.number("eps")) && given.number("eps") >= 0.0))
-            throw std::invalid_argument("eps must be a finite number >= 0, got " +
-                                        std::to_string(given.number("eps")));
+        check_eps(given.number("eps"), /*zero_allowed=*/true);
     }
 
     const char* kind() const override { return "NACMul"; }

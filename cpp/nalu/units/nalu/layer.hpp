@@ -3,11 +3,8 @@
 // gate bias b (out,) for the input gate. Kernels in kernels.hpp.
 #pragma once
 
-#include <cmath>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "../../blas.hpp"
@@ -51,8 +48,7 @@ private:
           b_(variant.gate_bias ? this->add_param("b", {out}) : 0),
           eps_(narrow_to<T>(eps, "eps")),
           weights_(out * in) {
-        if (!(std::isfinite(eps) && eps >= 0.0))
-            throw std::invalid_argument("eps must be a finite number >= 0, got " + std::to_string(eps));
+        check_eps(eps, /*zero_allowed=*/true);
         if (variant.separate_weights) weights_m_ = std::make_unique<NacWeightCache<T>>(out * in);
     }
 
