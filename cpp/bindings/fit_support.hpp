@@ -40,20 +40,6 @@ void check_optimizer_targets(const nalu::Sequential<T>& model, const nalu::Optim
                                       "this model; build it from this model's parameters()");
 }
 
-// Builds a training loop (make() allocates its batch buffers), turning an allocation failure into
-// a MemoryError that names the batch instead of pybind11's bare "std::bad_alloc".
-template <class Make>
-auto allocate_loop(Make make, const std::string& where, std::size_t batch, std::size_t width) {
-    try {
-        return make();
-    } catch (const std::bad_alloc&) {
-        PyErr_SetString(PyExc_MemoryError, (where + ": a batch of " + std::to_string(batch) + " rows of " +
-                                            std::to_string(width) + " values does not fit in memory")
-                                               .c_str());
-        throw py::error_already_set();
-    }
-}
-
 // The loss named `name` ("mse" or "sse"); ValueError otherwise. The only check of the name.
 inline nalu::Loss loss_of(const std::string& name) {
     if (name == "mse") return nalu::Loss::Mse;
@@ -95,7 +81,8 @@ struct BoundLoop {
     std::unique_ptr<nalu::TrainingLoop<T>> loop;
 };
 
-// Builds a BoundLoop over `source`, checking the optimizer first and the batch's allocation.
+// Builds a BoundLoop over `source`. The loop allocates its batch buffers now: a batch too large
+// for memory is a MemoryError that names it, instead of pybind11's bare "std::bad_alloc".
 template <class T>
 std::unique_ptr<BoundLoop<T>> bind_loop(std::shared_ptr<nalu::Sequential<T>> model,
                                         std::shared_ptr<nalu::Optimizer<T>> opt,
@@ -104,9 +91,14 @@ std::unique_ptr<BoundLoop<T>> bind_loop(std::shared_ptr<nalu::Sequential<T>> mod
     auto bound = std::make_unique<BoundLoop<T>>();
     bound->model = model;
     bound->optimizer = opt;
-    bound->loop = allocate_loop([&] {
-        return std::make_unique<nalu::TrainingLoop<T>>(*model, *opt, std::move(source), batch, loss);
-    }, where, batch, model->in_features());
+    try {
+        bound->loop = std::make_unique<nalu::TrainingLoop<T>>(*model, *opt, std::move(source), batch, loss);
+    } catch (const std::bad_alloc&) {
+        PyErr_SetString(PyExc_MemoryError,
+                        (where + ": a batch of " + std::to_string(batch) + " rows of " +
+                         std::to_string(model->in_features()) + " values does not fit in memory").c_str());
+        throw py::error_already_set();
+    }
     return bound;
 }
 
