@@ -9,7 +9,7 @@ ISAS = _core.build_info()["isas"]
 
 
 def pytest_generate_tests(metafunc):
-    """Every test module runs once per instruction-set path this CPU supports (baseline, avx2),
+    """Every test module runs once per instruction-set path this CPU supports (baseline, avx2, avx512),
     except modules that declare ISA_INDEPENDENT = True (they run once, on the default path)."""
     if "isa" in metafunc.fixturenames:
         independent = getattr(metafunc.module, "ISA_INDEPENDENT", False)

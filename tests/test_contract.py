@@ -130,6 +130,26 @@ def test_gradients_are_written_not_accumulated_and_dx_can_be_skipped(name, rng):
     np.testing.assert_array_equal(layer.backward(dy), dx)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", UNIT_NAMES)
+def test_predict_is_forward_without_a_backward(name, dtype, rng):
+    """predict reads x in place (no copy kept): the same output as forward, backward refused until
+    the next forward, and work kept for an unchanged input is not reused across it."""
+    model = nalu_ext.Sequential(make(name, dtype), make("NAU", dtype, size=(OUT, 2)))
+    x, other = inputs(rng, dtype=dtype), inputs(rng, dtype=dtype)
+    expected_x, expected_other = model.forward(x), model.forward(other)
+    model.forward(x)
+    np.testing.assert_array_equal(model.predict(other), expected_other)
+    with pytest.raises(RuntimeError, match="before forward"):
+        model.backward(np.ones((BATCH, 2), dtype))
+    np.testing.assert_array_equal(model.forward(x), expected_x)  # x again, after other was read
+    dy = rng.normal(size=(BATCH, 2)).astype(dtype)
+    dx = model.backward(dy)
+    model.predict(other)
+    model.forward(x)
+    np.testing.assert_array_equal(model.backward(dy), dx)
+
+
 @pytest.mark.parametrize("name", UNIT_NAMES)
 def test_views_keep_the_layer_alive(name, rng):
     layer = make(name)

@@ -59,7 +59,7 @@ void bind_build_info(py::module_& m) {
         "instruction-set path runs its kernels ('isa') out of those this CPU can run ('isas'), and "
         "the BLAS used for large products ('blas').");
     m.def("set_isa", &nalu::set_isa, py::arg("name"),
-          "Run the kernels on the named path ('baseline' or 'avx2'); for tests and benchmarks.");
+          "Run the kernels on the named path ('baseline', 'avx2' or 'avx512'); for tests and benchmarks.");
     m.def("_vecmath", [](const std::string& name, py::array x, double eps) -> py::object {
         if (x.dtype().is(py::dtype::of<float>())) return apply_vecmath<float>(name, x, eps);
         return apply_vecmath<double>(name, x, eps);

@@ -32,6 +32,21 @@ std::pair<CArray<T>, CArray<T>> training_pair(const nalu::Sequential<T>& model, 
     return {std::move(x), std::move(y)};
 }
 
+// The model's output on x as a new array: run(x, batch) returns the model's output buffer.
+template <class T, class Run>
+py::array_t<T> output_of(nalu::Sequential<T>& self, py::handle x_obj, const char* where, Run run) {
+    CArray<T> x = as_batch_matrix<T>(x_obj, where, "x", self.in_features());
+    const std::size_t batch = static_cast<std::size_t>(x.shape(0));
+    py::array_t<T> y({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.out_features())});
+    {
+        ReleaseGil release;
+        nalu::LockSet lock(self.mutexes());
+        const T* out = run(x.data(), batch);
+        std::copy(out, out + batch * self.out_features(), y.mutable_data());
+    }
+    return y;
+}
+
 template <class T>
 void bind_for(py::module_& m, const std::string& suffix) {
     using S = nalu::Sequential<T>;
@@ -75,16 +90,14 @@ void bind_for(py::module_& m, const std::string& suffix) {
             return py::make_tuple(copies, layer_steps, model_steps);
         })
         .def("forward", [](S& self, py::handle x_obj) {
-            CArray<T> x = as_batch_matrix<T>(x_obj, "Sequential.forward", "x", self.in_features());
-            const std::size_t batch = static_cast<std::size_t>(x.shape(0));
-            py::array_t<T> y({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(self.out_features())});
-            {
-                ReleaseGil release;
-                nalu::LockSet lock(self.mutexes());
-                const T* out = self.forward(x.data(), batch);
-                std::copy(out, out + batch * self.out_features(), y.mutable_data());
-            }
-            return y;
+            return output_of(self, x_obj, "Sequential.forward", [&self](const T* x, std::size_t batch) {
+                return self.forward(x, batch);
+            });
+        }, py::arg("x"))
+        .def("predict", [](S& self, py::handle x_obj) {
+            return output_of(self, x_obj, "Sequential.predict", [&self](const T* x, std::size_t batch) {
+                return self.predict(x, batch);
+            });
         }, py::arg("x"))
         .def("backward", [](S& self, py::handle dy_obj, bool need_dx) -> py::object {
             CArray<T> dy = as_batch_matrix<T>(dy_obj, "Sequential.backward", "dy", self.out_features());

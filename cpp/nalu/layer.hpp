@@ -149,6 +149,14 @@ public:
         forward(y, batch);
     }
 
+    // y (batch, out) from x (batch, in) read where it is, for inference: no copy of x is kept, so
+    // backward() needs a forward first (and the next forward recomputes its input-only work).
+    void predict(const T* x, T* y, std::size_t batch) {
+        has_forward_ = false;
+        input_changed_ = true;
+        do_forward(x, y, batch, false);
+    }
+
     // Writes grads() for the last forward and, unless dx is null, dx (batch, in) from dy (batch, out).
     void backward(const T* dy, T* dx, std::size_t batch) {
         if (!has_forward_)

@@ -96,6 +96,21 @@ class Sequential:
 
     __call__ = forward
 
+    def predict(self, x: Any) -> np.ndarray:
+        """The model's output, for inference: the same values as :meth:`forward`, without a copy of
+        ``x`` kept for :meth:`backward` (which then needs a :meth:`forward` first). Evaluating a
+        large set this way costs no copy of it.
+
+        Parameters
+        ----------
+        x : array_like, (batch, in_features)
+
+        Returns
+        -------
+        numpy.ndarray, (batch, out_features)
+        """
+        return self._impl.predict(x)
+
     def backward(self, dy: Any, *, need_dx: bool = True) -> Optional[np.ndarray]:
         """Fills every layer's ``grads`` for the last forward.
 

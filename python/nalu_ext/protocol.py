@@ -176,7 +176,7 @@ def _json_number(value: Any) -> Any:
 
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
     with np.errstate(all="ignore"):
-        return float(np.mean((model.forward(x).astype(np.float64) - t.astype(np.float64)) ** 2))
+        return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
 
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,

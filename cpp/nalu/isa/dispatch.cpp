@@ -10,18 +10,42 @@ namespace nalu {
 
 namespace {
 
+constexpr const char* kNames[kIsaCount] = {"baseline", "avx2", "avx512"};
+
+#if defined(__GNUC__) || defined(__clang__)
 bool cpu_has_avx2_fma() {
-#if defined(NALU_HAVE_AVX2) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return false;
+}
+
+// The subsets the AVX-512 copy is compiled for (CMakeLists.txt): Skylake-SP, Ice Lake, Zen 4 on.
+bool cpu_has_avx512() {
+    return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
 #endif
+
+// Whether this build has the copy of `isa` and this CPU runs it.
+bool runs(Isa isa) {
+    switch (isa) {
+        case Isa::Baseline: return true;
+#if defined(NALU_HAVE_AVX2) && (defined(__GNUC__) || defined(__clang__))
+        case Isa::Avx2: return cpu_has_avx2_fma();
+#endif
+#if defined(NALU_HAVE_AVX512) && (defined(__GNUC__) || defined(__clang__))
+        case Isa::Avx512: return cpu_has_avx512();
+#endif
+        default: return false;
+    }
 }
 
 // The best path this CPU runs. NALU_EXT_ISA is applied by the Python package on import (through
 // set_isa, which rejects names it does not know).
-Isa initial_isa() { return cpu_has_avx2_fma() ? Isa::Avx2 : Isa::Baseline; }
+Isa initial_isa() {
+    for (unsigned isa = kIsaCount; isa-- > 0;)
+        if (runs(static_cast<Isa>(isa))) return static_cast<Isa>(isa);
+    return Isa::Baseline;
+}
 
 std::atomic<Isa>& current() {
     static std::atomic<Isa> isa{initial_isa()};
@@ -32,24 +56,24 @@ std::atomic<Isa>& current() {
 
 Isa current_isa() { return current().load(std::memory_order_relaxed); }
 
-const char* active_isa() { return current_isa() == Isa::Avx2 ? "avx2" : "baseline"; }
+const char* active_isa() { return kNames[static_cast<unsigned>(current_isa())]; }
 
 std::vector<std::string> available_isas() {
-    std::vector<std::string> names{"baseline"};
-    if (cpu_has_avx2_fma()) names.push_back("avx2");
+    std::vector<std::string> names;
+    for (unsigned isa = 0; isa < kIsaCount; ++isa)
+        if (runs(static_cast<Isa>(isa))) names.push_back(kNames[isa]);
     return names;
 }
 
 void set_isa(const std::string& name) {
-    if (name == "baseline") {
-        current() = Isa::Baseline;
-    } else if (name == "avx2" && cpu_has_avx2_fma()) {
-        current() = Isa::Avx2;
-    } else {
-        std::string known;
-        for (const auto& n : available_isas()) known += (known.empty() ? "" : ", ") + n;
-        throw std::invalid_argument("unknown or unsupported ISA '" + name + "' (this CPU runs: " + known + ")");
-    }
+    for (unsigned isa = 0; isa < kIsaCount; ++isa)
+        if (name == kNames[isa] && runs(static_cast<Isa>(isa))) {
+            current() = static_cast<Isa>(isa);
+            return;
+        }
+    std::string known;
+    for (const auto& n : available_isas()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown or unsupported ISA '" + name + "' (this CPU runs: " + known + ")");
 }
 
 bool provide_kernels(const void** copies, unsigned isa, const void* table) {

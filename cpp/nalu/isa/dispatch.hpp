@@ -2,8 +2,8 @@
 //
 // Kernel sources are compiled once per ISA (isa.hpp). Each copy registers its table of function
 // pointers while the module loads (NALU_KERNEL_TABLE in isa.hpp); kernels<Table>() returns the
-// copy of the running ISA: AVX2+FMA when the CPU has both, else the baseline, which runs on any
-// x86-64.
+// copy of the running ISA: AVX-512 (F, BW, DQ, VL, with AVX2 and FMA) when the CPU has it, else
+// AVX2+FMA when it has both, else the baseline, which runs on any x86-64 (and any other CPU).
 // set_isa() switches at run time (the Python package applies NALU_EXT_ISA through it on import).
 // Nothing here knows a unit: a table is any struct of function pointers.
 #pragma once
@@ -14,8 +14,9 @@
 
 namespace nalu {
 
-enum class Isa : unsigned { Baseline = 0, Avx2 = 1 };
-constexpr unsigned kIsaCount = 2;
+// In order: each path runs on every CPU that runs a later one.
+enum class Isa : unsigned { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+constexpr unsigned kIsaCount = 3;
 
 Isa current_isa();
 const char* active_isa();
@@ -36,14 +37,14 @@ bool provide_kernels(const void** copies, unsigned isa, const void* table);
 
 [[noreturn]] void missing_kernels(const char* table);
 
-// The running ISA's copy of Table; the baseline copy where the build has none for that ISA.
+// The running ISA's copy of Table; where the build has none for that ISA, the copy of the nearest
+// earlier one (which the CPU also runs).
 template <class Table>
 const Table& kernels() {
     const void* const* copies = KernelCopies<Table>::copies;
-    const void* table = copies[static_cast<unsigned>(current_isa())];
-    if (!table) table = copies[0];
-    if (!table) missing_kernels(typeid(Table).name());
-    return *static_cast<const Table*>(table);
+    for (unsigned isa = static_cast<unsigned>(current_isa()) + 1; isa-- > 0;)
+        if (copies[isa]) return *static_cast<const Table*>(copies[isa]);
+    missing_kernels(typeid(Table).name());
 }
 
 }  // namespace nalu

@@ -99,6 +99,23 @@ public:
         return forward(batch);
     }
 
+    // Output (batch, out) of the stack on x (batch, in), for inference: the first layer reads x
+    // where it is (Layer::predict), so evaluating a large set costs no copy of it; backward()
+    // then needs a forward first.
+    const T* predict(const T* x, std::size_t batch) {
+        has_forward_ = false;
+        const T* in = x;
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            T* out = i + 1 < layers_.size()
+                         ? layers_[i + 1]->input_buffer(batch)
+                         : ensure_size(output_, checked_mul(batch, out_features(), "the batch"));
+            if (i == 0) layers_[i]->predict(in, out, batch);
+            else layers_[i]->forward(out, batch);
+            in = out;
+        }
+        return in;
+    }
+
     // Writes every layer's gradients from dy (batch, out) and, unless null, dx (batch, in).
     // The first layer's dx is skipped when nobody asks for it.
     void backward(const T* dy, T* dx, std::size_t batch) {

@@ -1,10 +1,18 @@
 #include "uniform.hpp"
 
+#include <cstring>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace nalu {
 namespace NALU_ISA {
 
 namespace {
-inline std::uint32_t fmix32(std::uint32_t h) {
+// Murmur3's 32-bit finaliser, on a number or on a vector of them.
+template <class U>
+inline U fmix32(U h) {
     h ^= h >> 16;
     h *= 0x85ebca6bu;
     h ^= h >> 13;
@@ -13,16 +21,57 @@ inline std::uint32_t fmix32(std::uint32_t h) {
     return h;
 }
 
-// __restrict on a parameter (which GCC honours) lets the loop vectorise.
-template <class T>
-void fill(T* __restrict x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first,
+// The hash of column c of a row (its key k0, k1): Murmur3's finaliser over a Weyl sequence.
+inline std::uint32_t column_hash(std::uint32_t c, std::uint32_t k0, std::uint32_t k1) {
+    return fmix32((c * 0x9e3779b9u + k0) ^ k1);
+}
+
+// Every operation below is an exact integer step or one IEEE rounding (FP contraction is off for
+// this file), so every ISA writes the same bits.
+
+// float: k = the hash's top 24 bits, x = lo + k·(width·2⁻²⁴) rounded in float: the same value as
+// lo + u·width with u = k·2⁻²⁴ (scaling by a power of two is exact while width·2⁻²⁴ is a normal float), one multiply fewer. Written
+// with vector extensions, one vector of lanes at a time, the last one stored partially: a row is
+// one pass at the full vector width, without a scalar tail.
+#if defined(__AVX512F__)
+constexpr std::size_t kLanes = 16;
+#elif defined(__AVX__)
+constexpr std::size_t kLanes = 8;
+#else
+constexpr std::size_t kLanes = 4;
+#endif
+typedef std::uint32_t U32s __attribute__((vector_size(4 * kLanes)));
+typedef std::int32_t I32s __attribute__((vector_size(4 * kLanes)));
+typedef float Floats __attribute__((vector_size(4 * kLanes)));
+
+void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first, double lo,
+          double width) {
+    const Floats lo_v = Floats{} + static_cast<float>(lo);
+    const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-24f;
+    // the Weyl sequence c·0x9e3779b9 + k0 of columns first, first + 1, ..., kLanes at a time
+    U32s weyl;
+    for (std::size_t j = 0; j < kLanes; ++j) weyl[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u + k0;
+    const U32s step = U32s{} + static_cast<std::uint32_t>(kLanes) * 0x9e3779b9u;
+    for (std::size_t i = 0; i < n; i += kLanes, weyl += step) {
+        const U32s h = fmix32(weyl ^ k1);
+        // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
+        const Floats v = lo_v + __builtin_convertvector((I32s)(h >> 8), Floats) * scale;
+        if (n - i >= kLanes) std::memcpy(x + i, &v, sizeof v);
+#if defined(__AVX512F__)
+        else _mm512_mask_storeu_ps(x + i, static_cast<__mmask16>((1u << (n - i)) - 1u), (__m512)v);
+#else
+        else std::memcpy(x + i, &v, (n - i) * sizeof(float));
+#endif
+    }
+}
+
+// double: u = the hash's top 31 bits · 2⁻³¹, x = lo + u·width rounded in double.
+void fill(double* __restrict x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first,
           double lo, double width) {
     for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t c = first + static_cast<std::uint32_t>(i);
-        const std::uint32_t h = fmix32((c * 0x9e3779b9u + k0) ^ k1);
-        // 31 bits as a non-negative int32: converts exactly (and vectorises: no unsigned convert)
+        const std::uint32_t h = column_hash(first + static_cast<std::uint32_t>(i), k0, k1);
         const double u = static_cast<double>(static_cast<std::int32_t>(h >> 1)) * 0x1.0p-31;
-        x[i] = static_cast<T>(lo + u * width);
+        x[i] = lo + u * width;
     }
 }
 }  // namespace

@@ -11,9 +11,11 @@
 namespace nalu {
 namespace NALU_ISA {
 
-// x[i] = lo + u_(first+i) · width for i < n, u_c in [0, 1) with 31 random bits: a 32-bit hash of
-// (row_key, column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no carried state
-// and vectorises. The sum lo + u·width is rounded in double, then to T.
+// x[i] = lo + u_(first+i) · width for i < n, with u_c in [0, 1) from a 32-bit hash of (row_key,
+// column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no carried state and
+// vectorises. In T's own precision: for float, u has 24 random bits and the product and sum are
+// rounded in float (the resolution of PyTorch's float32 uniform_); for double, u has 31 random bits
+// and they are rounded in double. Rounding can give x = lo + width itself.
 template <class T>
 void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
                  double width);
