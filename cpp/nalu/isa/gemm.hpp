@@ -23,9 +23,11 @@ namespace nalu {
 namespace NALU_ISA {
 namespace gemm {
 
-// One register: 32 bytes with AVX, 16 bytes (SSE2) on the baseline, where twice-as-wide vectors
-// would need two registers each and spill the blocked kernels' accumulators.
-#if defined(__AVX__)
+// One register: 64 bytes with AVX-512, 32 with AVX, 16 (SSE2) on the baseline, where wider
+// vectors would need several registers each and spill the blocked kernels' accumulators.
+#if defined(__AVX512F__)
+constexpr std::size_t kVectorBytes = 64;
+#elif defined(__AVX__)
 constexpr std::size_t kVectorBytes = 32;
 #else
 constexpr std::size_t kVectorBytes = 16;
@@ -41,9 +43,19 @@ struct Simd {
         return v;
     }
     static void store(T* p, V v) { std::memcpy(p, &v, sizeof v); }
-    // The first count (< n) elements, zeros after: tails take the vector path too. AVX2 has
-    // masked loads and stores for this; elsewhere a short loop (a memcpy call would cost more).
-#if defined(__AVX2__)
+    // The first count (< n) elements, zeros after: tails take the vector path too. AVX-512 and
+    // AVX2 have masked loads and stores for this; elsewhere a short loop (a memcpy call would cost
+    // more).
+#if defined(__AVX512F__)
+    static V load_partial(const T* p, std::size_t count) {
+        if constexpr (sizeof(T) == 4) return (V)_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p);
+        else return (V)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << count) - 1u), p);
+    }
+    static void store_partial(T* p, V v, std::size_t count) {
+        if constexpr (sizeof(T) == 4) _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), (__m512)v);
+        else _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << count) - 1u), (__m512d)v);
+    }
+#elif defined(__AVX2__)
     static V load_partial(const T* p, std::size_t count) {
         if constexpr (sizeof(T) == 4) return (V)_mm256_maskload_ps(reinterpret_cast<const float*>(p), tail_mask(count));
         else return (V)_mm256_maskload_pd(reinterpret_cast<const double*>(p), tail_mask(count));
@@ -73,7 +85,10 @@ struct Simd {
     static V splat(T x) { return V{} + x; }  // one broadcast instruction
     // Sum of the lanes, pairwise by halves: ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) for 8 floats.
     static T sum(V v) {
-#if defined(__AVX2__)
+#if defined(__AVX512F__)
+        if constexpr (sizeof(T) == 4) return _mm512_reduce_add_ps((__m512)v);
+        else return _mm512_reduce_add_pd((__m512d)v);
+#elif defined(__AVX2__)
         if constexpr (sizeof(T) == 4) {
             const __m256 w = (__m256)v;
             __m128 x = _mm_add_ps(_mm256_castps256_ps128(w), _mm256_extractf128_ps(w, 1));
@@ -116,11 +131,46 @@ inline void axpy(T* y, T alpha, const T* x, std::size_t n) {
 }
 
 // C (M, N) = A (M, K) · B (N, K)ᵀ            e.g. y = x Wᵀ
+// Blocks of four rows × two outputs: each load of A or B feeds two or four FMAs, and the eight
+// accumulators are independent chains (the first layer of a 100 → 2 network is this shape).
 template <class T>
 void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K) {
     if (blas::worth_it(M, N, K) && blas::gemm<T>(false, true, M, N, K, 1, A, K, B, K, 0, C, N)) return;
-    for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t n = 0; n < N; ++n) C[m * N + n] = dot(A + m * K, B + n * K, K);
+    using S = Simd<T>;
+    using V = typename S::V;
+    std::size_t n = 0;
+    for (; n + 2 <= N; n += 2) {
+        const T* b[2] = {B + n * K, B + (n + 1) * K};
+        std::size_t m = 0;
+        for (; m + 4 <= M; m += 4) {
+            V acc[4][2];
+            for (auto& r : acc) r[0] = r[1] = S::splat(T(0));
+            auto step = [&](std::size_t k, std::size_t width) {
+                const bool full = width == S::n;
+                const V bv[2] = {full ? S::load(b[0] + k) : S::load_partial(b[0] + k, width),
+                                 full ? S::load(b[1] + k) : S::load_partial(b[1] + k, width)};
+                for (int r = 0; r < 4; ++r) {
+                    const T* a = A + (m + r) * K + k;
+                    const V av = full ? S::load(a) : S::load_partial(a, width);
+                    acc[r][0] += av * bv[0];
+                    acc[r][1] += av * bv[1];
+                }
+            };
+            std::size_t k = 0;
+            for (; k + S::n <= K; k += S::n) step(k, S::n);
+            if (k < K) step(k, K - k);
+            for (int r = 0; r < 4; ++r) {
+                C[(m + r) * N + n] = S::sum(acc[r][0]);
+                C[(m + r) * N + n + 1] = S::sum(acc[r][1]);
+            }
+        }
+        for (; m < M; ++m) {
+            C[m * N + n] = dot(A + m * K, b[0], K);
+            C[m * N + n + 1] = dot(A + m * K, b[1], K);
+        }
+    }
+    for (; n < N; ++n)
+        for (std::size_t m = 0; m < M; ++m) C[m * N + n] = dot(A + m * K, B + n * K, K);
 }
 
 // Rows [m_begin, m_end) of matmul_nt3 below, in plain loops.
@@ -295,6 +345,49 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
     }
 }
 
+// Row m of matmul_tn_fused_impl below, columns [n, n + (J − 1)·W + last) as J vectors (the last
+// one `last` wide): each output vector stays in registers for the whole sum over K, split into U
+// interleaved partial sums (independent FMA chains).
+template <int J, int U, bool second, bool third, class T>
+inline void tn_row_block(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2, const T* A3,
+                         std::size_t m, std::size_t n, std::size_t last, std::size_t M, std::size_t N,
+                         std::size_t K) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    constexpr std::size_t W = S::n;
+    auto load = [&](const T* p, int j) { return j + 1 < J || last == W ? S::load(p) : S::load_partial(p, last); };
+    V c1[U][J], d1[U][J], c2[U][J];
+    for (int u = 0; u < U; ++u)
+        for (int j = 0; j < J; ++j) c1[u][j] = d1[u][j] = c2[u][j] = S::splat(T(0));
+    auto step = [&](int u, std::size_t k) {
+        const T a1 = A1[k * M + m], a2 = second ? A2[k * M + m] : T(0), a3 = third ? A3[k * M + m] : T(0);
+        for (int j = 0; j < J; ++j) {
+            const V b1 = load(B1 + k * N + n + j * W, j);
+            c1[u][j] += a1 * b1;
+            if (second) d1[u][j] += a2 * load(B2 + k * N + n + j * W, j);
+            if (third) c2[u][j] += a3 * b1;
+        }
+    };
+    std::size_t k = 0;
+    for (; k + U <= K; k += U)
+        for (int u = 0; u < U; ++u) step(u, k + u);
+    for (; k < K; ++k) step(0, k);
+    for (int j = 0; j < J; ++j) {
+        V out1 = second ? c1[0][j] + d1[0][j] : c1[0][j], out2 = c2[0][j];
+        for (int u = 1; u < U; ++u) {
+            out1 += second ? c1[u][j] + d1[u][j] : c1[u][j];
+            out2 += c2[u][j];
+        }
+        if (j + 1 < J || last == W) {
+            S::store(C1 + m * N + n + j * W, out1);
+            if (third) S::store(C2 + m * N + n + j * W, out2);
+        } else {
+            S::store_partial(C1 + m * N + n + j * W, out1, last);
+            if (third) S::store_partial(C2 + m * N + n + j * W, out2, last);
+        }
+    }
+}
+
 // The parameter-gradient products of a backward, in one pass over the rows of B1 and B2:
 //   C1 (M, N) = A1 (K, M)ᵀ B1 (K, N) [+ A2 (K, M)ᵀ B2 (K, N)],   C2 (M, N) = A3 (K, M)ᵀ B1 (K, N)
 // A2/B2 and A3/C2 may be null (that product is skipped). Each output block of one vector width
@@ -308,21 +401,17 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
     using S = Simd<T>;
     using V = typename S::V;
     constexpr std::size_t W = S::n;
-    // Columns [n, N) of row m, one vector at a time (the last one partial): what the blocked
-    // loops below leave over.
-    auto tail = [&](std::size_t m, std::size_t n) {
-        for (; n < N; n += W) {
-            const std::size_t width = N - n < W ? N - n : W;
-            V c1 = S::splat(T(0)), d1 = c1, c2 = c1;
-            for (std::size_t k = 0; k < K; ++k) {
-                const V b1 = S::load_partial(B1 + k * N + n, width);
-                c1 += A1[k * M + m] * b1;
-                if (second) d1 += A2[k * M + m] * S::load_partial(B2 + k * N + n, width);
-                if (third) c2 += A3[k * M + m] * b1;
-            }
-            S::store_partial(C1 + m * N + n, second ? c1 + d1 : c1, width);
-            if (third) S::store_partial(C2 + m * N + n, c2, width);
-        }
+    // Columns [n, N) of row m, what the blocked loops leave over: up to four vectors, the last
+    // one partial, the sum over K split in two (even and odd k) when the block is narrow, so that
+    // it is not one long FMA chain.
+    auto rest = [&](std::size_t m, std::size_t n) {
+        const std::size_t left = N - n;
+        if (left == 0) return;
+        const std::size_t vectors = (left + W - 1) / W, last = left - (vectors - 1) * W;
+        if (vectors == 1) tn_row_block<1, 2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+        else if (vectors == 2) tn_row_block<2, 2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+        else if (vectors == 3) tn_row_block<3, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+        else tn_row_block<4, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
     };
     std::size_t m0 = 0;
     if (second && third)  // two output rows at a time share every load of B1 and B2
@@ -350,29 +439,12 @@ void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, c
                         S::store(C2 + (m0 + r) * N + n + j * W, c2[r][j]);
                     }
             }
-            for (std::size_t r = 0; r < 2; ++r) tail(m0 + r, n);
+            for (std::size_t r = 0; r < 2; ++r) rest(m0 + r, n);
         }
     for (std::size_t m = m0; m < M; ++m) {
         std::size_t n = 0;
-        for (; n + 4 * W <= N; n += 4 * W) {
-            V c1[4], d1[4], c2[4];
-            for (int j = 0; j < 4; ++j) c1[j] = d1[j] = c2[j] = S::splat(T(0));
-            for (std::size_t k = 0; k < K; ++k) {
-                const T a1 = A1[k * M + m], a2 = second ? A2[k * M + m] : T(0),
-                        a3 = third ? A3[k * M + m] : T(0);
-                for (int j = 0; j < 4; ++j) {
-                    const V b1 = S::load(B1 + k * N + n + j * W);
-                    c1[j] += a1 * b1;
-                    if (second) d1[j] += a2 * S::load(B2 + k * N + n + j * W);
-                    if (third) c2[j] += a3 * b1;
-                }
-            }
-            for (int j = 0; j < 4; ++j) {
-                S::store(C1 + m * N + n + j * W, second ? c1[j] + d1[j] : c1[j]);
-                if (third) S::store(C2 + m * N + n + j * W, c2[j]);
-            }
-        }
-        tail(m, n);
+        for (; n + 4 * W <= N; n += 4 * W) tn_row_block<4, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, W, M, N, K);
+        rest(m, n);
     }
 }
 

@@ -17,6 +17,9 @@
 #include <limits>
 
 #include "isa.hpp"
+#if defined(__AVX512F__)
+#include "vecmath_avx512.hpp"
+#endif
 
 namespace nalu {
 namespace NALU_ISA {
@@ -261,6 +264,9 @@ inline void exp(T* out, const T* in, std::size_t n) {
 
 template <class T>
 inline void log_abs_plus(T* out, const T* x, T eps, std::size_t n) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(T) == 4) return log_abs_plus_f16(out, x, eps, n);
+#endif
     using L = Lanes<T>;
     const typename L::V e = L::set1(eps);
     map(out, x, n, [e](typename L::V v) { return L::log(L::add(L::abs(v), e)); });
