@@ -112,6 +112,49 @@ def test_uniformity(rng):
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01  # neighbours uncorrelated
 
 
+# Every range of the single-module benchmark (interpolation ranges as training streams, the union
+# as a test stream) in float32, the training dtype, and a few in float64.
+STAT_CASES = ([(r, "float32") for r, _ in tasks.SingleModuleTask.RANGES]
+              + [([(-6.0, -2.0), (2.0, 6.0)], "float32"), ((1.0, 2.0), "float64"),
+                 ((-2.0, 2.0), "float64"), ([(-6.0, -2.0), (2.0, 6.0)], "float64")])
+
+
+def uniform_cdf(values: np.ndarray, intervals) -> np.ndarray:
+    """The CDF of the uniform distribution on a union of disjoint intervals (by length)."""
+    total = sum(hi - lo for lo, hi in intervals)
+    return sum(np.clip(values - lo, 0.0, hi - lo) for lo, hi in intervals) / total
+
+
+@pytest.mark.parametrize("interval,dtype", STAT_CASES, ids=lambda v: str(v))
+def test_statistics_of_the_data(interval, dtype):
+    """2·10⁶ values of one range: mean and variance within 4.5 standard errors of the uniform
+    distribution's, a Kolmogorov–Smirnov distance below its 0.1% critical value, and neighbouring
+    columns and rows uncorrelated (|r| within 4.5/√n)."""
+    union = isinstance(interval, list)
+    task = tasks.ArithmeticTask("add", interpolation=(1.0, 2.0) if union else interval,
+                                extrapolation=interval if union else (2.0, 6.0), seed=11)
+    rows = 20_000
+    x = (task.test(rows, dtype) if union else task.batch(3, rows, dtype))[0].astype(np.float64)
+    intervals = interval if union else [interval]
+    v, n = x.ravel(), x.size
+    # the uniform distribution's moments on the union: mean, variance, E[(X − mean)⁴]
+    total = sum(hi - lo for lo, hi in intervals)
+    mean = sum((hi ** 2 - lo ** 2) / 2 for lo, hi in intervals) / total
+    second = sum((hi ** 3 - lo ** 3) / 3 for lo, hi in intervals) / total
+    var = second - mean ** 2
+    assert abs(v.mean() - mean) < 4.5 * np.sqrt(var / n)
+    centred4 = sum(((hi - mean) ** 5 - (lo - mean) ** 5) / 5 for lo, hi in intervals) / total
+    assert abs(v.var() - var) < 4.5 * np.sqrt((centred4 - var ** 2) / n)
+    ks = np.max(np.abs(uniform_cdf(np.sort(v), intervals) - np.arange(1, n + 1) / n))
+    assert ks < 1.95 / np.sqrt(n)  # the 0.1% critical value of the KS statistic
+    limit = 4.5 / np.sqrt(n)
+    assert abs(np.corrcoef(x[:, :-1].ravel(), x[:, 1:].ravel())[0, 1]) < limit  # columns
+    assert abs(np.corrcoef(x[:-1].ravel(), x[1:].ravel())[0, 1]) < limit      # rows
+    # within the range's ends as the dtype stores them (rounding can reach the upper end itself)
+    ends = np.array([min(lo for lo, _ in intervals), max(hi for _, hi in intervals)]).astype(dtype)
+    assert v.min() >= ends[0] and v.max() <= ends[1]
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="op must be one of"):
         tasks.ArithmeticTask("pow")
