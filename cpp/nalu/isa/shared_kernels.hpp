@@ -26,6 +26,10 @@ struct SharedKernels {
     // tasks/uniform.hpp: one row of task inputs, the same bits on every ISA
     void (*uniform_row)(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
                         double width);
+    // tasks/uniform.hpp: s[r] = Σ_{begin ≤ i < end} x[r·n + i] in double and in column order, for
+    // r < rows (the task targets' a and b), the same bits on every ISA
+    void (*row_sums)(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin,
+                     std::size_t end);
     // vecmath.hpp, for the tests of both paths
     void (*exp)(T* out, const T* in, std::size_t n);
     void (*log_abs_plus)(T* out, const T* x, T eps, std::size_t n);

@@ -84,32 +84,19 @@ struct TaskSpec {
     Op op;
 };
 
-// s[j] = the sum of row j's columns [begin, end) for j < G: in double and in column order (the
-// definition of a and b), for G rows at a time, so that the CPU runs G independent addition chains.
-template <std::size_t G, class T>
-void row_sums(double* s, const T* x, std::size_t n, std::size_t begin, std::size_t end) {
-    for (std::size_t j = 0; j < G; ++j) s[j] = 0.0;
-    for (std::size_t i = begin; i < end; ++i)
-        for (std::size_t j = 0; j < G; ++j) s[j] += static_cast<double>(x[j * n + i]);
-}
-
 // t[r] = a_r ∘ b_r for rows r of x (rows, input_size), from what the model sees (the stored,
-// possibly float32-rounded, values).
+// possibly float32-rounded, values); a and b are summed in double in column order (row_sums).
 template <class T>
 void targets(T* t, const T* x, const TaskSpec& spec, std::size_t rows) {
-    constexpr std::size_t G = 4;
-    const std::size_t n = spec.input_size;
-    double a[G], b[G];
-    std::size_t r = 0;
-    for (; r + G <= rows; r += G) {
-        row_sums<G>(a, x + r * n, n, spec.a_begin, spec.a_end);
-        row_sums<G>(b, x + r * n, n, spec.b_begin, spec.b_end);
-        for (std::size_t j = 0; j < G; ++j) t[r + j] = static_cast<T>(apply(spec.op, a[j], b[j]));
-    }
-    for (; r < rows; ++r) {
-        row_sums<1>(a, x + r * n, n, spec.a_begin, spec.a_end);
-        row_sums<1>(b, x + r * n, n, spec.b_begin, spec.b_end);
-        t[r] = static_cast<T>(apply(spec.op, a[0], b[0]));
+    const auto sums = shared_kernels<T>().row_sums;
+    constexpr std::size_t kChunk = 256;  // rows per pass: the sums stay on the stack
+    double a[kChunk], b[kChunk];
+    for (std::size_t r0 = 0; r0 < rows; r0 += kChunk) {
+        const std::size_t m = rows - r0 < kChunk ? rows - r0 : kChunk;
+        const T* xr = x + r0 * spec.input_size;
+        sums(a, xr, m, spec.input_size, spec.a_begin, spec.a_end);
+        sums(b, xr, m, spec.input_size, spec.b_begin, spec.b_end);
+        for (std::size_t r = 0; r < m; ++r) t[r0 + r] = static_cast<T>(apply(spec.op, a[r], b[r]));
     }
 }
 

@@ -83,8 +83,47 @@ void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, 
          static_cast<std::uint32_t>(first), lo, width);
 }
 
+namespace {
+// Sums of G rows side by side (G independent addition chains), in portable code.
+template <std::size_t G, class T>
+void sums_of_rows(double* s, const T* x, std::size_t n, std::size_t begin, std::size_t end) {
+    double acc[G] = {};
+    for (std::size_t i = begin; i < end; ++i)
+        for (std::size_t j = 0; j < G; ++j) acc[j] += static_cast<double>(x[j * n + i]);
+    for (std::size_t j = 0; j < G; ++j) s[j] = acc[j];
+}
+}  // namespace
+
+template <class T>
+void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end) {
+    std::size_t r = 0;
+#if defined(__AVX512F__)
+    // Eight rows in the eight double lanes of a vector, one column at a time (a gather of the
+    // column's eight values): the additions of each row in the same order as below.
+    if (rows >= 8 && 7 * n <= 0x7fffffffu) {  // the gather's indices are int32
+        const __m256i stride = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                                  _mm256_set1_epi32(static_cast<int>(n)));
+        for (; r + 8 <= rows; r += 8) {
+            const T* rows8 = x + r * n;
+            __m512d acc = _mm512_setzero_pd();
+            for (std::size_t i = begin; i < end; ++i) {
+                if constexpr (sizeof(T) == 4)
+                    acc = _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_i32gather_ps(rows8 + i, stride, 4)));
+                else
+                    acc = _mm512_add_pd(acc, _mm512_i32gather_pd(stride, rows8 + i, 8));
+            }
+            _mm512_storeu_pd(s + r, acc);
+        }
+    }
+#endif
+    for (; r + 4 <= rows; r += 4) sums_of_rows<4>(s + r, x + r * n, n, begin, end);
+    for (; r < rows; ++r) sums_of_rows<1>(s + r, x + r * n, n, begin, end);
+}
+
 template void uniform_row<float>(float*, std::size_t, std::uint64_t, std::size_t, double, double);
 template void uniform_row<double>(double*, std::size_t, std::uint64_t, std::size_t, double, double);
+template void row_sums<float>(double*, const float*, std::size_t, std::size_t, std::size_t, std::size_t);
+template void row_sums<double>(double*, const double*, std::size_t, std::size_t, std::size_t, std::size_t);
 
 }  // namespace NALU_ISA
 }  // namespace nalu

@@ -20,5 +20,11 @@ template <class T>
 void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
                  double width);
 
+// s[r] = the sum of x[r·n + i] over begin ≤ i < end, accumulated in double in column order, for
+// r < rows: each row's sum is one chain of additions in a fixed order, so every ISA gives the same
+// bits however many rows it sums side by side.
+template <class T>
+void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end);
+
 }  // namespace NALU_ISA
 }  // namespace nalu

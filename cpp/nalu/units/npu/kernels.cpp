@@ -50,6 +50,32 @@ void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restric
         if (WithDx) dx[i] = dr * gi * math::sign(xi);
     }
 }
+
+// One row's input gradients from its output gradients dm = ∂L/∂A and dp = ∂L/∂Φ (O each), for
+// A = L W_reᵀ − K W_imᵀ and Φ = K W_reᵀ + L W_imᵀ:
+//   d_log_r = Σ_o dm_o W_re[o] + dp_o W_im[o],   d_k = Σ_o dp_o W_re[o] − dm_o W_im[o]
+// (W_im null: the RealNPU's terms only).
+template <class T>
+void row_input_gradients(T* __restrict d_log_r, T* __restrict d_k, const T* dm, const T* dp,
+                         const T* W_re, const T* W_im, std::size_t I, std::size_t O) {
+    for (std::size_t i = 0; i < I; ++i) d_log_r[i] = d_k[i] = T(0);
+    for (std::size_t o = 0; o < O; ++o) {
+        const T m = dm[o], p = dp[o];
+        const T* w_re = W_re + o * I;
+        if (W_im) {
+            const T* w_im = W_im + o * I;
+            for (std::size_t i = 0; i < I; ++i) {
+                d_log_r[i] += m * w_re[i] + p * w_im[i];
+                d_k[i] += p * w_re[i] - m * w_im[i];
+            }
+        } else {
+            for (std::size_t i = 0; i < I; ++i) {
+                d_log_r[i] += m * w_re[i];
+                d_k[i] += p * w_re[i];
+            }
+        }
+    }
+}
 }  // namespace
 
 template <class T>
@@ -90,20 +116,16 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
     if (W_im)
         gemm::matmul_tn_fused(dW_im, static_cast<T*>(nullptr), s.d_phase, c.log_r, s.neg_d_mag, c.k,
                               static_cast<const T*>(nullptr), O, I, B);
-    gemm::matmul_nn(s.d_log_r, s.d_mag, W_re, B, I, O, false);
-    gemm::matmul_nn(s.d_k, s.d_phase, W_re, B, I, O, false);
-    if (W_im) {
-        gemm::matmul_nn(s.d_log_r, s.d_phase, W_im, B, I, O, true);
-        gemm::matmul_nn(s.d_k, s.neg_d_mag, W_im, B, I, O, true);
-    }
+    // Row by row: the row's ∂L/∂log r and ∂L/∂k (in s.d_log_r, s.d_k: one row, I each, kept in
+    // L1), then the input terms' backward for that row.
     for (std::size_t i = 0; i < I; ++i) dg[i] = T(0);
     for (std::size_t b = 0; b < B; ++b) {
         const std::size_t q = b * I;
+        row_input_gradients(s.d_log_r, s.d_k, s.d_mag + b * O, s.d_phase + b * O, W_re, W_im, I, O);
         if (dx)
-            input_terms_backward<true>(dg, dx + q, s.d_log_r + q, s.d_k + q, x + q, g, eps, I);
+            input_terms_backward<true>(dg, dx + q, s.d_log_r, s.d_k, x + q, g, eps, I);
         else
-            input_terms_backward<false>(dg, static_cast<T*>(nullptr), s.d_log_r + q, s.d_k + q,
-                                        x + q, g, eps, I);
+            input_terms_backward<false>(dg, static_cast<T*>(nullptr), s.d_log_r, s.d_k, x + q, g, eps, I);
     }
     for (std::size_t i = 0; i < I; ++i)
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range

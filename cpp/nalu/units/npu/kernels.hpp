@@ -29,8 +29,8 @@ struct NpuScratch {
     T* d_mag;      // (B, O) dL/d(exponent)
     T* d_phase;    // (B, O) dL/dΦ
     T* neg_d_mag;  // (B, O) −d_mag
-    T* d_log_r;    // (B, I)
-    T* d_k;        // (B, I)
+    T* d_log_r;    // (I) one row's dL/d(log r)
+    T* d_k;        // (I) one row's dL/dk
 };
 
 template <class T>

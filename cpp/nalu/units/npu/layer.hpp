@@ -34,9 +34,9 @@ protected:
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        const std::size_t bo = batch * this->out_, bi = batch * this->in_;
-        T* s = ensure_size(scratch_, 3 * bo + 2 * bi);
-        const NpuScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo, s + 3 * bo + bi};
+        const std::size_t bo = batch * this->out_, in = this->in_;
+        T* s = ensure_size(scratch_, 3 * bo + 2 * in);
+        const NpuScratch<T> scratch{s, s + bo, s + 2 * bo, s + 3 * bo, s + 3 * bo + in};
         const T* p = this->params();
         T* gr = this->grads();
         kernels<NpuKernels<T>>().backward(gr + W_re_, real_ ? nullptr : gr + W_im_, gr + g_, dx, scratch, dy,
