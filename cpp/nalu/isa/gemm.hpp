@@ -345,107 +345,95 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
     }
 }
 
-// Row m of matmul_tn_fused_impl below, columns [n, n + (J − 1)·W + last) as J vectors (the last
-// one `last` wide): each output vector stays in registers for the whole sum over K, split into U
-// interleaved partial sums (independent FMA chains).
-template <int J, int U, bool second, bool third, class T>
-inline void tn_row_block(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2, const T* A3,
-                         std::size_t m, std::size_t n, std::size_t last, std::size_t M, std::size_t N,
-                         std::size_t K) {
+// Rows [m, m + R) of matmul_tn_fused_impl below, columns [n, n + (J − 1)·W + last) as J vectors
+// (the last one `last` wide): each output vector stays in registers for the whole sum over K,
+// split into U interleaved partial sums (independent FMA chains); the R rows share every load of
+// B1 and B2.
+template <int R, int J, int U, bool second, bool third, class T>
+inline void tn_block(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2, const T* A3,
+                     std::size_t m, std::size_t n, std::size_t last, std::size_t M, std::size_t N,
+                     std::size_t K) {
     using S = Simd<T>;
     using V = typename S::V;
     constexpr std::size_t W = S::n;
     auto load = [&](const T* p, int j) { return j + 1 < J || last == W ? S::load(p) : S::load_partial(p, last); };
-    V c1[U][J], d1[U][J], c2[U][J];
+    V c1[U][R][J], d1[U][R][J], c2[U][R][J];
     for (int u = 0; u < U; ++u)
-        for (int j = 0; j < J; ++j) c1[u][j] = d1[u][j] = c2[u][j] = S::splat(T(0));
+        for (int r = 0; r < R; ++r)
+            for (int j = 0; j < J; ++j) c1[u][r][j] = d1[u][r][j] = c2[u][r][j] = S::splat(T(0));
     auto step = [&](int u, std::size_t k) {
-        const T a1 = A1[k * M + m], a2 = second ? A2[k * M + m] : T(0), a3 = third ? A3[k * M + m] : T(0);
+        V b1[J], b2[J];
         for (int j = 0; j < J; ++j) {
-            const V b1 = load(B1 + k * N + n + j * W, j);
-            c1[u][j] += a1 * b1;
-            if (second) d1[u][j] += a2 * load(B2 + k * N + n + j * W, j);
-            if (third) c2[u][j] += a3 * b1;
+            b1[j] = load(B1 + k * N + n + j * W, j);
+            if (second) b2[j] = load(B2 + k * N + n + j * W, j);
+        }
+        for (int r = 0; r < R; ++r) {
+            const T a1 = A1[k * M + m + r], a2 = second ? A2[k * M + m + r] : T(0),
+                    a3 = third ? A3[k * M + m + r] : T(0);
+            for (int j = 0; j < J; ++j) {
+                c1[u][r][j] += a1 * b1[j];
+                if (second) d1[u][r][j] += a2 * b2[j];
+                if (third) c2[u][r][j] += a3 * b1[j];
+            }
         }
     };
     std::size_t k = 0;
     for (; k + U <= K; k += U)
         for (int u = 0; u < U; ++u) step(u, k + u);
     for (; k < K; ++k) step(0, k);
-    for (int j = 0; j < J; ++j) {
-        V out1 = second ? c1[0][j] + d1[0][j] : c1[0][j], out2 = c2[0][j];
-        for (int u = 1; u < U; ++u) {
-            out1 += second ? c1[u][j] + d1[u][j] : c1[u][j];
-            out2 += c2[u][j];
+    for (int r = 0; r < R; ++r)
+        for (int j = 0; j < J; ++j) {
+            V out1 = second ? c1[0][r][j] + d1[0][r][j] : c1[0][r][j], out2 = c2[0][r][j];
+            for (int u = 1; u < U; ++u) {
+                out1 += second ? c1[u][r][j] + d1[u][r][j] : c1[u][r][j];
+                out2 += c2[u][r][j];
+            }
+            T* o1 = C1 + (m + r) * N + n + j * W;
+            T* o2 = third ? C2 + (m + r) * N + n + j * W : nullptr;
+            if (j + 1 < J || last == W) {
+                S::store(o1, out1);
+                if (third) S::store(o2, out2);
+            } else {
+                S::store_partial(o1, out1, last);
+                if (third) S::store_partial(o2, out2, last);
+            }
         }
-        if (j + 1 < J || last == W) {
-            S::store(C1 + m * N + n + j * W, out1);
-            if (third) S::store(C2 + m * N + n + j * W, out2);
-        } else {
-            S::store_partial(C1 + m * N + n + j * W, out1, last);
-            if (third) S::store_partial(C2 + m * N + n + j * W, out2, last);
-        }
-    }
+}
+
+// All columns of rows [m, m + R) of matmul_tn_fused_impl: blocks of as many column vectors as the
+// registers hold accumulators for (about 16 with AVX-512's 32 registers, 12 with AVX's 16), then
+// what is left as one block, whose sum over K is split in two when it is narrow.
+template <int R, bool second, bool third, class T>
+inline void tn_rows(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2, const T* A3,
+                    std::size_t m, std::size_t M, std::size_t N, std::size_t K) {
+    constexpr std::size_t W = Simd<T>::n;
+    constexpr int products = 1 + second + third;
+    constexpr int budget = (kVectorBytes == 64 ? 16 : 12) / (R * products);
+    constexpr int Jmax = budget < 1 ? 1 : (budget > 4 ? 4 : budget);
+    std::size_t n = 0;
+    for (; n + Jmax * W <= N; n += Jmax * W)
+        tn_block<R, Jmax, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, W, M, N, K);
+    const std::size_t left = N - n;
+    if (left == 0) return;
+    const std::size_t vectors = (left + W - 1) / W, last = left - (vectors - 1) * W;
+    constexpr int U1 = R * products <= 2 ? 2 : 1, U2 = 2 * R * products <= 4 ? 2 : 1;
+    if (vectors == 1) tn_block<R, 1, U1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+    else if (vectors == 2) tn_block<R, 2, U2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+    else if (vectors == 3) tn_block<R, 3, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
+    else tn_block<R, 4, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);  // vectors ≤ Jmax ≤ 4
 }
 
 // The parameter-gradient products of a backward, in one pass over the rows of B1 and B2:
 //   C1 (M, N) = A1 (K, M)ᵀ B1 (K, N) [+ A2 (K, M)ᵀ B2 (K, N)],   C2 (M, N) = A3 (K, M)ᵀ B1 (K, N)
-// A2/B2 and A3/C2 may be null (that product is skipped). Each output block of one vector width
-// stays in registers for the whole sum over K (written, not accumulated).
-// Blocks of two rows (when all three products run) or four vector blocks of columns, with
-// separate accumulators for the two products of C1: every FMA chain advances by one FMA per k,
-// and twelve chains hide the FMA latency.
+// A2/B2 and A3/C2 may be null (that product is skipped). Output rows two at a time (each load of
+// B1 and B2 feeds both, so a layer with two outputs reads its (K, N) operands once), columns in
+// register blocks (tn_rows); outputs are written, not accumulated.
 template <bool second, bool third, class T>
 void matmul_tn_fused_impl(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const T* B2,
                           const T* A3, std::size_t M, std::size_t N, std::size_t K) {
-    using S = Simd<T>;
-    using V = typename S::V;
-    constexpr std::size_t W = S::n;
-    // Columns [n, N) of row m, what the blocked loops leave over: up to four vectors, the last
-    // one partial, the sum over K split in two (even and odd k) when the block is narrow, so that
-    // it is not one long FMA chain.
-    auto rest = [&](std::size_t m, std::size_t n) {
-        const std::size_t left = N - n;
-        if (left == 0) return;
-        const std::size_t vectors = (left + W - 1) / W, last = left - (vectors - 1) * W;
-        if (vectors == 1) tn_row_block<1, 2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
-        else if (vectors == 2) tn_row_block<2, 2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
-        else if (vectors == 3) tn_row_block<3, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
-        else tn_row_block<4, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, last, M, N, K);
-    };
-    std::size_t m0 = 0;
-    if (second && third)  // two output rows at a time share every load of B1 and B2
-        for (; m0 + 2 <= M; m0 += 2) {
-            std::size_t n = 0;
-            for (; n + 2 * W <= N; n += 2 * W) {
-                V c1[2][2], d1[2][2], c2[2][2];  // [row][column block]
-                for (int r = 0; r < 2; ++r)
-                    for (int j = 0; j < 2; ++j) c1[r][j] = d1[r][j] = c2[r][j] = S::splat(T(0));
-                for (std::size_t k = 0; k < K; ++k) {
-                    const V b1[2] = {S::load(B1 + k * N + n), S::load(B1 + k * N + n + W)};
-                    const V b2[2] = {S::load(B2 + k * N + n), S::load(B2 + k * N + n + W)};
-                    for (int r = 0; r < 2; ++r) {
-                        const T a1 = A1[k * M + m0 + r], a2 = A2[k * M + m0 + r], a3 = A3[k * M + m0 + r];
-                        for (int j = 0; j < 2; ++j) {
-                            c1[r][j] += a1 * b1[j];
-                            d1[r][j] += a2 * b2[j];
-                            c2[r][j] += a3 * b1[j];
-                        }
-                    }
-                }
-                for (int r = 0; r < 2; ++r)
-                    for (int j = 0; j < 2; ++j) {
-                        S::store(C1 + (m0 + r) * N + n + j * W, c1[r][j] + d1[r][j]);
-                        S::store(C2 + (m0 + r) * N + n + j * W, c2[r][j]);
-                    }
-            }
-            for (std::size_t r = 0; r < 2; ++r) rest(m0 + r, n);
-        }
-    for (std::size_t m = m0; m < M; ++m) {
-        std::size_t n = 0;
-        for (; n + 4 * W <= N; n += 4 * W) tn_row_block<4, 1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, n, W, M, N, K);
-        rest(m, n);
-    }
+    std::size_t m = 0;
+    for (; m + 2 <= M; m += 2) tn_rows<2, second, third>(C1, C2, A1, B1, A2, B2, A3, m, M, N, K);
+    for (; m < M; ++m) tn_rows<1, second, third>(C1, C2, A1, B1, A2, B2, A3, m, M, N, K);
 }
 
 // r[j] = v[index[j]]: GCC's __builtin_shuffle takes a run-time index vector; Clang has no such
