@@ -51,29 +51,36 @@ void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restric
     }
 }
 
+// One output's terms of one row's input gradients (see row_input_gradients), written (Add false)
+// or added.
+template <bool Add, class T>
+void output_terms(T* __restrict d_log_r, T* __restrict d_k, T m, T p, const T* w_re, const T* w_im,
+                  std::size_t I) {
+    if (w_im) {
+        for (std::size_t i = 0; i < I; ++i) {
+            const T l = m * w_re[i] + p * w_im[i], k = p * w_re[i] - m * w_im[i];
+            d_log_r[i] = Add ? d_log_r[i] + l : l;
+            d_k[i] = Add ? d_k[i] + k : k;
+        }
+    } else {
+        for (std::size_t i = 0; i < I; ++i) {
+            d_log_r[i] = Add ? d_log_r[i] + m * w_re[i] : m * w_re[i];
+            d_k[i] = Add ? d_k[i] + p * w_re[i] : p * w_re[i];
+        }
+    }
+}
+
 // One row's input gradients from its output gradients dm = ∂L/∂A and dp = ∂L/∂Φ (O each), for
 // A = L W_reᵀ − K W_imᵀ and Φ = K W_reᵀ + L W_imᵀ:
 //   d_log_r = Σ_o dm_o W_re[o] + dp_o W_im[o],   d_k = Σ_o dp_o W_re[o] − dm_o W_im[o]
-// (W_im null: the RealNPU's terms only).
+// (W_im null: the RealNPU's terms only). The first output's terms are written, the others added.
 template <class T>
-void row_input_gradients(T* __restrict d_log_r, T* __restrict d_k, const T* dm, const T* dp,
-                         const T* W_re, const T* W_im, std::size_t I, std::size_t O) {
-    for (std::size_t i = 0; i < I; ++i) d_log_r[i] = d_k[i] = T(0);
+void row_input_gradients(T* d_log_r, T* d_k, const T* dm, const T* dp, const T* W_re, const T* W_im,
+                         std::size_t I, std::size_t O) {
     for (std::size_t o = 0; o < O; ++o) {
-        const T m = dm[o], p = dp[o];
-        const T* w_re = W_re + o * I;
-        if (W_im) {
-            const T* w_im = W_im + o * I;
-            for (std::size_t i = 0; i < I; ++i) {
-                d_log_r[i] += m * w_re[i] + p * w_im[i];
-                d_k[i] += p * w_re[i] - m * w_im[i];
-            }
-        } else {
-            for (std::size_t i = 0; i < I; ++i) {
-                d_log_r[i] += m * w_re[i];
-                d_k[i] += p * w_re[i];
-            }
-        }
+        const T* w_im = W_im ? W_im + o * I : nullptr;
+        if (o == 0) output_terms<false>(d_log_r, d_k, dm[o], dp[o], W_re + o * I, w_im, I);
+        else output_terms<true>(d_log_r, d_k, dm[o], dp[o], W_re + o * I, w_im, I);
     }
 }
 }  // namespace
@@ -81,9 +88,10 @@ void row_input_gradients(T* __restrict d_log_r, T* __restrict d_k, const T* dm, 
 template <class T>
 void npu_forward(T* y, NpuCache<T> c, const T* x, const T* g, const T* W_re, const T* W_im,
                  T eps, std::size_t B, std::size_t I, std::size_t O) {
-    for (std::size_t b = 0; b < B; ++b)  // r into log_r, logged below
+    for (std::size_t b = 0; b < B; ++b) {  // r into log_r and logged there while the row is in L1
         input_terms(c.log_r + b * I, c.k + b * I, x + b * I, g, eps, I);
-    vec::log_abs_plus(c.log_r, c.log_r, T(0), B * I);  // r > 0
+        vec::log_abs_plus(c.log_r + b * I, c.log_r + b * I, T(0), I);  // r > 0
+    }
 
     const std::size_t n = B * O;
     // exponent A = L W_reᵀ − K W_imᵀ (exponentiated below), phase Φ = K W_reᵀ + L W_imᵀ
