@@ -156,6 +156,19 @@ def test_statistics_of_the_data(interval, dtype):
     assert v.min() >= ends[0] and v.max() <= ends[1]
 
 
+def test_float32_values_on_the_training_range_are_equally_likely():
+    """On [1, 2) every float32 value must be as likely as any other (as float64 draws rounded to
+    float32 are): a draw that rounds to the nearest even mantissa would set the lowest mantissa
+    bit in a quarter of the values, not half."""
+    x = tasks.ArithmeticTask("add", seed=5).batch(0, 20_000, "float32")[0]
+    assert x.min() >= 1.0 and x.max() < 2.0
+    lowest_bit = (x.view(np.uint32) & 1).mean()
+    assert abs(lowest_bit - 0.5) < 4.5 * 0.5 / np.sqrt(x.size)
+    mantissas = (x.view(np.uint32) & 0x7FFFFF).astype(np.float64) / 2**23
+    hist, _ = np.histogram(mantissas, bins=64, range=(0, 1))
+    assert np.all(np.abs(hist / x.size - 1 / 64) < 4.5 * np.sqrt(1 / 64 / x.size))
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="op must be one of"):
         tasks.ArithmeticTask("pow")

@@ -107,6 +107,42 @@ struct Simd {
         return s[0];
 #endif
     }
+    // out[j] = the sum of v[j]'s lanes, for four vectors at once: one transposing tree of
+    // horizontal additions instead of four separate reductions (a blocked product's outputs).
+    static void sum4(const V (&v)[4], T (&out)[4]) {
+#if defined(__AVX2__)
+        if constexpr (sizeof(T) == 4) {
+            __m256 y[4];
+            for (int j = 0; j < 4; ++j) y[j] = half_sum(v[j]);
+            const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(y[0], y[1]), _mm256_hadd_ps(y[2], y[3]));
+            _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+        } else {
+            __m256d y[4];
+            for (int j = 0; j < 4; ++j) y[j] = half_sum(v[j]);
+            const __m256d h01 = _mm256_hadd_pd(y[0], y[1]), h23 = _mm256_hadd_pd(y[2], y[3]);
+            _mm256_storeu_pd(out, _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20),
+                                                _mm256_permute2f128_pd(h01, h23, 0x31)));
+        }
+#else
+        for (int j = 0; j < 4; ++j) out[j] = sum(v[j]);
+#endif
+    }
+
+private:
+#if defined(__AVX2__)
+    // A 256-bit vector whose lanes sum to v's: v itself, or its two halves added (AVX-512).
+    static auto half_sum(V v) {
+#if defined(__AVX512F__)
+        if constexpr (sizeof(T) == 4)
+            return _mm256_add_ps(_mm512_castps512_ps256((__m512)v), _mm512_extractf32x8_ps((__m512)v, 1));
+        else
+            return _mm256_add_pd(_mm512_castpd512_pd256((__m512d)v), _mm512_extractf64x4_pd((__m512d)v, 1));
+#else
+        if constexpr (sizeof(T) == 4) return (__m256)v;
+        else return (__m256d)v;
+#endif
+    }
+#endif
 };
 
 // sum_k a[k] * b[k]
@@ -159,9 +195,10 @@ void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
             std::size_t k = 0;
             for (; k + S::n <= K; k += S::n) step(k, S::n);
             if (k < K) step(k, K - k);
-            for (int r = 0; r < 4; ++r) {
-                C[(m + r) * N + n] = S::sum(acc[r][0]);
-                C[(m + r) * N + n + 1] = S::sum(acc[r][1]);
+            for (int o = 0; o < 2; ++o) {
+                T out[4];
+                S::sum4({acc[0][o], acc[1][o], acc[2][o], acc[3][o]}, out);
+                for (int r = 0; r < 4; ++r) C[(m + r) * N + n + o] = out[r];
             }
         }
         for (; m < M; ++m) {
@@ -274,13 +311,14 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
                 std::size_t k = 0;
                 for (; k + S::n <= K; k += S::n) step(k, S::n);
                 if (k < K) step(k, K - k);
-                for (int r = 0; r < 2; ++r)
-                    for (int o = 0; o < 2; ++o) {
-                        const std::size_t at = (m0 + r) * N + n + o;
-                        A[at] = S::sum(acc[r][o][0]);
-                        Z[at] = S::sum(acc[r][o][1]);
-                        Q[at] = S::sum(acc[r][o][2]);
-                    }
+                // each product's four outputs (two rows × two outputs) in one reduction tree
+                T* const dest[3] = {A, Z, Q};
+                for (int p = 0; p < 3; ++p) {
+                    T out[4];
+                    S::sum4({acc[0][0][p], acc[0][1][p], acc[1][0][p], acc[1][1][p]}, out);
+                    for (int r = 0; r < 2; ++r)
+                        for (int o = 0; o < 2; ++o) dest[p][(m0 + r) * N + n + o] = out[2 * r + o];
+                }
             }
             for (; n < N; ++n)
                 for (std::size_t r = 0; r < 2; ++r) {

@@ -26,7 +26,7 @@ struct SharedKernels {
     // tasks/uniform.hpp: one row of task inputs, the same bits on every ISA
     void (*uniform_row)(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
                         double width);
-    // tasks/uniform.hpp: s[r] = Σ_{begin ≤ i < end} x[r·n + i] in double and in column order, for
+    // tasks/uniform.hpp: s[r] = Σ_{begin ≤ i < end} x[r·n + i] in double in a fixed order, for
     // r < rows (the task targets' a and b), the same bits on every ISA
     void (*row_sums)(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin,
                      std::size_t end);

@@ -85,7 +85,7 @@ struct TaskSpec {
 };
 
 // t[r] = a_r ∘ b_r for rows r of x (rows, input_size), from what the model sees (the stored,
-// possibly float32-rounded, values); a and b are summed in double in column order (row_sums).
+// possibly float32-rounded, values); a and b are summed in double in a fixed order (row_sums).
 template <class T>
 void targets(T* t, const T* x, const TaskSpec& spec, std::size_t rows) {
     const auto sums = shared_kernels<T>().row_sums;

@@ -29,10 +29,13 @@ inline std::uint32_t column_hash(std::uint32_t c, std::uint32_t k0, std::uint32_
 // Every operation below is an exact integer step or one IEEE rounding (FP contraction is off for
 // this file), so every ISA writes the same bits.
 
-// float: k = the hash's top 24 bits, x = lo + k·(width·2⁻²⁴) rounded in float: the same value as
-// lo + u·width with u = k·2⁻²⁴ (scaling by a power of two is exact while width·2⁻²⁴ is a normal float), one multiply fewer. Written
-// with vector extensions, one vector of lanes at a time, the last one stored partially: a row is
-// one pass at the full vector width, without a scalar tail.
+// float: k = the hash's top 23 bits, x = lo + k·(width·2⁻²³) rounded in float: the same value as
+// lo + u·width with u = k·2⁻²³ (scaling by a power of two is exact while width·2⁻²³ is a normal
+// float). On [1, 2) that is every float32 value with equal probability, exactly (as a float64 draw
+// rounded to float32 would give); 24 bits would round half the draws to an even mantissa there,
+// making even mantissas three times as likely as odd ones. Written with vector extensions, one
+// vector of lanes at a time, the last one stored partially: a row is one pass at the full vector
+// width, without a scalar tail.
 #if defined(__AVX512F__)
 constexpr std::size_t kLanes = 16;
 #elif defined(__AVX__)
@@ -47,7 +50,7 @@ typedef float Floats __attribute__((vector_size(4 * kLanes)));
 void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first, double lo,
           double width) {
     const Floats lo_v = Floats{} + static_cast<float>(lo);
-    const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-24f;
+    const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-23f;
     // the Weyl sequence c·0x9e3779b9 + k0 of columns first, first + 1, ..., kLanes at a time
     U32s weyl;
     for (std::size_t j = 0; j < kLanes; ++j) weyl[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u + k0;
@@ -55,7 +58,7 @@ void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint
     for (std::size_t i = 0; i < n; i += kLanes, weyl += step) {
         const U32s h = fmix32(weyl ^ k1);
         // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
-        const Floats v = lo_v + __builtin_convertvector((I32s)(h >> 8), Floats) * scale;
+        const Floats v = lo_v + __builtin_convertvector((I32s)(h >> 9), Floats) * scale;
         if (n - i >= kLanes) std::memcpy(x + i, &v, sizeof v);
 #if defined(__AVX512F__)
         else _mm512_mask_storeu_ps(x + i, static_cast<__mmask16>((1u << (n - i)) - 1u), (__m512)v);
@@ -84,40 +87,25 @@ void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, 
 }
 
 namespace {
-// Sums of G rows side by side (G independent addition chains), in portable code.
-template <std::size_t G, class T>
-void sums_of_rows(double* s, const T* x, std::size_t n, std::size_t begin, std::size_t end) {
-    double acc[G] = {};
-    for (std::size_t i = begin; i < end; ++i)
-        for (std::size_t j = 0; j < G; ++j) acc[j] += static_cast<double>(x[j * n + i]);
-    for (std::size_t j = 0; j < G; ++j) s[j] = acc[j];
+typedef double Doubles8 __attribute__((vector_size(64)));
+
+// The sum of x[begin, end) as row_sums defines it.
+template <class T>
+double lane_sum(const T* x, std::size_t begin, std::size_t end) {
+    Doubles8 acc = {};
+    for (std::size_t i = begin; i < end; i += 8) {
+        Doubles8 v = {};  // missing lanes add +0.0, which changes no partial sum (none is −0.0)
+        const std::size_t m = end - i < 8 ? end - i : 8;
+        for (std::size_t j = 0; j < m; ++j) v[j] = static_cast<double>(x[i + j]);
+        acc += v;
+    }
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 }  // namespace
 
 template <class T>
 void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end) {
-    std::size_t r = 0;
-#if defined(__AVX512F__)
-    // Eight rows in the eight double lanes of a vector, one column at a time (a gather of the
-    // column's eight values): the additions of each row in the same order as below.
-    if (rows >= 8 && 7 * n <= 0x7fffffffu) {  // the gather's indices are int32
-        const __m256i stride = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                                  _mm256_set1_epi32(static_cast<int>(n)));
-        for (; r + 8 <= rows; r += 8) {
-            const T* rows8 = x + r * n;
-            __m512d acc = _mm512_setzero_pd();
-            for (std::size_t i = begin; i < end; ++i) {
-                if constexpr (sizeof(T) == 4)
-                    acc = _mm512_add_pd(acc, _mm512_cvtps_pd(_mm256_i32gather_ps(rows8 + i, stride, 4)));
-                else
-                    acc = _mm512_add_pd(acc, _mm512_i32gather_pd(stride, rows8 + i, 8));
-            }
-            _mm512_storeu_pd(s + r, acc);
-        }
-    }
-#endif
-    for (; r + 4 <= rows; r += 4) sums_of_rows<4>(s + r, x + r * n, n, begin, end);
-    for (; r < rows; ++r) sums_of_rows<1>(s + r, x + r * n, n, begin, end);
+    for (std::size_t r = 0; r < rows; ++r) s[r] = lane_sum(x + r * n, begin, end);
 }
 
 template void uniform_row<float>(float*, std::size_t, std::uint64_t, std::size_t, double, double);

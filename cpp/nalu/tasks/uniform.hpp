@@ -13,16 +13,17 @@ namespace NALU_ISA {
 
 // x[i] = lo + u_(first+i) · width for i < n, with u_c in [0, 1) from a 32-bit hash of (row_key,
 // column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no carried state and
-// vectorises. In T's own precision: for float, u has 24 random bits and the product and sum are
-// rounded in float (the resolution of PyTorch's float32 uniform_); for double, u has 31 random bits
-// and they are rounded in double. Rounding can give x = lo + width itself.
+// vectorises. In T's own precision: for float, u has 23 random bits and the product and sum are
+// rounded in float (on [1, 2): every float value equally likely, exactly); for double, u has 31
+// random bits and they are rounded in double. Rounding can give x = lo + width itself on ranges
+// whose width is not a power of two.
 template <class T>
 void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
                  double width);
 
-// s[r] = the sum of x[r·n + i] over begin ≤ i < end, accumulated in double in column order, for
-// r < rows: each row's sum is one chain of additions in a fixed order, so every ISA gives the same
-// bits however many rows it sums side by side.
+// s[r] = the sum of x[r·n + i] over begin ≤ i < end in double, for r < rows, in a fixed order
+// that vectorises: eight partial sums, lane k adding columns begin + k, begin + k + 8, ... in
+// order, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)). The same bits on every ISA.
 template <class T>
 void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end);
 
