@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -88,24 +88,87 @@ void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, 
 
 namespace {
 typedef double Doubles8 __attribute__((vector_size(64)));
+typedef float Floats8 __attribute__((vector_size(32)));
 
-// The sum of x[begin, end) as row_sums defines it.
+// Eight consecutive values as doubles.
+inline Doubles8 load8(const float* p) {
+#if defined(__AVX512F__)
+    return (Doubles8)_mm512_cvtps_pd(_mm256_loadu_ps(p));  // one convert (GCC splits the generic one)
+#endif
+    Floats8 f;
+    std::memcpy(&f, p, sizeof f);
+    return __builtin_convertvector(f, Doubles8);
+}
+inline Doubles8 load8(const double* p) {
+    Doubles8 d;
+    std::memcpy(&d, p, sizeof d);
+    return d;
+}
+
+// The first m < 8 of eight consecutive values as doubles, zeros after: a masked load where the ISA
+// has one (element by element, the vector would be rebuilt through memory, which stalls).
+inline Doubles8 load8_partial(const float* p, std::size_t m) {
+#if defined(__AVX512F__)
+    return (Doubles8)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << m) - 1u), p));
+#elif defined(__AVX2__)
+    alignas(32) static const int ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros + 8 - m));
+    return __builtin_convertvector((Floats8)_mm256_maskload_ps(p, mask), Doubles8);
+#else
+    Doubles8 v = {};
+    for (std::size_t j = 0; j < m; ++j) v[j] = static_cast<double>(p[j]);
+    return v;
+#endif
+}
+inline Doubles8 load8_partial(const double* p, std::size_t m) {
+#if defined(__AVX512F__)
+    return (Doubles8)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << m) - 1u), p);
+#else
+    Doubles8 v = {};
+    for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
+    return v;
+#endif
+}
+
+// The eight partial sums of x[begin, end) (lane k: columns begin + k, begin + k + 8, ...).
 template <class T>
-double lane_sum(const T* x, std::size_t begin, std::size_t end) {
+Doubles8 partial_sums(const T* x, std::size_t begin, std::size_t end) {
     Doubles8 acc = {};
-    for (std::size_t i = begin; i < end; i += 8) {
-        Doubles8 v = {};  // missing lanes add +0.0, which changes no partial sum (none is −0.0)
-        const std::size_t m = end - i < 8 ? end - i : 8;
-        for (std::size_t j = 0; j < m; ++j) v[j] = static_cast<double>(x[i + j]);
-        acc += v;
-    }
-    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    std::size_t i = begin;
+    for (; i + 8 <= end; i += 8) acc += load8(x + i);
+    // missing lanes add +0.0, which changes no partial sum (none is −0.0: they start at +0.0)
+    if (i < end) acc += load8_partial(x + i, end - i);
+    return acc;
+}
+
+// ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) of one row's partial sums.
+inline double combine(Doubles8 s) { return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])); }
+
+// combine() of eight rows at once, r[j] for row j: the same additions, each row's in the same order,
+// done lane-parallel by shuffles instead of one row at a time through scalar registers.
+inline Doubles8 combine8(const Doubles8 (&p)[8]) {
+    Doubles8 h[4], q[2];
+    for (int j = 0; j < 4; ++j)  // rows 2j, 2j + 1: (s0 + s4, s1 + s5, s2 + s6, s3 + s7) each
+        h[j] = __builtin_shufflevector(p[2 * j], p[2 * j + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
+               __builtin_shufflevector(p[2 * j], p[2 * j + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+    for (int j = 0; j < 2; ++j)  // four rows: ((s0 + s4) + (s2 + s6), (s1 + s5) + (s3 + s7)) each
+        q[j] = __builtin_shufflevector(h[2 * j], h[2 * j + 1], 0, 1, 4, 5, 8, 9, 12, 13) +
+               __builtin_shufflevector(h[2 * j], h[2 * j + 1], 2, 3, 6, 7, 10, 11, 14, 15);
+    return __builtin_shufflevector(q[0], q[1], 0, 2, 4, 6, 8, 10, 12, 14) +
+           __builtin_shufflevector(q[0], q[1], 1, 3, 5, 7, 9, 11, 13, 15);
 }
 }  // namespace
 
 template <class T>
 void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end) {
-    for (std::size_t r = 0; r < rows; ++r) s[r] = lane_sum(x + r * n, begin, end);
+    std::size_t r = 0;
+    for (; r + 8 <= rows; r += 8) {
+        Doubles8 p[8];
+        for (int j = 0; j < 8; ++j) p[j] = partial_sums(x + (r + j) * n, begin, end);
+        const Doubles8 sums = combine8(p);
+        std::memcpy(s + r, &sums, sizeof sums);
+    }
+    for (; r < rows; ++r) s[r] = combine(partial_sums(x + r * n, begin, end));
 }
 
 template void uniform_row<float>(float*, std::size_t, std::uint64_t, std::size_t, double, double);
