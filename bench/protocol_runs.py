@@ -6,10 +6,12 @@
    (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps) and of fit on
    fixed data (the same network, full batch of 128 rows), each family's two timed in interleaved
    rounds (medians); and each family's fit step against the NALU's.
-2. One NAU -> NMU run on ArithmeticTask("mul") (100 inputs, batch 128, fresh samples every step,
-   logging every 1000 steps) for --steps steps, on one thread: wall time.
-3. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
+2. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
    alternating rounds).
+3. Runs of published length per hour on all cores, for the published comparison's units (NAC,
+   NALU, NAU, NMU in equal shares): from 1's protocol step times and 2's speed-up.
+4. One NAU -> NMU and one NALU run on ArithmeticTask("mul") (100 inputs, batch 128, fresh samples
+   every step, logging every 1000 steps) for --steps steps each, on one thread: wall time.
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ import nalu_ext
 from nalu_ext.tasks import ArithmeticTask
 
 
-def long_run(steps: int) -> dict:
+def long_run(family: str, steps: int) -> dict:
     task = ArithmeticTask("mul", seed=0)
-    spec = nalu_ext.make_run("NMU", task, seed=0, steps=steps)
+    spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
     model = nalu_ext.sweeps.build_model(spec)
     t0 = time.perf_counter()
     result = nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-3), steps=steps,
                                  log_every=1000)
     seconds = time.perf_counter() - t0
-    return {"steps": steps, "seconds": seconds, "us_per_step": 1e6 * seconds / steps,
+    return {"family": family, "steps": steps, "seconds": seconds, "us_per_step": 1e6 * seconds / steps,
             "success": result.success, "solved_at": result.solved_at, "test_mse": result.test_mse,
             "threshold": result.threshold}
 
@@ -88,6 +90,16 @@ def sweep_scaling(runs_per_worker: int = 8, steps: int = 20000, rounds: int = 5)
             "speedups_per_round": [a / b for a, b in zip(times[1], times[2])]}
 
 
+def runs_per_hour(ratios: dict, speedup: float, steps: int = 5_000_000,
+                  mix=("NAC", "NALU", "NAU", "NMU")) -> dict:
+    """Runs of `steps` protocol steps per hour on all cores, for equal shares of `mix`: one run per
+    worker thread, each at the protocol step time measured on one thread, times the measured
+    speed-up of a sweep on all cores."""
+    seconds = {f: ratios["families"][f]["protocol_us"] * steps / 1e6 for f in mix}
+    return {"mix": list(mix), "steps": steps, "seconds_per_run_one_thread": seconds,
+            "speedup": speedup, "runs_per_hour": 3600 / statistics.mean(seconds.values()) * speedup}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=5_000_000)
@@ -107,9 +119,15 @@ def main() -> int:
     report["scaling"] = s = sweep_scaling()
     print(f"sweep of {s['runs']} runs x {s['steps_per_run']} steps, median of {s['rounds']} rounds: "
           f"1 thread {s['seconds_1_thread']:.2f} s, 2 threads {s['seconds_2_threads']:.2f} s: {s['speedup']:.2f}x")
-    report["long_run"] = r = long_run(args.steps)
-    print(f"one NAU->NMU run, {r['steps']} steps, one thread: {r['seconds']:.1f} s "
-          f"({r['us_per_step']:.1f} us/step); success {r['success']}, solved at {r['solved_at']}")
+    report["runs_per_hour"] = h = runs_per_hour(ratios, s["speedup"], args.steps)
+    print(f"runs of {h['steps']} steps per hour on {report['cores']} cores, {'/'.join(h['mix'])} in equal "
+          f"shares: {h['runs_per_hour']:.0f}")
+    report["long_runs"] = []
+    for family in ("NMU", "NALU"):
+        r = long_run(family, args.steps)
+        report["long_runs"].append(r)
+        print(f"one {family} run on mul, {r['steps']} steps, one thread: {r['seconds']:.1f} s "
+              f"({r['us_per_step']:.1f} us/step); success {r['success']}, solved at {r['solved_at']}")
     return _write(report, args.json)
 
 

@@ -2,9 +2,7 @@
 
 #include <cstring>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
+#include "../isa/gemm.hpp"  // kVectorBytes, and the intrinsics of this ISA
 
 namespace nalu {
 namespace NALU_ISA {
@@ -36,13 +34,7 @@ inline std::uint32_t column_hash(std::uint32_t c, std::uint32_t k0, std::uint32_
 // making even mantissas three times as likely as odd ones. Written with vector extensions, one
 // vector of lanes at a time, the last one stored partially: a row is one pass at the full vector
 // width, without a scalar tail.
-#if defined(__AVX512F__)
-constexpr std::size_t kLanes = 16;
-#elif defined(__AVX__)
-constexpr std::size_t kLanes = 8;
-#else
-constexpr std::size_t kLanes = 4;
-#endif
+constexpr std::size_t kLanes = gemm::kVectorBytes / sizeof(float);  // one register of floats
 typedef std::uint32_t U32s __attribute__((vector_size(4 * kLanes)));
 typedef std::int32_t I32s __attribute__((vector_size(4 * kLanes)));
 typedef float Floats __attribute__((vector_size(4 * kLanes)));
