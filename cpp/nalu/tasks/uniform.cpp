@@ -86,10 +86,11 @@ typedef float Floats8 __attribute__((vector_size(32)));
 inline Doubles8 load8(const float* p) {
 #if defined(__AVX512F__)
     return (Doubles8)_mm512_cvtps_pd(_mm256_loadu_ps(p));  // one convert (GCC splits the generic one)
-#endif
+#else
     Floats8 f;
     std::memcpy(&f, p, sizeof f);
     return __builtin_convertvector(f, Doubles8);
+#endif
 }
 inline Doubles8 load8(const double* p) {
     Doubles8 d;
@@ -136,8 +137,8 @@ Doubles8 partial_sums(const T* x, std::size_t begin, std::size_t end) {
 // ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) of one row's partial sums.
 inline double combine(Doubles8 s) { return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])); }
 
-// combine() of eight rows at once, r[j] for row j: the same additions, each row's in the same order,
-// done lane-parallel by shuffles instead of one row at a time through scalar registers.
+// combine() of eight rows at once, lane j for row j: the same additions, each row's in the same
+// order, done lane-parallel by shuffles instead of one row at a time through scalar registers.
 inline Doubles8 combine8(const Doubles8 (&p)[8]) {
     Doubles8 h[4], q[2];
     for (int j = 0; j < 4; ++j)  // rows 2j, 2j + 1: (s0 + s4, s1 + s5, s2 + s6, s3 + s7) each
