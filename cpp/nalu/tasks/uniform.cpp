@@ -79,67 +79,70 @@ void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, 
 }
 
 namespace {
+// Eight-double vectors pass by reference only: by value they change the calling convention
+// between ISAs (Clang's -Wpsabi), where the same code is compiled once per ISA.
 typedef double Doubles8 __attribute__((vector_size(64)));
 typedef float Floats8 __attribute__((vector_size(32)));
 
-// Eight consecutive values as doubles.
-inline Doubles8 load8(const float* p) {
+// acc += eight consecutive values, as doubles.
+inline void add8(Doubles8& acc, const float* p) {
 #if defined(__AVX512F__)
-    return (Doubles8)_mm512_cvtps_pd(_mm256_loadu_ps(p));  // one convert (GCC splits the generic one)
+    acc += (Doubles8)_mm512_cvtps_pd(_mm256_loadu_ps(p));  // one convert (GCC splits the generic one)
 #else
     Floats8 f;
     std::memcpy(&f, p, sizeof f);
-    return __builtin_convertvector(f, Doubles8);
+    acc += __builtin_convertvector(f, Doubles8);
 #endif
 }
-inline Doubles8 load8(const double* p) {
+inline void add8(Doubles8& acc, const double* p) {
     Doubles8 d;
     std::memcpy(&d, p, sizeof d);
-    return d;
+    acc += d;
 }
 
-// The first m < 8 of eight consecutive values as doubles, zeros after: a masked load where the ISA
-// has one (element by element, the vector would be rebuilt through memory, which stalls).
-inline Doubles8 load8_partial(const float* p, std::size_t m) {
+// acc += the first m < 8 of eight consecutive values, as doubles, zeros after: a masked load where
+// the ISA has one (element by element, the vector would be rebuilt through memory, which stalls).
+inline void add8_partial(Doubles8& acc, const float* p, std::size_t m) {
 #if defined(__AVX512F__)
-    return (Doubles8)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << m) - 1u), p));
+    acc += (Doubles8)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << m) - 1u), p));
 #elif defined(__AVX2__)
     alignas(32) static const int ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros + 8 - m));
-    return __builtin_convertvector((Floats8)_mm256_maskload_ps(p, mask), Doubles8);
+    acc += __builtin_convertvector((Floats8)_mm256_maskload_ps(p, mask), Doubles8);
 #else
     Doubles8 v = {};
     for (std::size_t j = 0; j < m; ++j) v[j] = static_cast<double>(p[j]);
-    return v;
+    acc += v;
 #endif
 }
-inline Doubles8 load8_partial(const double* p, std::size_t m) {
+inline void add8_partial(Doubles8& acc, const double* p, std::size_t m) {
 #if defined(__AVX512F__)
-    return (Doubles8)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << m) - 1u), p);
+    acc += (Doubles8)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << m) - 1u), p);
 #else
     Doubles8 v = {};
     for (std::size_t j = 0; j < m; ++j) v[j] = p[j];
-    return v;
+    acc += v;
 #endif
 }
 
-// The eight partial sums of x[begin, end) (lane k: columns begin + k, begin + k + 8, ...).
+// acc = the eight partial sums of x[begin, end) (lane k: columns begin + k, begin + k + 8, ...).
 template <class T>
-Doubles8 partial_sums(const T* x, std::size_t begin, std::size_t end) {
-    Doubles8 acc = {};
+void partial_sums(Doubles8& acc, const T* x, std::size_t begin, std::size_t end) {
+    acc = Doubles8{};
     std::size_t i = begin;
-    for (; i + 8 <= end; i += 8) acc += load8(x + i);
+    for (; i + 8 <= end; i += 8) add8(acc, x + i);
     // missing lanes add +0.0, which changes no partial sum (none is −0.0: they start at +0.0)
-    if (i < end) acc += load8_partial(x + i, end - i);
-    return acc;
+    if (i < end) add8_partial(acc, x + i, end - i);
 }
 
 // ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) of one row's partial sums.
-inline double combine(Doubles8 s) { return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])); }
+inline double combine(const Doubles8& s) {
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
 
-// combine() of eight rows at once, lane j for row j: the same additions, each row's in the same
-// order, done lane-parallel by shuffles instead of one row at a time through scalar registers.
-inline Doubles8 combine8(const Doubles8 (&p)[8]) {
+// out[j] = combine(p[j]) for eight rows at once: the same additions, each row's in the same order,
+// done lane-parallel by shuffles instead of one row at a time through scalar registers.
+inline void combine8(double* out, const Doubles8 (&p)[8]) {
     Doubles8 h[4], q[2];
     for (int j = 0; j < 4; ++j)  // rows 2j, 2j + 1: (s0 + s4, s1 + s5, s2 + s6, s3 + s7) each
         h[j] = __builtin_shufflevector(p[2 * j], p[2 * j + 1], 0, 1, 2, 3, 8, 9, 10, 11) +
@@ -147,21 +150,24 @@ inline Doubles8 combine8(const Doubles8 (&p)[8]) {
     for (int j = 0; j < 2; ++j)  // four rows: ((s0 + s4) + (s2 + s6), (s1 + s5) + (s3 + s7)) each
         q[j] = __builtin_shufflevector(h[2 * j], h[2 * j + 1], 0, 1, 4, 5, 8, 9, 12, 13) +
                __builtin_shufflevector(h[2 * j], h[2 * j + 1], 2, 3, 6, 7, 10, 11, 14, 15);
-    return __builtin_shufflevector(q[0], q[1], 0, 2, 4, 6, 8, 10, 12, 14) +
-           __builtin_shufflevector(q[0], q[1], 1, 3, 5, 7, 9, 11, 13, 15);
+    const Doubles8 sums = __builtin_shufflevector(q[0], q[1], 0, 2, 4, 6, 8, 10, 12, 14) +
+                          __builtin_shufflevector(q[0], q[1], 1, 3, 5, 7, 9, 11, 13, 15);
+    std::memcpy(out, &sums, sizeof sums);
 }
 }  // namespace
 
 template <class T>
 void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end) {
     std::size_t r = 0;
+    Doubles8 p[8];
     for (; r + 8 <= rows; r += 8) {
-        Doubles8 p[8];
-        for (int j = 0; j < 8; ++j) p[j] = partial_sums(x + (r + j) * n, begin, end);
-        const Doubles8 sums = combine8(p);
-        std::memcpy(s + r, &sums, sizeof sums);
+        for (int j = 0; j < 8; ++j) partial_sums(p[j], x + (r + j) * n, begin, end);
+        combine8(s + r, p);
     }
-    for (; r < rows; ++r) s[r] = combine(partial_sums(x + r * n, begin, end));
+    for (; r < rows; ++r) {
+        partial_sums(p[0], x + r * n, begin, end);
+        s[r] = combine(p[0]);
+    }
 }
 
 template void uniform_row<float>(float*, std::size_t, std::uint64_t, std::size_t, double, double);
