@@ -400,7 +400,7 @@ inline void tn_block(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const 
         for (int r = 0; r < R; ++r)
             for (int j = 0; j < J; ++j) c1[u][r][j] = d1[u][r][j] = c2[u][r][j] = S::splat(T(0));
     auto step = [&](int u, std::size_t k) {
-        V b1[J], b2[J];
+        V b1[J] = {}, b2[J] = {};  // initialised: GCC cannot see b2 is read only when written
         for (int j = 0; j < J; ++j) {
             b1[j] = load(B1 + k * N + n + j * W, j);
             if (second) b2[j] = load(B2 + k * N + n + j * W, j);
