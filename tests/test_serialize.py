@@ -43,6 +43,21 @@ def test_truncated_file_is_a_clear_error(tmp_path):
             nalu_ext.load(bad)
 
 
+def test_a_damaged_zip_version_field_is_a_clear_error(tmp_path):
+    """A flipped byte in a central directory entry's "version needed to extract" made zipfile
+    raise NotImplementedError, which load let through (found by test_properties.py)."""
+    model, _ = trained_model()
+    path = tmp_path / "model.npz"
+    model.save(path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.find(b"PK\x01\x02")  # the first central directory entry
+    assert entry > 0
+    raw[entry + 6:entry + 8] = (109).to_bytes(2, "little")  # "needs zip version 10.9"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(nalu_ext.ModelFileError, match="not a readable nalu_ext model file"):
+        nalu_ext.load(path)
+
+
 def test_foreign_files_are_clear_errors(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")

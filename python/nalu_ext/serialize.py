@@ -187,7 +187,9 @@ def read_model(path: PathLike) -> StoredModel:
             return StoredModel(layers, model_steps, _read_optimizer(archive, meta, path))
     except (FileNotFoundError, ModelFileError):
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError) as err:
+    # NotImplementedError: zipfile's answer to a damaged version or compression field
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError,
+            NotImplementedError) as err:
         raise ModelFileError(f"{path} is not a readable nalu_ext model file: {err}") from err
 
 
