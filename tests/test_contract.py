@@ -148,6 +148,8 @@ def test_predict_is_forward_without_a_backward(name, dtype, rng):
     model.predict(other)
     model.forward(x)
     np.testing.assert_array_equal(model.backward(dy), dx)
+    big = inputs(rng, rows=5 * BATCH, dtype=dtype)  # a batch larger than any before: buffers grow
+    np.testing.assert_array_equal(model.predict(big), model.forward(big))
 
 
 @pytest.mark.parametrize("name", UNIT_NAMES)
