@@ -80,9 +80,7 @@ public:
         has_forward_ = false;
         T* out = nullptr;
         for (std::size_t i = 0; i < layers_.size(); ++i) {
-            out = i + 1 < layers_.size()
-                      ? layers_[i + 1]->input_buffer(batch)
-                      : ensure_size(output_, checked_mul(batch, out_features(), "the batch"));
+            out = destination(i, batch);
             layers_[i]->forward(out, batch);
         }
         batch_ = batch;
@@ -104,16 +102,13 @@ public:
     // then needs a forward first.
     const T* predict(const T* x, std::size_t batch) {
         has_forward_ = false;
-        const T* in = x;
-        for (std::size_t i = 0; i < layers_.size(); ++i) {
-            T* out = i + 1 < layers_.size()
-                         ? layers_[i + 1]->input_buffer(batch)
-                         : ensure_size(output_, checked_mul(batch, out_features(), "the batch"));
-            if (i == 0) layers_[i]->predict(in, out, batch);
-            else layers_[i]->forward(out, batch);
-            in = out;
+        T* out = destination(0, batch);
+        layers_[0]->predict(x, out, batch);
+        for (std::size_t i = 1; i < layers_.size(); ++i) {
+            out = destination(i, batch);
+            layers_[i]->forward(out, batch);
         }
-        return in;
+        return out;
     }
 
     // Writes every layer's gradients from dy (batch, out) and, unless null, dx (batch, in).
@@ -162,6 +157,13 @@ public:
     }
 
 private:
+    // Where layer i writes its output (batch, out): the next layer's input buffer, or the model's
+    // output after the last layer.
+    T* destination(std::size_t i, std::size_t batch) {
+        return i + 1 < layers_.size() ? layers_[i + 1]->input_buffer(batch)
+                                      : ensure_size(output_, checked_mul(batch, out_features(), "the batch"));
+    }
+
     // Adds each regularized layer's λ(t) dR/dparams to its gradients (t = the number of training
     // steps that layer has taken, its own clock) and returns Σ λ(t) R.
     double regularize() {

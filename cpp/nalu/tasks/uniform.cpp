@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "../isa/gemm.hpp"  // kVectorBytes, and the intrinsics of this ISA
+#include "../isa/gemm.hpp"  // Simd (registers, masked loads and stores), and this ISA's intrinsics
 
 namespace nalu {
 namespace NALU_ISA {
@@ -34,10 +34,11 @@ inline std::uint32_t column_hash(std::uint32_t c, std::uint32_t k0, std::uint32_
 // making even mantissas three times as likely as odd ones. Written with vector extensions, one
 // vector of lanes at a time, the last one stored partially: a row is one pass at the full vector
 // width, without a scalar tail.
-constexpr std::size_t kLanes = gemm::kVectorBytes / sizeof(float);  // one register of floats
-typedef std::uint32_t U32s __attribute__((vector_size(4 * kLanes)));
-typedef std::int32_t I32s __attribute__((vector_size(4 * kLanes)));
-typedef float Floats __attribute__((vector_size(4 * kLanes)));
+using FloatLanes = gemm::Simd<float>;  // one register of floats, with its masked partial store
+constexpr std::size_t kLanes = FloatLanes::n;
+using Floats = FloatLanes::V;
+typedef std::uint32_t U32s __attribute__((vector_size(sizeof(Floats))));
+typedef std::int32_t I32s __attribute__((vector_size(sizeof(Floats))));
 
 void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first, double lo,
           double width) {
@@ -51,12 +52,8 @@ void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint
         const U32s h = fmix32(weyl ^ k1);
         // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
         const Floats v = lo_v + __builtin_convertvector((I32s)(h >> 9), Floats) * scale;
-        if (n - i >= kLanes) std::memcpy(x + i, &v, sizeof v);
-#if defined(__AVX512F__)
-        else _mm512_mask_storeu_ps(x + i, static_cast<__mmask16>((1u << (n - i)) - 1u), (__m512)v);
-#else
-        else std::memcpy(x + i, &v, (n - i) * sizeof(float));
-#endif
+        if (n - i >= kLanes) FloatLanes::store(x + i, v);
+        else FloatLanes::store_partial(x + i, v, n - i);
     }
 }
 
@@ -106,9 +103,7 @@ inline void add8_partial(Doubles8& acc, const float* p, std::size_t m) {
 #if defined(__AVX512F__)
     acc += (Doubles8)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>((1u << m) - 1u), p));
 #elif defined(__AVX2__)
-    alignas(32) static const int ones_then_zeros[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros + 8 - m));
-    acc += __builtin_convertvector((Floats8)_mm256_maskload_ps(p, mask), Doubles8);
+    acc += __builtin_convertvector((Floats8)FloatLanes::load_partial(p, m), Doubles8);  // 8 lanes here
 #else
     Doubles8 v = {};
     for (std::size_t j = 0; j < m; ++j) v[j] = static_cast<double>(p[j]);
