@@ -25,7 +25,7 @@ def network(unit: str) -> nalu_ext.Sequential:
     """The unit's benchmark network, 3 -> 2 -> 1, float64; a regularizer whose schedule starts
     between N and N + M where the unit has one, so the restored clock matters."""
     layers = []
-    for k, name in enumerate(nalu_ext.UNITS[unit].BENCHMARK_NETWORK):
+    for k, name in enumerate(nalu_ext.UNITS[unit].RECIPE.network):
         layer = nalu_ext.UNITS[name]((3, 2)[k], (2, 1)[k], dtype="float64", seed=k)
         if layer.has_regularizer:
             layer.set_regularizer(0.1, N + 2, N + 5)

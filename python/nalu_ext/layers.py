@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _checks, _core
 from ._dtypes import DTypeLike, as_float_dtype
+from .recipes import Recipe
 
 SeedLike = Optional[int]
 
@@ -29,6 +30,31 @@ def glorot_uniform(rng: np.random.Generator, out_features: int, in_features: int
     """U(-r, r) with r = sqrt(6 / (in + out)), shape (out, in), float64."""
     r = math.sqrt(6.0 / (in_features + out_features))
     return rng.uniform(-r, r, size=(out_features, in_features))
+
+
+def nac_weight_variance(r: float) -> float:
+    """Var(tanh(w) · sigmoid(m)) for w, m ~ U(-r, r) independent: E[tanh²] · E[sigmoid²] =
+    (1 − tanh(r)/r) · (r − tanh(r/2)) / (2r) (the mean is 0)."""
+    if r == 0:
+        return 0.0
+    return (1.0 - math.tanh(r) / r) * (r - math.tanh(r / 2.0)) / (2.0 * r)
+
+
+def stable_nalu_nac_range(in_features: int, out_features: int) -> float:
+    """The r of U(-r, r) for a NAC's W_hat and M_hat that gives W = tanh(W_hat)·sigmoid(M_hat) the
+    Glorot variance 2 / fan, fan = max(in + out, 5): stable-nalu's ``nac_w_optimal_r`` (its
+    layer/nac.py), solved here by bisection on [0, 10] as it does with scipy's bisect."""
+    fan = max(in_features + out_features, 5)
+    lo, hi = 0.0, 10.0  # fan·Var(r) − 2 is negative at 0 and positive at 10 for every fan ≥ 5
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if fan * nac_weight_variance(mid) - 2.0 < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 # Every Python layer alive: lets an optimizer find the layer that owns a parameter array when it is
@@ -46,8 +72,8 @@ class Layer:
     its C++ unit (cpp/nalu/units/<unit>/register.cpp; default: the class name), the options it
     passes there, :meth:`_initialise`, :meth:`reference_forward` and :meth:`reference_backward`
     (the NumPy float64 formulas the tests compare the kernels with), :meth:`effective_weights`
-    (what the benchmark measures sparsity on) and ``BENCHMARK_NETWORK`` (its two-layer network in
-    the arithmetic benchmark).
+    (what the benchmark measures sparsity on), ``INITS`` (its initialisation schemes by name) and
+    ``RECIPE`` (how its family is trained on the arithmetic benchmark, :class:`~nalu_ext.recipes.Recipe`).
 
     Parameters
     ----------
@@ -57,26 +83,30 @@ class Layer:
         The layer's floating-point type (parameters, inputs, outputs).
     seed : int or None
         Seeds ``numpy.random.default_rng`` for the initialisation (None: fresh entropy).
+    init : str or None
+        The initialisation scheme, a name of ``INITS`` (None: the first, the unit's default).
     **options
         The unit's own options, passed to its C++ layer by name (a unit's class names them).
     """
 
     _CORE_KIND: Optional[str] = None
-    # the units of the benchmark's two-layer network for this unit (docs/protocols.md)
-    BENCHMARK_NETWORK: Tuple[str, str] = ("", "")
+    # the initialisation schemes of the unit, name -> what it draws; the first is the default
+    INITS: Mapping[str, str] = {"glorot": "every parameter Glorot-uniform, U(-r, r), r = sqrt(6 / (in + out))"}
+    # the unit family's training recipe on the arithmetic benchmark (its two-layer network, ...)
+    RECIPE: Recipe = Recipe(network=("", ""), init=("", ""))
     # whether the benchmark gives its regularizer setting to this unit's layers
     BENCHMARK_REGULARIZED = False
-    # whether the unit is one of Madsen & Johansen's comparison (the benchmark's default units)
-    IN_PUBLISHED_COMPARISON = False
 
     def __init__(self, in_features: int, out_features: int, dtype: DTypeLike, seed: SeedLike,
-                 **options: Any) -> None:
+                 init: Optional[str] = None, **options: Any) -> None:
         """Validates the common arguments, builds the C++ layer of this unit with ``options`` and
-        initialises its parameters (see :meth:`_initialise`)."""
+        initialises its parameters with the scheme ``init`` (see :meth:`_initialise`)."""
         in_features = _checks.positive(in_features, "in_features")
         out_features = _checks.positive(out_features, "out_features")
         if seed is not None:
             seed = _checks.integer(seed, "seed", maximum=None)  # numpy's SeedSequence takes any size
+        self._init: str = _checks.choice(next(iter(self.INITS)) if init is None else init, "init",
+                                         tuple(self.INITS))
         impl = _core.make_layer(self._CORE_KIND or type(self).__name__, str(as_float_dtype(dtype)),
                                 in_features, out_features, options)
         self._impl = impl
@@ -92,9 +122,15 @@ class Layer:
         _LIVE_LAYERS.add(self)
 
     def _initialise(self, rng: np.random.Generator) -> None:
-        """Glorot-uniform for every parameter, in parameter order, drawn in float64."""
+        """Draws the parameters with the scheme :attr:`init`; here Glorot-uniform for every
+        parameter, in parameter order, drawn in float64 (a unit with other schemes overrides it)."""
         for p in self.params.values():
             p[...] = glorot_uniform(rng, *p.shape)
+
+    @property
+    def init(self) -> str:
+        """The initialisation scheme the parameters were drawn with (a name of ``INITS``)."""
+        return self._init
 
     @property
     def in_features(self) -> int:
@@ -154,10 +190,10 @@ class Layer:
         Returns
         -------
         dict
-            ``kind``, ``in_features``, ``out_features``, ``dtype`` and the unit's options.
+            ``kind``, ``in_features``, ``out_features``, ``dtype``, ``init`` and the unit's options.
         """
         return {"kind": type(self).__name__, "in_features": self.in_features,
-                "out_features": self.out_features, "dtype": str(self.dtype)}
+                "out_features": self.out_features, "dtype": str(self.dtype), "init": self.init}
 
     @property
     def steps(self) -> int:
@@ -355,7 +391,9 @@ DOC_FRAGMENTS = {
     dtype : "float32" or "float64"
         Default float32.
     seed : int or None
-        Seeds the initialisation (``numpy.random.default_rng(seed)``).""",
+        Seeds the initialisation (``numpy.random.default_rng(seed)``).
+    init : str, optional
+        The initialisation scheme, a name of the class's ``INITS`` (default: its first).""",
     "    <schedule parameters>": """\
     regularizer : float
         λ̂ of the regularizer's schedule (0: off).

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import traceback
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _checks, stats
 from ._dtypes import DTypeLike, as_float_dtype
@@ -24,64 +24,95 @@ from .errors import Interrupted
 from .model import Sequential
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
+from .recipes import Recipe
 from .tasks import Task, task_from_dict
 from .units import UNITS
 
-# Each unit family's two-layer network (first, second), as each unit's module declares it
-# (BENCHMARK_NETWORK; a multiplying unit may follow an adding one, as published).
-FAMILIES: Dict[str, Sequence[str]] = {name: cls.BENCHMARK_NETWORK for name, cls in UNITS.items()}
+# Each unit family's training recipe (its two-layer network, initialisation, regularizer schedule,
+# optimizer), as each unit's module declares it (RECIPE; a multiplying unit may follow an adding
+# one, as published). docs/protocols.md#recipes gives them with their sources.
+RECIPES: Dict[str, Recipe] = {name: cls.RECIPE for name, cls in UNITS.items()}
+FAMILIES: Dict[str, Sequence[str]] = {name: recipe.network for name, recipe in RECIPES.items()}
 # the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
-PUBLISHED_COMPARISON = tuple(name for name, cls in UNITS.items() if cls.IN_PUBLISHED_COMPARISON)
+PUBLISHED_COMPARISON = tuple(name for name, recipe in RECIPES.items() if recipe.published)
 
 
-def make_run(family: str, task: Task, *, seed: int, steps: int, hidden: int = 2, lr: float = 1e-3,
-             optimizer: str = "Adam", batch_size: int = 128, log_every: int = 1000,
-             regularizer: float = 10.0, reg_start: Optional[int] = None, reg_end: Optional[int] = None,
-             dtype: DTypeLike = "float32") -> Dict[str, Any]:
-    """A run specification: plain data. The regularizer of the units that take the benchmark's
-    setting (their BENCHMARK_REGULARIZED) warms up from
-    reg_start (default steps/5) to reg_end (default 2·steps/5), λ̂ = 10: the published setting
-    (Madsen & Johansen: 1e6 to 2e6 of 5e6 steps, --regualizer 10).
+def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int = 1000,
+             dtype: DTypeLike = "float32", hidden: Optional[int] = None, lr: Optional[float] = None,
+             optimizer: Optional[str] = None, batch_size: Optional[int] = None,
+             regularizer: Optional[float] = None, reg_start: Optional[int] = None,
+             reg_end: Optional[int] = None, init: Union[None, str, Sequence[str]] = None) -> Dict[str, Any]:
+    """A run specification: plain data. Every training setting left at None is the family's
+    published recipe (``RECIPES[family]``, docs/protocols.md#recipes): for Madsen & Johansen's
+    families their batch scripts' values, e.g. NAU→NAU with λ̂ = 0.01 from step 5000 to 50000 and
+    NAU→NMU with λ̂ = 10 from 10⁶ to 2·10⁶, fixed step numbers whatever ``steps`` is.
 
     Every argument is checked here, so a bad value is an error now, not a failed run later.
 
     Parameters
     ----------
     family : str
-        A unit's name (its BENCHMARK_NETWORK is the network).
+        A unit's name (its RECIPE gives the network and the defaults).
     task : Task
     seed : int
         Seeds the layers (seed·1000 + k for layer k).
-    steps, hidden, batch_size, log_every : int
-    lr : float
-    optimizer : "Adam", "SGD" or "RMSprop"
-    regularizer : float
-    reg_start, reg_end : int, optional
+    steps, log_every : int
     dtype : "float32" or "float64"
+    hidden, batch_size : int, optional
+    lr : float, optional
+    optimizer : "Adam", "SGD" or "RMSprop", optional
+    regularizer : float, optional
+        λ̂ of the sparsity regularizer of the layers that take it (NAU, NMU).
+    reg_start, reg_end : int, optional
+        Its warm-up, in steps.
+    init : str or (str, str), optional
+        The initialisation scheme of both layers, or of each (names of the units' ``INITS``).
 
     Returns
     -------
     dict
         The run specification (JSON-serialisable).
     """
-    _checks.choice(family, "family", tuple(FAMILIES))
+    recipe = RECIPES[_checks.choice(family, "family", tuple(FAMILIES))]
     if not isinstance(task, Task):
         raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
-    _checks.choice(optimizer, "optimizer", tuple(OPTIMIZERS))
+    optimizer = _checks.choice(recipe.optimizer if optimizer is None else optimizer, "optimizer", tuple(OPTIMIZERS))
     steps = _checks.integer(steps, "steps")
     dtype_name = str(as_float_dtype(dtype))
     task.check_dtype(dtype)
+
+    def given(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
     return {
         "family": family, "task": task.to_dict(),
         "seed": _checks.integer(seed, "seed", maximum=None),  # of the layers: seed·1000 + k
-        "steps": steps, "hidden": _checks.positive(hidden, "hidden"),
-        "optimizer": {"kind": optimizer, "lr": _checks.real(lr, "lr", minimum=0.0)},
-        "batch_size": _checks.positive(batch_size, "batch_size"),
+        "steps": steps, "hidden": _checks.positive(given(hidden, recipe.hidden), "hidden"),
+        "optimizer": {"kind": optimizer, "lr": _checks.real(given(lr, recipe.lr), "lr", minimum=0.0)},
+        "batch_size": _checks.positive(given(batch_size, recipe.batch_size), "batch_size"),
         "log_every": _checks.positive(log_every, "log_every"), "dtype": dtype_name,
-        "regularizer": {"regularizer": _checks.real(regularizer, "regularizer", minimum=0.0),
-                        "reg_start": _checks.integer(steps // 5 if reg_start is None else reg_start, "reg_start"),
-                        "reg_end": _checks.integer(2 * steps // 5 if reg_end is None else reg_end, "reg_end")},
+        "regularizer": {
+            "regularizer": _checks.real(given(regularizer, recipe.regularizer), "regularizer", minimum=0.0),
+            "reg_start": _checks.integer(given(reg_start, recipe.reg_start), "reg_start"),
+            "reg_end": _checks.integer(given(reg_end, recipe.reg_end), "reg_end")},
+        "init": _layer_inits(recipe, init),
     }
+
+
+def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[str]:
+    """Each layer's initialisation scheme: the recipe's, or ``init`` for both, or one per layer;
+    each must be a scheme of its layer's unit."""
+    if init is None:
+        schemes = list(recipe.init)
+    elif isinstance(init, str):
+        schemes = [init] * len(recipe.network)
+    else:
+        schemes = list(init)
+        if len(schemes) != len(recipe.network) or not all(isinstance(s, str) for s in schemes):
+            raise ValueError(f"init must be a scheme name or one per layer ({len(recipe.network)}), got {init!r}")
+    for unit, scheme in zip(recipe.network, schemes):
+        _checks.choice(scheme, f"init of the {unit} layer", tuple(UNITS[unit].INITS))
+    return schemes
 
 
 def run_id(spec: Dict[str, Any]) -> str:
@@ -93,8 +124,9 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     task = task_from_dict(spec["task"])
     widths = (task.input_size, spec["hidden"], 1)
     layers = []
+    inits = spec.get("init") or [None] * len(FAMILIES[spec["family"]])  # older files: the units' defaults
     for k, kind in enumerate(FAMILIES[spec["family"]]):
-        kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k}
+        kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k]}
         if UNITS[kind].BENCHMARK_REGULARIZED:
             kwargs.update(spec["regularizer"])
         layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))

@@ -3,13 +3,14 @@ C++: cpp/nalu/units/inalu/."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, register
+from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
 
@@ -39,15 +40,18 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     <schedule parameters>
     """
 
-    BENCHMARK_NETWORK = ("iNALU", "iNALU")
+    INITS = {"inalu": "W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2), G ~ N(0, 0.2) (Schlör et al. 2020)"}
+    RECIPE = Recipe(
+        network=("iNALU", "iNALU"), init=("inalu", "inalu"),
+        source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
         omega = _checks.real(omega, "omega", finite=False)
-        Layer.__init__(self, in_features, out_features, dtype, seed, eps=eps, omega=omega)
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, eps=eps, omega=omega)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def _initialise(self, rng: np.random.Generator) -> None:

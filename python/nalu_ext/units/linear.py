@@ -9,6 +9,7 @@ import numpy as np
 
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, glorot_uniform, register
+from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64
 
 
@@ -25,12 +26,16 @@ class Linear(Layer):
         Whether the layer has b (default True).
     """
 
-    BENCHMARK_NETWORK = ("Linear", "Linear")
+    INITS = {"glorot": "W Glorot-uniform (stable-nalu's xavier_uniform with gain 1), b = 0"}
+    RECIPE = Recipe(
+        network=("Linear", "Linear"), init=("glorot", "glorot"), published=True,
+        source=f"Linear of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
+               f"--layer-type linear (layer/basic.py, bias included); {STABLE_NALU_DEFAULTS}; no regularizer")
 
     def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(in_features, out_features, dtype, seed, bias=bool(bias))
+        super().__init__(in_features, out_features, dtype, seed, init, bias=bool(bias))
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]

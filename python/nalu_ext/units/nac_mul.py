@@ -3,14 +3,16 @@ Johansen's comparison (docs/units.md#nacmul). C++: cpp/nalu/units/nac_mul/."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, register
+from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward
+from .nac import NAC_INITS, nac_stable_nalu_init
 
 
 @register
@@ -20,7 +22,7 @@ class NACMul(Layer):
 
     This is stable-nalu's ``--nac-mul normal`` (exp of a NAC applied to log(|x| + eps)), not its
     ``layer/mnac.py``. Parameters ``W_hat`` and ``M_hat`` (out_features, in_features), initialised
-    Glorot-uniform as the NAC's. Like the NALU's multiplicative path, y overflows for large
+    as the NAC's (``init`` "glorot", the default, or "stable-nalu"). Like the NALU's multiplicative path, y overflows for large
     ``|x| * W`` and ignores the sign of x.
 
     Parameters
@@ -30,13 +32,24 @@ class NACMul(Layer):
         ε of log(|x| + ε), >= 0 (default 1e-7).
     """
 
-    BENCHMARK_NETWORK = ("NAC", "NACMul")
+    INITS = NAC_INITS
+    RECIPE = Recipe(
+        network=("NAC", "NACMul"), init=("stable-nalu", "stable-nalu"), published=True,
+        source=f"NAC• of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
+               f"--layer-type NAC --nac-mul normal (the second layer is exp(NAC(log(|z| + 1e-7))), "
+               f"network/simple_function_static.py); {STABLE_NALU_DEFAULTS}; no regularizer")
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None) -> None:
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
-        super().__init__(in_features, out_features, dtype, seed, eps=eps)
+        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        if self.init == "stable-nalu":
+            nac_stable_nalu_init(rng, self.params.values())
+        else:
+            super()._initialise(rng)
 
     @property
     def eps(self) -> float:

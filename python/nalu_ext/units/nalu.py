@@ -3,7 +3,7 @@ variants the literature compares. C++: cpp/nalu/units/nalu/."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -11,7 +11,9 @@ from .. import _checks
 from .._dtypes import DTypeLike
 from .._types import GateName
 from ..layers import Layer, SeedLike, glorot_uniform, register
+from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
+from .nac import nac_stable_nalu_init
 
 
 @register
@@ -21,8 +23,10 @@ class NALU(Layer):
     ``a = x @ W.T``, ``m = exp(log(|x| + eps) @ W.T)``, ``g = sigmoid(x @ G.T)``,
     ``y = g * a + (1 - g) * m`` with ``W = tanh(W_hat) * sigmoid(M_hat)``.
 
-    Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are initialised
-    Glorot-uniform in that order from ``numpy.random.default_rng(seed)`` (see :class:`NAC`).
+    Parameters ``W_hat``, ``M_hat`` and ``G``, each (out_features, in_features), are drawn in
+    that order from ``numpy.random.default_rng(seed)`` with the scheme ``init``: "glorot" (default)
+    draws all three Glorot-uniform; "stable-nalu" draws W_hat and M_hat as stable-nalu's NAC
+    (see :class:`NAC`) and G Glorot-uniform (its xavier_uniform with the sigmoid's gain, 1).
     Variants: ``separate_weights=True`` gives the m path its own ``W_hat_m``, ``M_hat_m``;
     ``gate="scalar"`` makes the gate input-independent, ``g = sigmoid(G)`` with ``G`` (out,)
     (initialised to 0: g = 1/2); ``gate_bias=True`` adds ``b`` (out,) inside the input gate,
@@ -46,8 +50,16 @@ class NALU(Layer):
     """
 
     GATES = ("input", "scalar")
-    IN_PUBLISHED_COMPARISON = True
-    BENCHMARK_NETWORK = ("NALU", "NALU")
+    INITS = {
+        "glorot": "W_hat, M_hat (and W_hat_m, M_hat_m) and G Glorot-uniform; a scalar G and b are 0",
+        "stable-nalu": "W_hat, M_hat (and W_hat_m, M_hat_m) as the NAC's stable-nalu scheme, G "
+                       "Glorot-uniform (stable-nalu's layer/_abstract_nalu.py); a scalar G and b are 0",
+    }
+    RECIPE = Recipe(
+        network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"), published=True,
+        source=f"NALU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
+               f"--layer-type NALU (tied weights, gate without bias, eps 1e-7); {STABLE_NALU_DEFAULTS}; "
+               "no regularizer")
 
     def __init__(
         self,
@@ -60,6 +72,7 @@ class NALU(Layer):
         gate_bias: bool = False,
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
+        init: Optional[str] = None,
     ) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
@@ -67,14 +80,20 @@ class NALU(Layer):
         if gate_bias and gate == "scalar":
             raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
         self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
-        super().__init__(in_features, out_features, dtype, seed, eps=eps,
+        super().__init__(in_features, out_features, dtype, seed, init, eps=eps,
                          separate_weights=bool(separate_weights), scalar_gate=gate == "scalar",
                          gate_bias=bool(gate_bias))
 
     def _initialise(self, rng: np.random.Generator) -> None:
-        """Glorot-uniform for the (out, in) weights, in parameter order; zeros for G (out,) and b."""
-        for p in self.params.values():
-            p[...] = glorot_uniform(rng, *p.shape) if p.ndim == 2 else 0.0
+        """The (out, in) weights in parameter order, by the scheme (see INITS); zeros for G (out,)
+        and b."""
+        for name, p in self.params.items():
+            if p.ndim == 1:
+                p[...] = 0.0
+            elif self.init == "stable-nalu" and name != "G":
+                nac_stable_nalu_init(rng, [p])
+            else:
+                p[...] = glorot_uniform(rng, *p.shape)
 
     @property
     def eps(self) -> float:

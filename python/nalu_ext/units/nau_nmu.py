@@ -5,12 +5,13 @@ C++: cpp/nalu/units/nau_nmu/."""
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, register
+from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64
 
 
@@ -23,9 +24,9 @@ class NauNmu(Scheduled, Layer):
 
     def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
                  reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
+                 seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        Layer.__init__(self, in_features, out_features, dtype, seed)
+        Layer.__init__(self, in_features, out_features, dtype, seed, init)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def config(self) -> Dict[str, Any]:
@@ -59,8 +60,14 @@ class NAU(NauNmu):
     <schedule parameters>
     """
 
-    IN_PUBLISHED_COMPARISON = True
-    BENCHMARK_NETWORK = ("NAU", "NAU")
+    INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))) "
+                            "(stable-nalu's layer/re_regualized_linear_nac.py)"}
+    RECIPE = Recipe(
+        network=("NAU", "NAU"), init=("stable-nalu", "stable-nalu"), published=True,
+        regularizer=0.01, reg_start=5_000, reg_end=50_000,
+        source=f"NAU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
+               "--layer-type ReRegualizedLinearNAC --regualizer 0.01 --regualizer-scaling-start 5000 "
+               f"--regualizer-scaling-end 50000; {STABLE_NALU_DEFAULTS}")
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
@@ -91,8 +98,14 @@ class NMU(NauNmu):
     <schedule parameters>
     """
 
-    IN_PUBLISHED_COMPARISON = True
-    BENCHMARK_NETWORK = ("NAU", "NMU")
+    INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)"}
+    RECIPE = Recipe(
+        network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
+        regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
+        source=f"NMU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
+               "--layer-type ReRegualizedLinearNAC --nac-mul mnac with the script's defaults "
+               f"--regualizer 10 --regualizer-scaling-start 1000000 --regualizer-scaling-end 2000000; "
+               f"{STABLE_NALU_DEFAULTS}")
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]

@@ -3,12 +3,13 @@ one C++ unit whose option ``real`` drops the imaginary weights. C++: cpp/nalu/un
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, glorot_uniform, register
+from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64
 
 
@@ -18,10 +19,12 @@ class PowerUnit(Layer):
 
     _CORE_KIND = "NPU"
 
+    INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)"}
+
     def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
-                 seed: SeedLike) -> None:
+                 seed: SeedLike, init: Optional[str]) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(in_features, out_features, dtype, seed, real=real)
+        super().__init__(in_features, out_features, dtype, seed, init, real=real)
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)."""
@@ -52,12 +55,12 @@ class NPU(PowerUnit):
     <layer parameters>
     """
 
-    BENCHMARK_NETWORK = ("NPU", "NPU")
+    RECIPE = Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
+                 seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(False, in_features, out_features, dtype, seed)
+        super().__init__(False, in_features, out_features, dtype, seed, init)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return npu_forward(x, eps=self._eps(), **self._params64())
@@ -80,12 +83,12 @@ class RealNPU(PowerUnit):
     <layer parameters>
     """
 
-    BENCHMARK_NETWORK = ("RealNPU", "RealNPU")
+    RECIPE = Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None) -> None:
+                 seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(True, in_features, out_features, dtype, seed)
+        super().__init__(True, in_features, out_features, dtype, seed, init)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return real_npu_forward(x, eps=self._eps(), **self._params64())
