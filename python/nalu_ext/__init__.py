@@ -4,7 +4,9 @@ Units: every class of ``UNITS`` (name -> class), e.g. ``nalu_ext.NAC``, ``nalu_e
 defined in its module of :mod:`nalu_ext.units`. Models: :class:`Sequential` (``train_step``, ``save``) and
 :func:`load`. Optimizers: :class:`SGD`, :class:`Adam`, :class:`RMSprop`. Training: :func:`fit`,
 returning a :class:`History`; :class:`TrainingDiverged` when the loss stops being finite.
-:mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel.
+:mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel. Benchmarks: :func:`make_run`
+(each family's published recipe, :data:`RECIPES`), :func:`sweep`, :func:`read_results` and
+:class:`SweepSummary` for a results file.
 """
 
 import os as _os
@@ -25,7 +27,8 @@ from .layers import Layer
 from .model import Sequential, load, load_checkpoint
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
-from .sweeps import SweepSummary, make_run, sweep
+from .recipes import Recipe
+from .sweeps import RECIPES, SweepSummary, make_run, read_results, run_id, sweep
 from .train import History, fit
 from .units import UNITS
 
@@ -35,7 +38,7 @@ __all__ = [
     *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "stats", "tasks",
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
-    "SweepSummary", "__version__",
+    "SweepSummary", "read_results", "run_id", "Recipe", "RECIPES", "__version__",
 ]
 
 

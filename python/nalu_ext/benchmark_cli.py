@@ -5,15 +5,37 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import sys
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import UsageError
-from .sweeps import FAMILIES, SweepInterrupted, make_run, read_results, run_id, sweep
+from .published import SUITES, comparison_table, suite_pairs
+from .sweeps import (FAMILIES, JUDGES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
+                     resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
 
 
+# What a suite runs unless told otherwise: the protocol's length, seeds a user finishes on one
+# machine in an afternoon, and its operations.
+SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
+    "arithmetic": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
+    "single": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
+    # Madsen & Johansen's Table 1: 5e6 steps (lfs_batch_jobs/function_task_static.sh); 10 seeds of
+    # its 11 rows take about 1.5 h on two cores (docs/protocols.md#table-1)
+    "table1": {"steps": 5_000_000, "seeds": 10, "ops": "add,sub,mul"},
+    # the toy problem: 2e5 steps, 100 seeds (lfs_batch_jobs/simple_mul.sh): a few minutes
+    "toy": {"steps": 200_000, "seeds": 100, "ops": "mul"},
+}
+
+
+def setting(args: argparse.Namespace, name: str) -> Any:
+    """An option as given, or the suite's default."""
+    value = getattr(args, name)
+    return SUITE_DEFAULTS[args.suite][name] if value is None else value
+
+
 def suite_tasks(suite: str, ops: List[str], seed: int) -> List[Task]:
-    if suite == "arithmetic":
+    if suite in ("arithmetic", "table1"):
         return [ArithmeticTask(op, seed=seed) for op in ops]
     if suite == "toy":
         return [ToyTask(seed=seed)]
@@ -27,18 +49,30 @@ def _non_negative(*ranges: Any) -> bool:
     return min(lo for r in ranges for lo, _ in as_intervals(r, "range")) >= 0
 
 
+def _names(text: str) -> List[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
-    """The (family, op) pairs to run: --pairs as given, else every --units x --ops combination."""
+    """The (family, op) pairs to run: --pairs as given; else the published rows of a table1 or toy
+    suite (restricted to --units when given); else every --units x --ops combination."""
+    ops = _names(setting(args, "ops"))
     if args.pairs:
         pairs = []
-        for item in (p.strip() for p in args.pairs.split(",") if p.strip()):
+        for item in _names(args.pairs):
             family, sep, op = item.partition(":")
             if not sep:
                 raise UsageError(f"--pairs takes FAMILY:OP items, got {item!r}")
             pairs.append((family.strip(), op.strip()))
+    elif args.suite in SUITES:
+        units = None if args.units is None else set(_names(args.units))
+        if args.suite == "toy" and units is not None:  # one task: each family once, on its product
+            pairs = [(family, "mul") for family in _names(args.units)]
+        else:
+            pairs = [(f, o) for f, o in suite_pairs(args.suite, ops) if units is None or f in units]
     else:
-        pairs = [(f.strip(), o.strip()) for o in args.ops.split(",") if o.strip()
-                 for f in args.units.split(",") if f.strip()]
+        units = _names(",".join(PUBLISHED_COMPARISON) if args.units is None else args.units)
+        pairs = [(f, o) for o in ops for f in units]
     if not pairs:
         raise UsageError("no unit/operation pairs selected: --units and --ops (or --pairs) name none")
     for family, op in pairs:
@@ -50,14 +84,18 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
 
 
 def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    """Every run of the command, seed by seed (an interrupted sweep has every row at about the
+    same number of seeds); each family's recipe unless an option overrides it."""
     pairs = unit_op_pairs(args)
-    if args.suite == "toy":  # one task, whatever the operations: each family once
+    if args.suite == "toy":
         pairs = [(family, "mul") for family in dict.fromkeys(f for f, _ in pairs)]
     ops = list(dict.fromkeys(op for _, op in pairs))
+    overrides = {name: getattr(args, name) for name in ("lr", "batch_size", "init", "regularizer",
+                                                        "reg_start", "reg_end")}
     try:
-        return [make_run(family, task, seed=seed, steps=args.steps, lr=args.lr,
-                         batch_size=args.batch_size, log_every=args.log_every)
-                for seed in range(args.seeds) for task in suite_tasks(args.suite, ops, seed)
+        return [make_run(family, task, seed=seed, steps=setting(args, "steps"), log_every=args.log_every,
+                         **overrides)
+                for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed)
                 for family, op in pairs if op == task.op]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
@@ -79,31 +117,37 @@ def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
     return None
 
 
+def judge_of(args: argparse.Namespace) -> str:
+    """--judge, or the suite's: the published selection where the suite reproduces a table."""
+    return args.judge or ("published" if args.suite in SUITES else "final")
+
+
 def run_benchmark(args: argparse.Namespace) -> int:
     """Exit status: 0 every run finished, 1 some run failed, 130 interrupted (Ctrl-C)."""
     runs = build_runs(args)
-    print(f"benchmark: {len(runs)} runs ({args.suite} suite, {args.seeds} seeds, {args.steps} steps each)")
-    if args.results:
-        stored = read_results(args.results)
-        finished = sum(1 for spec in runs if stored.get(run_id(spec), {}).get("status") == "ok")
-        print(f"resuming from {args.results}: {finished} of {len(runs)} runs already finished, "
-              f"{len(runs) - finished} to run")
+    judge = judge_of(args)
+    print(f"benchmark: {len(runs)} runs ({args.suite} suite, {setting(args, 'seeds')} seeds, "
+          f"{setting(args, 'steps')} steps each)")
+    if args.results and args.no_progress:  # with a progress bar, sweep says it
+        print("resuming from " + resume_message(runs, args.results))
     executor = executor_for(args)
+    start = time.monotonic()
     try:
         summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
-                        judge=args.judge)
+                        judge=judge)
     except SweepInterrupted as err:
         print(f"\nbenchmark: {err}", file=sys.stderr)
         return 130
     finally:
         if isinstance(executor, cf.ThreadPoolExecutor):
             executor.shutdown(cancel_futures=True)
-    print(summary)
+    report(summary, args)
+    print(compute_time(summary, time.monotonic() - start))
     if args.plot:
         from .plot import PlottingUnavailable, plot_success
 
         try:
-            plot_success(summary, args.plot)
+            plot_success(summary, args.plot, suite=args.suite if args.suite in SUITES else None)
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
             print(f"note: no plot written: {err}")
@@ -111,3 +155,31 @@ def run_benchmark(args: argparse.Namespace) -> int:
         print(f"benchmark: {summary.failed} of {len(runs)} runs failed", file=sys.stderr)
         return 1
     return 0
+
+
+def report(summary: SweepSummary, args: argparse.Namespace) -> None:
+    """The summary; for a suite that reproduces a published table, ours beside it under both
+    verdicts (the published selection and the final model)."""
+    if args.suite not in SUITES:
+        print(summary)
+        return
+    for judge in (summary.judge, *(j for j in JUDGES if j != summary.judge)):
+        judged_summary = summary if judge == summary.judge else SweepSummary(summary.records, judge)
+        print(f"\n{judged_summary.verdict()}")
+        print(comparison_table(judged_summary, args.suite))
+    if summary.failed:
+        print(f"({summary.failed} runs failed; the first error: {summary.errors[0]})")
+
+
+def compute_time(summary: SweepSummary, wall_seconds: float) -> str:
+    """The runs' total training time (the sum over every finished run, resumed ones included) and
+    this command's wall time."""
+    seconds = [r["result"].get("seconds") or 0.0 for r in summary.records if r["status"] == "ok"]
+    return (f"compute: {len(seconds)} finished runs took {_duration(sum(seconds))} of training "
+            f"(sum over runs); this command ran {_duration(wall_seconds)}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.2f} h"

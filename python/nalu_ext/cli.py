@@ -33,14 +33,22 @@ def _non_negative(text: str) -> int:
     return _integer(text, 0)
 
 
-def _positive_real(text: str) -> float:
+def _real(text: str, allow_zero: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    if not (math.isfinite(value) and (value > 0 or (allow_zero and value == 0))):
+        raise argparse.ArgumentTypeError(f"must be a finite number {'>=' if allow_zero else '>'} 0, got {text}")
     return value
+
+
+def _positive_real(text: str) -> float:
+    return _real(text, allow_zero=False)
+
+
+def _non_negative_real(text: str) -> float:
+    return _real(text, allow_zero=True)
 
 
 def _new_file(text: str) -> str:
@@ -98,21 +106,34 @@ def build_parser() -> argparse.ArgumentParser:
             + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
-    b.add_argument("--suite", choices=("arithmetic", "toy", "single"), default="arithmetic",
-                   help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); toy: "
-                        "(x1+x2)(x1+x2+x3+x4); single: two inputs over the nine published ranges")
-    b.add_argument("--units", default=",".join(PUBLISHED_COMPARISON),
-                   help=f"comma-separated unit families (default: {','.join(PUBLISHED_COMPARISON)}, "
-                        "the units of the published comparison)")
-    b.add_argument("--ops", default="add,sub,mul", help="comma-separated operations "
-                   "(add, sub, mul, div, square, sqrt; the toy suite is always mul)")
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single"), default="arithmetic",
+                   help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
+                        "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
+                        "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
+                        "2e5 steps, beside the published toy table; single: two inputs over the nine "
+                        "published ranges")
+    b.add_argument("--units", default=None,
+                   help=f"comma-separated unit families (default: the suite's published rows; for "
+                        f"arithmetic and single {','.join(PUBLISHED_COMPARISON)}, the units of the "
+                        "published comparison)")
+    b.add_argument("--ops", default=None, help="comma-separated operations (add, sub, mul, div, square, "
+                   "sqrt; default add,sub,mul; the toy suite is always mul)")
     b.add_argument("--pairs", metavar="FAMILY:OP,...",
                    help="run these unit/operation pairs instead of every --units x --ops combination, "
                         "e.g. NALU:add,NALU:mul,NAC:add")
-    b.add_argument("--seeds", type=_positive, default=10, help="seeds per unit and operation (default 10)")
-    b.add_argument("--steps", type=_positive, default=100_000, help="training steps per run (default 100000)")
-    b.add_argument("--batch-size", type=_positive, default=128, help="rows per step (default 128)")
-    b.add_argument("--lr", type=_positive_real, default=1e-3, help="Adam's learning rate (default 1e-3)")
+    b.add_argument("--seeds", type=_positive, default=None,
+                   help="seeds per unit and operation (default 10; toy 100)")
+    b.add_argument("--steps", type=_positive, default=None,
+                   help="training steps per run (default 100000; table1 5000000, toy 200000)")
+    recipe = "(default: each family's published recipe, docs/protocols.md#recipes)"
+    b.add_argument("--batch-size", type=_positive, default=None, help=f"rows per step {recipe}")
+    b.add_argument("--lr", type=_positive_real, default=None, help=f"the optimizer's learning rate {recipe}")
+    b.add_argument("--init", default=None, metavar="SCHEME",
+                   help=f"initialisation scheme of both layers, e.g. glorot or stable-nalu {recipe}")
+    b.add_argument("--regularizer", type=_non_negative_real, default=None,
+                   help=f"λ̂ of the NAU/NMU sparsity regularizer {recipe}")
+    b.add_argument("--reg-start", type=_non_negative, default=None, help=f"step its warm-up starts {recipe}")
+    b.add_argument("--reg-end", type=_non_negative, default=None, help=f"step it reaches λ̂ {recipe}")
     b.add_argument("--log-every", type=_positive, default=1000, help="steps between evaluations (default 1000)")
     b.add_argument("--jobs", type=_positive, default=None, help="parallel runs (default: one per core)")
     b.add_argument("--results", metavar="FILE.jsonl", type=_new_file,
@@ -121,10 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "needs pip install 'nalu_ext[distributed]')")
     b.add_argument("--scheduler-timeout", metavar="SECONDS", type=_positive_real, default=30.0,
                    help="how long to try to reach --scheduler (default 30)")
-    b.add_argument("--judge", choices=("final", "published"), default="final",
-                   help="which model decides success: the final one (default), or the published "
-                        "analysis' choice, the lowest validation MSE among the last 5000 logs "
-                        "(every log of a 5e6-step run at the default --log-every)")
+    b.add_argument("--judge", choices=("final", "published"), default=None,
+                   help="which model decides success: the final one (the default of arithmetic and "
+                        "single), or the published analysis' choice (table1 and toy, which also print "
+                        "the other), the lowest validation MSE among the last 5000 logs (every log of "
+                        "a 5e6-step run at the default --log-every)")
     b.add_argument("--plot", metavar="FILE.png", type=_new_file,
                    help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -7,7 +7,7 @@ figure list are never touched, and nothing needs a display.
 from __future__ import annotations
 
 import os
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from .train import History
 
@@ -43,22 +43,65 @@ def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str
     fig.savefig(os.fspath(path))
 
 
-def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"]) -> None:
-    """Success rate of each unit × operation with its Wilson 95% interval, as a bar chart."""
-    rows = summary.rows
-    labels = [f"{r['family']}\n{r['op']}" for r in rows]
-    rates = [100 * r["rate"] for r in rows]
-    low = [100 * (r["rate"] - r["rate_low"]) for r in rows]
-    high = [100 * (r["rate_high"] - r["rate"]) for r in rows]
-    fig = _figure(max(4, 0.9 * len(rows) + 2), 4)
+def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Optional[str] = None) -> None:
+    """:func:`success_figure` written to ``path`` (PNG), cropped to what it draws (nothing cut).
+
+    Parameters
+    ----------
+    summary : SweepSummary
+    path : str or os.PathLike
+    suite : "table1", "toy" or None
+    """
+    success_figure(summary, suite).savefig(os.fspath(path), bbox_inches="tight")
+
+
+def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
+    """Success rate of each unit × operation with its Wilson 95% interval (a marker with a
+    whisker, so a 0% row shows), one row each, labelled with its runs and how many reached the
+    criterion at some log; with ``suite`` ("table1" or "toy") the published rate and interval
+    beside each row.
+
+    Parameters
+    ----------
+    summary : SweepSummary
+    suite : "table1", "toy" or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .published import OP_SYMBOLS, label, published_row, published_table
+
+    rows = list(summary.rows)
+    if suite is not None:
+        order = {(r["family"], r["op"]): k for k, r in enumerate(published_table(suite)["rows"])}
+        rows.sort(key=lambda r: order.get((r["family"], r["op"]), len(order)))
+    n = len(rows)
+    fig = _figure(8, 1.2 + 0.42 * max(n, 1))
     ax = fig.add_subplot()
-    ax.bar(range(len(rows)), rates, yerr=[low, high], capsize=4, color="#4c72b0")
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels(labels)
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("success rate (%), Wilson 95% interval")
+    ys = list(range(n))[::-1]  # the first row at the top
+    for y, r in zip(ys, rows):
+        ax.errorbar([100 * r["rate"]], [y], xerr=[[100 * (r["rate"] - r["rate_low"])], [100 * (r["rate_high"] - r["rate"])]],
+                    fmt="o", color="#1f5fa8", capsize=3, clip_on=False, zorder=3,
+                    label="ours" if y == ys[0] else None)
+        p = published_row(suite, r["family"], r["op"]) if suite else None
+        if p is not None:
+            ax.errorbar([100 * p["rate"]], [y - 0.3], xerr=[[100 * (p["rate"] - p["rate_low"])], [100 * (p["rate_high"] - p["rate"])]],
+                        fmt="D", mfc="white", color="#c4561d", capsize=3, clip_on=False, zorder=3,
+                        label="published" if y == ys[0] else None)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([f"{OP_SYMBOLS.get(r['op'], r['op'])}  {label(r['family'])}   (n={r['runs']}, "
+                        f"reached {r['reached']})" for r in rows])
+    ax.set_xlim(-4, 104)
+    ax.set_ylim(-0.8, n - 0.4)
+    ax.set_xlabel("success rate (%), Wilson 95% interval")
     judged = {"final": "final model", "published": "published selection"}.get(getattr(summary, "judge", ""), "")
-    ax.set_title("extrapolation success over seeds" + (f" ({judged})" if judged else ""))
-    ax.grid(True, axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(os.fspath(path))
+    title = "Extrapolation success over seeds" + (f", judged on the {judged}" if judged else "")
+    if suite is not None:
+        table = published_table(suite)
+        title += f"\npublished: {table['seeds']} seeds, {table['source']['repository']} {table['source']['file']}"
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.grid(True, axis="x", alpha=0.3)
+    if suite is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: never over a row
+    return fig

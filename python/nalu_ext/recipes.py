@@ -32,7 +32,7 @@ UNPUBLISHED = ("not in Madsen & Johansen's comparison: their protocol's optimize
 class Recipe:
     """A unit family's training recipe on the arithmetic benchmark.
 
-    Attributes
+    Parameters
     ----------
     network : (str, str)
         The units of the two layers (input -> hidden, hidden -> output).

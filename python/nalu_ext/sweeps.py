@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import sys
 import threading
 import traceback
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -116,7 +117,19 @@ def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[
 
 
 def run_id(spec: Dict[str, Any]) -> str:
-    """A stable identifier of a specification (what resuming matches on)."""
+    """A stable identifier of a specification: what resuming matches on, and the ``"id"`` of its
+    record in a results file.
+
+    Parameters
+    ----------
+    spec : dict
+        A specification from :func:`make_run`.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits.
+    """
     return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -144,8 +157,24 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
 
 
 def read_results(path: str) -> Dict[str, Dict[str, Any]]:
-    """The records of a results file by run id, the last record of an id winning; lines that do
-    not parse (a torn last line of an interrupted sweep) are ignored."""
+    """The records of a results file (JSON lines, as :func:`sweep` appends them) by run id, the
+    last record of an id winning; lines that do not parse (a torn last line of an interrupted
+    sweep) are ignored. A missing file has no records.
+
+    Each record is ``{"id", "spec", "status", "result"}`` (``"error"`` instead of ``"result"`` when
+    the run failed): ``spec`` is :func:`make_run`'s specification and ``result`` a
+    :meth:`RunResult.to_dict <nalu_ext.RunResult.to_dict>`. ``SweepSummary(records.values())``
+    summarises them.
+
+    Parameters
+    ----------
+    path : str
+
+    Returns
+    -------
+    dict
+        run id -> record.
+    """
     records: Dict[str, Dict[str, Any]] = {}
     if not os.path.exists(path):
         return records
@@ -157,6 +186,16 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
             except (ValueError, KeyError, TypeError):
                 continue
     return records
+
+
+def resume_message(runs: Sequence[Dict[str, Any]], results: str, stored: Optional[Dict[str, Dict[str, Any]]] = None) -> str:
+    """What resuming ``runs`` from the results file finds: the records it loaded, how many of the
+    runs had finished, how many it starts. ``stored``: the file's records if already read."""
+    stored = read_results(results) if stored is None else stored
+    ids = {run_id(spec) for spec in runs}
+    finished = sum(1 for rid in ids if stored.get(rid, {}).get("status") == "ok")
+    return (f"{results}: loaded {len(stored)} records; {finished} of these {len(ids)} runs had finished, "
+            f"starting {len(ids) - finished}")
 
 
 def _open_for_append(path: str) -> Any:
@@ -225,10 +264,11 @@ class SweepSummary:
     def __init__(self, records: Iterable[Dict[str, Any]], judge: JudgeName = "final") -> None:
         """Groups and summarises the records; see the class docstring."""
         self.judge = check_judge(judge)
+        self.records = list(records)  # so that the same runs can be summarised under the other judge
         groups: Dict[tuple, List[Dict[str, Any]]] = {}
         self.failed = 0
         self.errors: List[str] = []  # of the failed runs, in record order
-        for r in records:
+        for r in self.records:
             if r["status"] != "ok":
                 self.failed += 1
                 self.errors.append(str(r.get("error", "unknown error")))
@@ -244,6 +284,17 @@ class SweepSummary:
             row.update(family=family, op=op, interpolation=json.loads(interp), input_size=size)
             self.rows.append(row)
 
+    def verdict(self) -> str:
+        """What decides success in this summary, in words.
+
+        Returns
+        -------
+        str
+        """
+        return "success: " + ("the final model's test MSE below the threshold" if self.judge == "final"
+                              else "the published selection (lowest validation MSE of the last "
+                                   f"{SELECTION_WINDOW} logs) below the threshold")
+
     def __str__(self) -> str:
         lines = [f"{'unit':8s} {'op':6s} {'success':>8s} {'95% interval':>15s} {'solved at (median)':>19s} "
                  f"{'sparsity':>9s} {'runs':>5s} {'reached':>8s}"]
@@ -253,9 +304,7 @@ class SweepSummary:
             lines.append(f"{r['family']:8s} {r['op']:6s} {100 * r['rate']:7.0f}% "
                          f"{100 * r['rate_low']:6.0f}%–{100 * r['rate_high']:3.0f}%  {solved:>19s} "
                          f"{sparsity:>9s} {r['runs']:5d} {r['reached']:8d}")
-        lines.append("success: " + ("the final model's test MSE below the threshold" if self.judge == "final"
-                                    else "the published selection (lowest validation MSE of the last "
-                                         f"{SELECTION_WINDOW} logs) below the threshold"))
+        lines.append(self.verdict())
         if self.failed:
             lines.append(f"({self.failed} runs failed; the first error: {self.errors[0]})")
         return "\n".join(lines)
@@ -304,6 +353,8 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     if progress:
         from tqdm.auto import tqdm
 
+        if results:
+            tqdm.write("sweep: " + resume_message(runs, results, done), file=sys.stderr)
         bar = tqdm(total=len(by_id), initial=len(by_id) - len(todo), unit="run", dynamic_ncols=True)
     futures: Dict[cf.Future, Dict[str, Any]] = {}
     recorded: set = set()

@@ -1,0 +1,117 @@
+"""The published figures the benchmark's suites reproduce, and our rows set beside them.
+
+``data/published.json`` holds the tables Madsen & Johansen's analysis wrote (stable-nalu@3e31a1d:
+``paper/results/function_task_static_all.tex``, whose rows include the paper's Table 1, and
+``paper/results/simple_mul.tex``, the toy problem), extracted by ``bench/extract_published.py``.
+Rates and interval ends are rounded to whole percents there, so are they here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+SUITES = ("table1", "toy")
+# the operations of the appendix table, run with every family; Table 1 itself is +, −, ×
+APPENDIX_OPS = ("div", "square", "sqrt")
+MAIN_OPS = ("add", "sub", "mul")
+# how the paper names a family in these tables
+LABELS = {"NACMul": "NAC•", "NAC": "NAC+"}
+OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²", "sqrt": "√z"}
+
+
+@functools.lru_cache(maxsize=None)
+def _data() -> Dict[str, Any]:
+    text = resources.files("nalu_ext").joinpath("data/published.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def published_table(suite: str) -> Dict[str, Any]:
+    """The published table of a suite: ``rows`` (op, family, rate, rate_low, rate_high,
+    solved_at_median, solved_at_mean, sparsity_error_mean), ``seeds``, ``steps`` and ``source``
+    (repository, commit, file).
+
+    Parameters
+    ----------
+    suite : "table1" or "toy"
+
+    Returns
+    -------
+    dict
+    """
+    if suite not in SUITES:
+        raise ValueError(f"suite must be one of {SUITES}, got {suite!r}")
+    return _data()[suite]
+
+
+def published_row(suite: str, family: str, op: str) -> Optional[Dict[str, Any]]:
+    """The published row of a family on an operation, or None when the table has none."""
+    for row in published_table(suite)["rows"]:
+        if row["family"] == family and row["op"] == op:
+            return dict(row)
+    return None
+
+
+def suite_pairs(suite: str, ops: Sequence[str]) -> List[Tuple[str, str]]:
+    """The (family, op) rows of a suite for the given operations, in the published order: Table 1's
+    rows for +, −, × and every family for the appendix's ÷, z², √z; the toy table's rows."""
+    rows = published_table(suite)["rows"]
+    return [(r["family"], r["op"]) for r in rows if r["op"] in ops
+            and (suite == "toy" or r["in_table_1"] or r["op"] in APPENDIX_OPS)]
+
+
+def label(family: str) -> str:
+    """The paper's name of a family (NAC• for NACMul, NAC+ for NAC)."""
+    return LABELS.get(family, family)
+
+
+def intervals_overlap(ours: Dict[str, Any], theirs: Dict[str, Any]) -> bool:
+    """Whether two success-rate intervals share a point (their rounding taken into account: the
+    published ends are whole percents, ±0.005)."""
+    return max(ours["rate_low"], theirs["rate_low"] - 0.005) <= min(ours["rate_high"], theirs["rate_high"] + 0.005)
+
+
+def _steps(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.1e}"
+
+
+def comparison_table(summary: Any, suite: str) -> str:
+    """Our rows (a :class:`~nalu_ext.sweeps.SweepSummary`) beside the published ones: success with
+    its Wilson 95% interval, runs and how many reached the criterion at some log, the published
+    rate and interval, whether the intervals overlap, solved-at medians and sparsity errors.
+
+    Parameters
+    ----------
+    summary : SweepSummary
+    suite : "table1" or "toy"
+
+    Returns
+    -------
+    str
+    """
+    table = published_table(suite)
+    order = {(r["family"], r["op"]): k for k, r in enumerate(table["rows"])}
+    rows = sorted(summary.rows, key=lambda r: order.get((r["family"], r["op"]), len(order)))
+    lines = [f"{'op':3s} {'model':7s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
+             f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s}  {'solved at (median)':>19s}  "
+             f"{'sparsity error':>17s}"]
+    for r in rows:
+        p = published_row(suite, r["family"], r["op"])
+        ours = f"{100 * r['rate']:6.0f}% {100 * r['rate_low']:5.0f}%–{100 * r['rate_high']:3.0f}%"
+        if p is None:
+            theirs, overlap, solved_p, sparsity_p = f"{'-':>9s} {'':13s}", "-", "-", "-"
+        else:
+            theirs = f"{100 * p['rate']:8.0f}% {100 * p['rate_low']:5.0f}%–{100 * p['rate_high']:3.0f}%"
+            overlap = "yes" if intervals_overlap(r, p) else "NO"
+            solved_p, sparsity_p = _steps(p["solved_at_median"]), _steps(p["sparsity_error_mean"])
+        sparsity = _steps(r["sparsity_error_mean"])
+        lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):7s} {r['runs']:4d} "
+                     f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s}  "
+                     f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}")
+    source = table["source"]
+    lines.append(f"published: {table['seeds']} seeds of {table['steps']:.0e} steps each, "
+                 f"{source['repository']}@{source['commit'][:7]} {source['file']} (ours / published in "
+                 "the last two columns)")
+    return "\n".join(lines)

@@ -1,0 +1,193 @@
+"""The published figures bundled with the package, the table1 and toy suites built from them, and
+the comparison they print and plot (docs/protocols.md#table-1)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nalu_ext
+from nalu_ext import cli, stats
+from nalu_ext.benchmark_cli import build_runs
+from nalu_ext.published import comparison_table, intervals_overlap, published_row, published_table, suite_pairs
+from nalu_ext.sweeps import SweepSummary, make_run, read_results, run_id
+
+ISA_INDEPENDENT = True
+
+# Madsen & Johansen 2020, Table 1, as printed in the paper (typed from it, not from our file)
+TABLE_1 = {
+    ("NACMul", "mul"): (0.31, 0.23, 0.41), ("NALU", "mul"): (0.00, 0.00, 0.04), ("NMU", "mul"): (0.98, 0.93, 0.99),
+    ("NAC", "add"): (1.00, 0.96, 1.00), ("Linear", "add"): (1.00, 0.96, 1.00), ("NALU", "add"): (0.14, 0.09, 0.22),
+    ("NAU", "add"): (1.00, 0.96, 1.00), ("NAC", "sub"): (1.00, 0.96, 1.00), ("Linear", "sub"): (0.07, 0.03, 0.14),
+    ("NALU", "sub"): (0.14, 0.09, 0.22), ("NAU", "sub"): (1.00, 0.96, 1.00),
+}
+TOY = {("NACMul", "mul"): (0.13, 0.08, 0.21), ("NALU", "mul"): (0.26, 0.18, 0.35), ("NMU", "mul"): (0.94, 0.88, 0.97)}
+
+
+def test_bundled_table_1_is_the_papers():
+    assert suite_pairs("table1", ["add", "sub", "mul"]) and set(suite_pairs("table1", ["add", "sub", "mul"])) == set(TABLE_1)
+    for (family, op), expected in TABLE_1.items():
+        row = published_row("table1", family, op)
+        assert (row["rate"], row["rate_low"], row["rate_high"]) == expected
+    assert published_row("table1", "NMU", "mul")["solved_at_median"] == 1.4e6
+    assert published_row("table1", "NAU", "sub")["sparsity_error_mean"] == 6.6e-2
+    table = published_table("table1")
+    assert (table["seeds"], table["steps"], table["source"]["commit"][:7]) == (100, 5_000_000, "3e31a1d")
+
+
+def test_bundled_toy_table_is_the_papers():
+    assert set(suite_pairs("toy", ["mul"])) == set(TOY)
+    for (family, op), expected in TOY.items():
+        row = published_row("toy", family, op)
+        assert (row["rate"], row["rate_low"], row["rate_high"]) == expected
+
+
+def test_appendix_operations_add_every_family():
+    rows = suite_pairs("table1", ["div", "square", "sqrt"])
+    assert len(rows) == 18 and {f for f, _ in rows} == {"NACMul", "NAC", "Linear", "NALU", "NAU", "NMU"}
+    assert published_row("table1", "NMU", "square")["rate"] == 1.0  # the appendix table's z² row
+    assert all(family in nalu_ext.UNITS for family, _ in suite_pairs("table1", ["add", "sub", "mul", "div"]))
+
+
+@pytest.mark.parametrize("ours, theirs, overlap", [
+    ((0.0, 0.0, 0.28), (0.0, 0.0, 0.04), True),
+    ((0.5, 0.24, 0.76), (0.98, 0.93, 0.99), False),
+    ((0.8, 0.49, 0.94), (0.98, 0.93, 0.99), True),
+    ((0.1, 0.02, 0.40), (0.94, 0.88, 0.97), False),
+])
+def test_interval_overlap(ours, theirs, overlap):
+    as_row = lambda t: dict(zip(("rate", "rate_low", "rate_high"), t))  # noqa: E731
+    assert intervals_overlap(as_row(ours), as_row(theirs)) is overlap
+
+
+class Rows:
+    """A summary's rows made from verdicts, as SweepSummary makes them."""
+
+    judge = "published"
+
+    def __init__(self, **verdicts):
+        self.rows = []
+        for key, successes in verdicts.items():
+            family, op = key.split("_")
+            n = len(successes)
+            row = stats.summarize(successes, [1000 if s else None for s in successes], [1e-6] * n)
+            self.rows.append(dict(row, family=family, op=op))
+
+
+def test_comparison_table_flags_rows_whose_interval_misses_the_published_one():
+    text = comparison_table(Rows(NMU_mul=[False] * 10, NAU_add=[True] * 10), "table1")
+    lines = {line.split()[1]: line for line in text.splitlines()[1:-1]}
+    assert lines["NMU"].split()[:5] == ["×", "NMU", "10", "0", "0%"]
+    assert "98%" in lines["NMU"] and " NO " in lines["NMU"]
+    assert "100%" in lines["NAU"] and " yes " in lines["NAU"]
+    assert text.index("×") < text.index("+")  # in the paper's order
+    assert "100 seeds" in text.splitlines()[-1] and "function_task_static_all.tex" in text
+
+
+def parse(*argv):
+    return cli.build_parser().parse_args(["benchmark", *argv])
+
+
+def test_table1_suite_runs_the_papers_rows_with_their_recipes():
+    runs = build_runs(parse("--suite", "table1", "--seeds", "1"))
+    assert {(r["family"], r["task"]["op"]) for r in runs} == set(TABLE_1)
+    assert {r["steps"] for r in runs} == {5_000_000}
+    nau = next(r for r in runs if r["family"] == "NAU")
+    assert nau["regularizer"] == {"regularizer": 0.01, "reg_start": 5000, "reg_end": 50000}
+    assert nau["task"]["input_size"] == 100 and nau["init"] == ["stable-nalu", "stable-nalu"]
+    # the same specification as make_run's: a results file of either resumes the other
+    task = nalu_ext.tasks.ArithmeticTask("add", seed=0)
+    assert run_id(nau) == run_id(make_run("NAU", task, seed=0, steps=5_000_000))
+    assert len(build_runs(parse("--suite", "table1", "--seeds", "2", "--ops", "div,square,sqrt"))) == 36
+
+
+def test_toy_suite_defaults_and_overrides():
+    runs = build_runs(parse("--suite", "toy"))
+    assert len(runs) == 300 and {r["steps"] for r in runs} == {200_000}
+    assert {r["family"] for r in runs} == {"NACMul", "NALU", "NMU"} and {r["task"]["input_size"] for r in runs} == {4}
+    nmu = next(r for r in runs if r["family"] == "NMU")
+    assert nmu["regularizer"]["reg_start"] == 1_000_000  # never reached in 2e5 steps, as published
+    runs = build_runs(parse("--suite", "toy", "--seeds", "1", "--units", "NALU", "--init", "glorot",
+                            "--lr", "0.01", "--batch-size", "64"))
+    assert [(r["family"], r["init"], r["optimizer"]["lr"], r["batch_size"]) for r in runs] == [
+        ("NALU", ["glorot", "glorot"], 0.01, 64)]
+    runs = build_runs(parse("--pairs", "NAU:sub", "--seeds", "1", "--regularizer", "0", "--reg-end", "7"))
+    assert runs[0]["regularizer"] == {"regularizer": 0.0, "reg_start": 5000, "reg_end": 7}
+
+
+def test_an_init_a_unit_lacks_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["benchmark", "--suite", "table1", "--init", "glorot", "--no-progress"])
+    assert usage.value.code == 2
+    assert "init of the NAU layer must be one of ('stable-nalu',), got 'glorot'" in capsys.readouterr().err
+
+
+def test_suite_prints_both_verdicts_beside_the_published_rows_and_resumes(tmp_path, capsys):
+    results = tmp_path / "toy.jsonl"
+    argv = ["benchmark", "--suite", "toy", "--seeds", "2", "--steps", "3000", "--units", "NMU,NALU",
+            "--results", str(results), "--no-progress", "--jobs", "2"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "loaded 0 records; 0 of these 4 runs had finished, starting 4" in out
+    assert out.count("published: 100 seeds") == 2
+    assert out.index("success: the published selection") < out.index("success: the final model")
+    assert "compute: 4 finished runs took" in out
+    assert len(read_results(str(results))) == 4
+    assert cli.main(argv + ["--seeds", "3"]) == 0  # one more seed: only its runs start
+    assert "loaded 4 records; 4 of these 6 runs had finished, starting 2" in capsys.readouterr().out
+
+
+def test_sweep_with_a_progress_bar_says_what_it_resumed(tmp_path, capsys):
+    task = nalu_ext.tasks.ToyTask(seed=0)
+    runs = [make_run("NMU", task, seed=s, steps=500, log_every=250) for s in range(2)]
+    results = str(tmp_path / "r.jsonl")
+    nalu_ext.sweep(runs[:1], results=results, progress=False)
+    nalu_ext.sweep(runs, results=results, progress=True)
+    assert "loaded 1 records; 1 of these 2 runs had finished, starting 1" in capsys.readouterr().err
+
+
+def test_results_files_are_read_with_public_helpers(tmp_path):
+    task = nalu_ext.tasks.ToyTask(seed=0)
+    spec = make_run("NAU", task, seed=0, steps=300, log_every=100)
+    results = str(tmp_path / "r.jsonl")
+    nalu_ext.sweep([spec], results=results, progress=False)
+    records = nalu_ext.read_results(results)
+    assert list(records) == [nalu_ext.run_id(spec)]
+    record = records[nalu_ext.run_id(spec)]
+    assert record["status"] == "ok" and record["spec"] == spec and record["result"]["steps"] == 300
+    summary = nalu_ext.SweepSummary(records.values(), judge="published")
+    assert summary.rows[0]["runs"] == 1 and summary.rows[0]["family"] == "NAU"
+
+
+def test_success_figure_shows_a_zero_row_and_the_published_interval(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nalu_ext.plot import plot_success, success_figure
+
+    summary = Rows(NALU_mul=[False] * 10, NMU_mul=[True] * 9 + [False])
+    fig = success_figure(summary, "table1")
+    ax = fig.axes[0]
+    lines = [container.lines[0] for container in ax.containers]  # each errorbar's marker
+    xs = sorted(float(line.get_xdata()[0]) for line in lines)
+    assert xs == [0.0, 0.0, 90.0, 98.0]  # ours and the published NALU at 0, NMU 90 and 98
+    assert ax.get_xlim()[0] < 0 and all(not line.get_clip_on() for line in lines)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == ["×  NALU   (n=10, reached 0)", "×  NMU   (n=10, reached 9)"]
+    path = tmp_path / "s.png"
+    plot_success(summary, path, suite="table1")
+    import matplotlib.image
+
+    image = matplotlib.image.imread(str(path))[:, :, :3]
+    border = np.concatenate([image[:3].reshape(-1, 3), image[-3:].reshape(-1, 3),
+                             image[:, :3].reshape(-1, 3), image[:, -3:].reshape(-1, 3)])
+    assert (border > 0.98).all()  # nothing drawn reaches an edge: no title or label is cut
+    assert (image[: image.shape[0] // 6] < 0.5).any()  # the title is at the top
+
+
+def test_wilson_bounds_match_the_published_rounding():
+    """Our intervals are the Wilson intervals the published tables print: 98 of 100 -> 93%–99%,
+    31 of 100 -> 23%–41%, 0 of 100 -> 0%–4%."""
+    for k, (low, high) in {98: (0.93, 0.99), 31: (0.23, 0.41), 0: (0.0, 0.04)}.items():
+        _, lo, hi = stats.wilson_interval(k, 100)
+        assert math.isclose(round(lo, 2), low) and math.isclose(round(hi, 2), high)
