@@ -12,7 +12,7 @@ import nalu_ext
 from nalu_ext import cli, stats
 from nalu_ext.benchmark_cli import build_runs
 from nalu_ext.published import comparison_table, intervals_overlap, published_row, published_table, suite_pairs
-from nalu_ext.sweeps import SweepSummary, make_run, read_results, run_id
+from nalu_ext.sweeps import make_run, read_results, run_id
 
 ISA_INDEPENDENT = True
 

@@ -8,9 +8,10 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from ._types import JudgeName
 from .errors import UsageError
 from .published import SUITES, comparison_table, suite_pairs
-from .sweeps import (FAMILIES, JUDGES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
+from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
 
@@ -65,14 +66,14 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
                 raise UsageError(f"--pairs takes FAMILY:OP items, got {item!r}")
             pairs.append((family.strip(), op.strip()))
     elif args.suite in SUITES:
-        units = None if args.units is None else set(_names(args.units))
-        if args.suite == "toy" and units is not None:  # one task: each family once, on its product
-            pairs = [(family, "mul") for family in _names(args.units)]
+        chosen = None if args.units is None else _names(args.units)
+        if args.suite == "toy" and chosen is not None:  # one task: each family once, on its product
+            pairs = [(family, "mul") for family in chosen]
         else:
-            pairs = [(f, o) for f, o in suite_pairs(args.suite, ops) if units is None or f in units]
+            pairs = [(f, o) for f, o in suite_pairs(args.suite, ops) if chosen is None or f in chosen]
     else:
-        units = _names(",".join(PUBLISHED_COMPARISON) if args.units is None else args.units)
-        pairs = [(f, o) for o in ops for f in units]
+        families = _names(",".join(PUBLISHED_COMPARISON) if args.units is None else args.units)
+        pairs = [(f, o) for o in ops for f in families]
     if not pairs:
         raise UsageError("no unit/operation pairs selected: --units and --ops (or --pairs) name none")
     for family, op in pairs:
@@ -117,7 +118,7 @@ def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
     return None
 
 
-def judge_of(args: argparse.Namespace) -> str:
+def judge_of(args: argparse.Namespace) -> JudgeName:
     """--judge, or the suite's: the published selection where the suite reproduces a table."""
     return args.judge or ("published" if args.suite in SUITES else "final")
 
@@ -163,8 +164,8 @@ def report(summary: SweepSummary, args: argparse.Namespace) -> None:
     if args.suite not in SUITES:
         print(summary)
         return
-    for judge in (summary.judge, *(j for j in JUDGES if j != summary.judge)):
-        judged_summary = summary if judge == summary.judge else SweepSummary(summary.records, judge)
+    other: JudgeName = "final" if summary.judge == "published" else "published"
+    for judged_summary in (summary, SweepSummary(summary.records, other)):
         print(f"\n{judged_summary.verdict()}")
         print(comparison_table(judged_summary, args.suite))
     if summary.failed:
