@@ -58,6 +58,30 @@ def test_resume_after_a_torn_last_line_keeps_the_next_record(tmp_path):
     assert results.stat().st_mtime_ns == mtime  # nothing ran again
 
 
+def test_a_gzip_results_file_resumes_and_survives_a_torn_member(tmp_path):
+    """A results path ending in .gz is compressed; a sweep killed while writing a record leaves a
+    torn gzip member, which reading skips and the next sweep cuts off before appending."""
+    import gzip
+
+    results = tmp_path / "runs.jsonl.gz"
+    first, second, third = small_run(0), small_run(1), small_run(2)
+    nalu_ext.sweep([first], results=str(results), progress=False, executor=InlineExecutor())
+    with gzip.open(results, "rt", encoding="utf-8") as f:
+        assert json.loads(f.readline())["id"] == run_id(first)  # a gzip file of JSON lines
+    whole = results.read_bytes()
+    nalu_ext.sweep([first, second], results=str(results), progress=False, executor=InlineExecutor())
+    grown = results.read_bytes()
+    assert grown.startswith(whole)  # appended, not rewritten
+    results.write_bytes(grown + grown[len(whole):][:-40])  # the second record again, cut short
+    assert set(read_results(str(results))) == {run_id(first), run_id(second)}
+    nalu_ext.sweep([first, second, third], results=str(results), progress=False, executor=InlineExecutor())
+    records = read_results(str(results))
+    assert set(records) == {run_id(first), run_id(second), run_id(third)}
+    with gzip.open(results, "rb") as f:
+        assert f.read().count(b"\n") == 3  # readable to its end again: the torn copy is gone
+    assert not any(p.name.endswith(".repair") for p in tmp_path.iterdir())
+
+
 def test_records_are_strict_json_and_read_back_with_their_nans(tmp_path):
     """RunResult JSON had NaN tokens that strict parsers reject."""
     model = nalu_ext.Sequential(nalu_ext.NAC(10, 1, seed=0))

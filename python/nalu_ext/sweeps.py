@@ -26,6 +26,7 @@ from .model import Sequential
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import Recipe
+from .results_file import ResultsWriter, read_results
 from .tasks import Task, task_from_dict
 from .units import UNITS
 
@@ -156,38 +157,6 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}
 
 
-def read_results(path: str) -> Dict[str, Dict[str, Any]]:
-    """The records of a results file (JSON lines, as :func:`sweep` appends them) by run id, the
-    last record of an id winning; lines that do not parse (a torn last line of an interrupted
-    sweep) are ignored. A missing file has no records.
-
-    Each record is ``{"id", "spec", "status", "result"}`` (``"error"`` instead of ``"result"`` when
-    the run failed): ``spec`` is :func:`make_run`'s specification and ``result`` a
-    :meth:`RunResult.to_dict <nalu_ext.RunResult.to_dict>`. ``SweepSummary(records.values())``
-    summarises them.
-
-    Parameters
-    ----------
-    path : str
-
-    Returns
-    -------
-    dict
-        run id -> record.
-    """
-    records: Dict[str, Dict[str, Any]] = {}
-    if not os.path.exists(path):
-        return records
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                record = json.loads(line)
-                records[record["id"]] = record
-            except (ValueError, KeyError, TypeError):
-                continue
-    return records
-
-
 def resume_message(runs: Sequence[Dict[str, Any]], results: str, stored: Optional[Dict[str, Dict[str, Any]]] = None) -> str:
     """What resuming ``runs`` from the results file finds: the records it loaded, how many of the
     runs had finished, how many it starts. ``stored``: the file's records if already read."""
@@ -196,20 +165,6 @@ def resume_message(runs: Sequence[Dict[str, Any]], results: str, stored: Optiona
     finished = sum(1 for rid in ids if stored.get(rid, {}).get("status") == "ok")
     return (f"{results}: loaded {len(stored)} records; {finished} of these {len(ids)} runs had finished, "
             f"starting {len(ids) - finished}")
-
-
-def _open_for_append(path: str) -> Any:
-    """The results file opened for appending records. A torn last line (a sweep killed while
-    writing) is closed with a newline first, so the next record starts a line of its own."""
-    torn = False
-    if os.path.exists(path) and os.path.getsize(path) > 0:
-        with open(path, "rb") as f:
-            f.seek(-1, os.SEEK_END)
-            torn = f.read(1) != b"\n"
-    out = open(path, "a", encoding="utf-8")
-    if torn:
-        out.write("\n")
-    return out
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -330,7 +285,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         Specifications from :func:`make_run`.
     executor : concurrent.futures.Executor, optional
     results : str, optional
-        The results file (JSON lines), appended to and resumed from.
+        The results file (JSON lines; gzip when it ends in .gz), appended to and resumed from.
     progress : bool
     judge : "final" or "published"
 
@@ -348,7 +303,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     pool: cf.Executor = executor if executor is not None else cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     # runs in threads of this process can be told to stop; elsewhere they can only be cancelled
     stop = threading.Event() if isinstance(pool, cf.ThreadPoolExecutor) else None
-    out = _open_for_append(results) if results else None
+    out = ResultsWriter(results) if results else None
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -372,8 +327,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
                      "error": "".join(traceback.format_exception_only(type(err), err)).strip()}
         done[entry["id"]] = entry
         if out is not None:
-            out.write(json.dumps(entry, allow_nan=False) + "\n")
-            out.flush()
+            out.write(entry)
         if bar is not None:
             bar.update(1)
 
