@@ -39,7 +39,8 @@ def main() -> None:
     if not runs:
         raise SystemExit(f"no finished {args.family} runs on {args.op} in {args.results}")
     print(f"{args.family} on {args.op}: {len(runs)} runs; test MSE / threshold at: the final log, the "
-          "selected log (lowest validation MSE), the best log; solved at; sparsity error final / selected")
+          "selected log (lowest validation MSE), the best log; the share of the second half's logs "
+          "below the threshold; solved at; sparsity error final / selected")
     for r in runs:
         res = r["result"]
         test = as_array(res["extrapolation_mse"]) / res["threshold"]
@@ -49,7 +50,7 @@ def main() -> None:
         selected_sparsity = sparsity[index] if index is not None and index < len(sparsity) else math.nan
         print(f"  seed {r['spec']['seed']:3d}: final {test[-1]:9.3g}  selected {test[index]:9.3g} at step "
               f"{res['logged_steps'][index]:>8d} ({'success' if selected_success else 'failure'})  best "
-              f"{np.nanmin(test):9.3g}  solved at {res['solved_at'] if res['solved_at'] is not None else '-':>8}  "
+              f"{np.nanmin(test):9.3g}  below {np.mean(test[len(test) // 2:] < 1):4.0%}  solved at {res['solved_at'] if res['solved_at'] is not None else '-':>8}  "
               f"sparsity {res['sparsity_error'] if res['sparsity_error'] is not None else math.nan:.2g} / "
               f"{selected_sparsity:.2g}")
     if args.plot:
