@@ -111,6 +111,9 @@ def comparison_table(summary: Any, suite: str) -> str:
                      f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s}  "
                      f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}")
     source = table["source"]
+    if summary.judge == "final":
+        lines.append("note: the published rates judge the published selection; beside the final model's "
+                     "they show what that selection hides (a model that met the criterion and left it)")
     lines.append(f"published: {table['seeds']} seeds of {table['steps']:.0e} steps each, "
                  f"{source['repository']}@{source['commit'][:7]} {source['file']} (ours / published in "
                  "the last two columns)")
