@@ -75,6 +75,15 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
              }, py::arg("lambda_hat"), py::arg("start"), py::arg("end"))
         .def("regularizer_weight", [](const L& self, long long t) { return self.regularizer().at(t); },
              py::arg("t"))
+        .def("after_update", [](L& self) {
+            std::lock_guard<std::mutex> lock(self.mutex());
+            self.after_update();
+        }, "What every optimizer step does to the parameters afterwards (NAU, NMU: clamp into range).")
+        .def("regularize", [](L& self, double lambda) {
+            std::lock_guard<std::mutex> lock(self.mutex());
+            return self.regularize(static_cast<T>(lambda));
+        }, py::arg("lambda_"),
+           "Adds lambda * dR/dparams to the gradients and returns R (unscaled); 0 for a unit without one.")
         .def_property_readonly("param_names",
                                [](const L& self) {
                                    py::list names;

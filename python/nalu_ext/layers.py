@@ -268,6 +268,12 @@ class Layer:
         """
         return list(self.params.values())
 
+    def after_update(self) -> None:
+        """What nalu_ext's optimizers do after each update of this layer's parameters (NAU, NMU:
+        clamp W into its range; nothing for the other units). Call it after changing the
+        parameters in another way (by hand, or with another library's optimizer)."""
+        self._impl.after_update()
+
     def zero_grad(self) -> None:
         """Sets every gradient to 0 (backward overwrites gradients anyway; for code that reads
         them before the next backward)."""

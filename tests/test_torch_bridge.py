@@ -1,0 +1,158 @@
+"""nalu_ext.torch: every unit as a torch.nn.Module running the C++ kernels (skipped when torch is
+not installed; it is the optional [torch] extra, never a dependency of nalu_ext)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import nalu_ext
+
+torch = pytest.importorskip("torch")
+nt = pytest.importorskip("nalu_ext.torch")
+
+UNIT_NAMES = sorted(nalu_ext.UNITS)
+
+
+def inputs(rows, width, seed=0, dtype=torch.float64):
+    """|x| in [0.5, 2] with random signs: away from the kinks every unit has at 0."""
+    rng = np.random.default_rng(seed)
+    x = rng.choice([-1.0, 1.0], size=(rows, width)) * rng.uniform(0.5, 2.0, size=(rows, width))
+    return torch.tensor(x, dtype=dtype)
+
+
+def test_every_unit_has_a_module():
+    assert set(nt._CLASSES) == set(nalu_ext.UNITS)
+    for name in nalu_ext.UNITS:
+        module = getattr(nt, name)(3, 2, seed=0)
+        assert isinstance(module, torch.nn.Module) and isinstance(module.layer, nalu_ext.UNITS[name])
+        assert [n for n, _ in module.named_parameters()] == list(module.layer.params)
+
+
+@pytest.mark.parametrize("name", UNIT_NAMES)
+def test_gradcheck_float64(name):
+    """torch.autograd.gradcheck: the kernels' backward against torch's finite differences, for x
+    and every parameter."""
+    module = getattr(nt, name)(4, 3, dtype="float64", seed=1)
+    x = inputs(5, 4, seed=2).requires_grad_()
+    params = tuple(module.parameters())
+    assert torch.autograd.gradcheck(lambda x, *p: nt._UnitFunction.apply(module, x, *p), (x, *params))
+
+
+@pytest.mark.parametrize("name", UNIT_NAMES)
+def test_forward_and_gradients_are_the_layers(name):
+    module = getattr(nt, name)(4, 3, dtype="float64", seed=3)
+    reference = copy.deepcopy(module.layer)
+    x = inputs(6, 4, seed=4).requires_grad_()
+    dy = torch.tensor(np.random.default_rng(5).normal(size=(6, 3)))
+    y = module(x)
+    y.backward(dy)
+    np.testing.assert_array_equal(y.detach().numpy(), reference.forward(x.detach().numpy()))
+    np.testing.assert_array_equal(x.grad.numpy(), reference.backward(dy.numpy()))
+    for n, p in module.named_parameters():
+        np.testing.assert_array_equal(p.grad.numpy(), reference.grads[n])
+
+
+def test_parameters_share_the_kernels_memory():
+    module = nt.NAC(3, 2, seed=0)
+    module.W_hat.data.fill_(0.25)  # what an optimizer's in-place update does
+    assert (module.layer.params["W_hat"] == 0.25).all()
+    module.layer.params["M_hat"][...] = -1.0
+    assert (module.M_hat.detach() == -1.0).all()
+
+
+def test_a_backward_after_other_forwards_uses_its_own_input():
+    """The layer keeps one input; a module used twice in a graph (weight sharing, a recurrent
+    cell) must still differentiate each use at its own input."""
+    cell = nt.NAU(2, 2, dtype="float64", seed=0)
+    x = inputs(3, 2, seed=1).requires_grad_()
+    out = cell(cell(x) * 1.5)  # two uses, the second on the first's output
+    out.sum().backward()
+    W = cell.W.detach().clamp(-1, 1)
+    tx = x.detach().clone().requires_grad_()
+    tW = W.clone().requires_grad_()
+    (torch.nn.functional.linear(torch.nn.functional.linear(tx, tW) * 1.5, tW)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(cell.W.grad.numpy(), tW.grad.numpy(), rtol=1e-12)
+
+
+def plain_nau(x, W):
+    return torch.nn.functional.linear(x, W.clamp(-1, 1))
+
+
+def test_mixed_model_trains_with_torch_adam_like_plain_pytorch():
+    """A torch.nn.Sequential of torch.nn.Linear and nalu_ext.torch units, trained with Adam, ends
+    at the parameters of the same model written in plain PyTorch autograd (float64, 1e-10)."""
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(3, 4).double()
+    nau = nt.NAU(4, 2, dtype="float64", seed=1)
+    nac = nt.NAC(2, 1, dtype="float64", seed=2)
+    model = torch.nn.Sequential(linear, nau, nac)
+    plain = {"lin_w": linear.weight.detach().clone(), "lin_b": linear.bias.detach().clone(),
+             "W": nau.W.detach().clone(), "W_hat": nac.W_hat.detach().clone(), "M_hat": nac.M_hat.detach().clone()}
+    plain = {k: v.requires_grad_() for k, v in plain.items()}
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    plain_opt = torch.optim.Adam(plain.values(), lr=0.01)
+    rng = np.random.default_rng(3)
+    for step in range(50):
+        x = torch.tensor(rng.uniform(-1, 1, size=(16, 3)))
+        t = x.sum(dim=1, keepdim=True)
+        for m, params, optimizer in ((model, None, opt), (None, plain, plain_opt)):
+            optimizer.zero_grad()
+            if m is not None:
+                loss = ((m(x) - t) ** 2).mean() + 0.01 * nt.regularizer(m)
+            else:
+                h = plain_nau(torch.nn.functional.linear(x, params["lin_w"], params["lin_b"]), params["W"])
+                W = torch.tanh(params["W_hat"]) * torch.sigmoid(params["M_hat"])
+                a = params["W"].abs()
+                reg = torch.min(a, (1 - a).abs()).mean()
+                loss = ((torch.nn.functional.linear(h, W) - t) ** 2).mean() + 0.01 * reg
+            loss.backward()
+            optimizer.step()
+        nt.after_update(model)
+        with torch.no_grad():
+            plain["W"].clamp_(-1, 1)
+    for ours, theirs in ((linear.weight, plain["lin_w"]), (linear.bias, plain["lin_b"]), (nau.W, plain["W"]),
+                         (nac.W_hat, plain["W_hat"]), (nac.M_hat, plain["M_hat"])):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_regularizer_and_after_update_match_the_layer():
+    module = nt.NMU(3, 2, dtype="float64", seed=0)
+    module.W.data[0, 0] = 1.7
+    value = module.regularizer()
+    R, dR = module.layer.regularizer_value()
+    assert float(value.detach()) == pytest.approx(R, rel=1e-12)
+    value.backward()
+    np.testing.assert_allclose(module.W.grad.numpy(), dR, rtol=1e-12)
+    module.after_update()
+    assert float(module.W.detach()[0, 0]) == 1.0  # clamped into [0, 1], as nalu_ext's optimizers do
+    assert float(nt.NAC(3, 2).regularizer().detach()) == 0.0
+
+
+def test_state_dict_round_trip_keeps_the_memory_shared():
+    a, b = nt.NALU(3, 2, seed=0), nt.NALU(3, 2, seed=1)
+    b.load_state_dict(a.state_dict())
+    x = inputs(4, 3, dtype=torch.float32)
+    assert torch.equal(a(x), b(x))
+    np.testing.assert_array_equal(b.layer.params["G"], a.layer.params["G"])
+
+
+def test_wrong_dtype_or_device_is_a_clear_error():
+    module = nt.NAU(3, 2)  # float32
+    with pytest.raises(TypeError, match=r"the input must be torch.float32 \(the module's dtype\), got torch.float64"):
+        module(inputs(2, 3))
+    module.double()  # replaces the parameters: no longer the layer's float32 buffers
+    with pytest.raises(TypeError, match="parameter W must be torch.float32"):
+        module(inputs(2, 3))
+    with pytest.raises(TypeError, match="must be a nalu_ext layer"):
+        nt.Unit(torch.nn.Linear(2, 2))
+
+
+def test_torch_compile_falls_back_to_the_kernels():
+    module = nt.NALU(3, 2, dtype="float64", seed=0)
+    x = inputs(4, 3)
+    compiled = torch.compile(module, backend="eager")
+    torch.testing.assert_close(compiled(x), module(x), rtol=0, atol=0)
