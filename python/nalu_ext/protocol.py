@@ -17,10 +17,11 @@ either (`judge="final"` or `"published"`).
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 
@@ -179,6 +180,45 @@ def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
         return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
 
 
+class Curves:
+    """What a run logs, and the RunResult made from it: shared by the compiled loop
+    (:func:`train_task`) and the Python loop of PyTorch models (:mod:`nalu_ext.torch`), so both
+    are judged alike."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.logged: List[int] = []
+        self.train_loss: List[float] = []
+        self.interp: List[float] = []
+        self.extrap: List[float] = []
+        self.sparsity: List[float] = []
+        self.solved_at: Optional[int] = None
+        self.start = time.perf_counter()
+
+    def log(self, step: int, train_loss: float, interp: float, extrap: float, sparsity: float) -> bool:
+        """Records one log; True when it is the first below the threshold."""
+        self.logged.append(step)
+        self.train_loss.append(train_loss)
+        self.interp.append(interp)
+        self.extrap.append(extrap)
+        self.sparsity.append(sparsity)
+        if self.solved_at is None and extrap < self.threshold:
+            self.solved_at = step
+            return True
+        return False
+
+    def result(self, done: int, diverged: bool, final_sparsity: float, final_test_mse: Callable[[], float]) -> RunResult:
+        """The run's RunResult: its curves, the final verdict and the published selection's."""
+        test_mse = self.extrap[-1] if self.extrap else final_test_mse()
+        index, selected_mse, selected_success = published_selection(self.interp, self.extrap, self.threshold)
+        return RunResult(done, np.array(self.logged, dtype=np.int64), np.array(self.interp),
+                         np.array(self.extrap), np.array(self.train_loss),
+                         bool(not diverged and test_mse < self.threshold), self.solved_at, final_sparsity,
+                         self.threshold, test_mse, diverged, time.perf_counter() - self.start,
+                         None if index is None else self.logged[index], selected_mse, selected_success,
+                         float("nan") if index is None else self.sparsity[index], np.array(self.sparsity))
+
+
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
                batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
                progress: bool = False, loss: LossName = "mse", n_eval: int = 10_000,
@@ -193,11 +233,13 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
 
     Parameters
     ----------
-    model : Sequential or Layer
-        in_features = task.input_size, out_features = 1.
+    model : Sequential, Layer or torch.nn.Module
+        in_features = task.input_size, out_features = 1. A PyTorch model is trained in a Python
+        loop on the same data and judged alike (with a torch optimizer; nalu_ext.torch's module
+        docstring says what the loop asks of it).
     task : Task
         ArithmeticTask, ToyTask or SingleModuleTask.
-    optimizer : Optimizer
+    optimizer : Optimizer or torch.optim.Optimizer
         Built on the model's parameters().
     steps : int
     batch_size : int
@@ -218,6 +260,14 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     -------
     RunResult
     """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):  # a PyTorch model: the Python loop
+        if loss != "mse":
+            raise ValueError(f"a PyTorch model is trained on the MSE loss, got loss={loss!r}")
+        from ._torch_protocol import train_task as train_torch_task
+
+        return train_torch_task(model, task, cast(Any, optimizer), steps=steps, batch_size=batch_size, log_every=log_every,
+                                stop_when_solved=stop_when_solved, progress=progress, n_eval=n_eval, stop=stop)
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
     steps = _checks.integer(steps, "steps")
@@ -227,21 +277,15 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     task.check_dtype(seq.dtype)
     loop = _core.task_loop(seq._impl, optimizer._impl, task.input_size, task.a, task.b, task.op,
                            list(task.interpolation), task.seed, batch_size, loss)
-    threshold = success_threshold(task)
+    curves = Curves(success_threshold(task))
     xv, tv = task.validation(n_eval, seq.dtype)
     xt, tt = task.test(n_eval, seq.dtype)
     # one log interval's per-step values, reused: a 5e6-step run keeps its curves per log, not per
     # step; the mean is taken over the whole interval, so it does not depend on the chunking
     interval = min(log_every, steps)
     losses, regs = np.empty(interval), np.empty(interval)
-    train_loss: List[float] = []
-    logged: List[int] = []
-    interp: List[float] = []
-    extrap: List[float] = []
-    sparsity: List[float] = []
-    solved_at, diverged = None, False
+    diverged = False
     runner = LoopRunner(loop, steps, progress, stop)
-    start = time.perf_counter()
     try:
         while runner.done < steps:
             first = runner.done
@@ -249,22 +293,10 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
             if runner.run_until(end, losses, regs, first) is not None:
                 diverged = True
                 break
-            logged.append(end)
-            train_loss.append(float(np.mean(losses[:end - first])))
-            interp.append(_mse(seq, xv, tv))
-            extrap.append(_mse(seq, xt, tt))
-            sparsity.append(sparsity_error(seq))
-            if solved_at is None and extrap[-1] < threshold:
-                solved_at = end
-                if stop_when_solved:
-                    break
+            solved = curves.log(end, float(np.mean(losses[:end - first])), _mse(seq, xv, tv),
+                                _mse(seq, xt, tt), sparsity_error(seq))
+            if solved and stop_when_solved:
+                break
     finally:
         runner.close()
-    done = runner.done
-    test_mse = extrap[-1] if extrap else _mse(seq, xt, tt)
-    index, selected_mse, selected_success = published_selection(interp, extrap, threshold)
-    return RunResult(done, np.array(logged, dtype=np.int64), np.array(interp), np.array(extrap),
-                     np.array(train_loss), bool(not diverged and test_mse < threshold), solved_at,
-                     sparsity_error(seq), threshold, test_mse, diverged, time.perf_counter() - start,
-                     None if index is None else logged[index], selected_mse, selected_success,
-                     float("nan") if index is None else sparsity[index], np.array(sparsity))
+    return curves.result(runner.done, diverged, sparsity_error(seq), lambda: _mse(seq, xt, tt))

@@ -149,7 +149,12 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
 
 def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
     """Runs one specification; returns {"id", "spec", "status": "ok", "result"} (a module-level
-    function, so that process pools and Dask workers can pickle it). ``stop``: see train_task."""
+    function, so that process pools and Dask workers can pickle it). ``stop``: see train_task.
+    A specification of a PyTorch model (``nalu_ext.torch.make_run``) runs the Python loop."""
+    if "factory" in spec:
+        from ._torch_protocol import execute as execute_torch
+
+        return execute_torch(spec, stop)
     model = build_model(spec)
     opt = OPTIMIZERS[spec["optimizer"]["kind"]](model.parameters(), lr=spec["optimizer"]["lr"])
     result = train_task(model, task_from_dict(spec["task"]), opt, steps=spec["steps"],

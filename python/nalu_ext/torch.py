@@ -13,6 +13,12 @@ to be weighted by λ(t) in the loss) and the step after an optimizer update
 (``module.after_update()``, or :func:`after_update` over a model: the NAU and NMU clamp their
 weights into range, which nalu_ext's own optimizers do themselves). docs/units.md describes each
 unit. A module is for one thread at a time, like the layer it wraps.
+
+Any PyTorch model (these modules or plain ones) runs the benchmark protocol:
+``nalu_ext.train_task(model, task, torch_optimizer, steps=...)`` trains it on the same C++ task
+data as a compiled run and returns the same RunResult; :func:`make_run` makes a run specification
+from a module-level factory, which ``nalu_ext.sweep`` runs beside compiled ones (same results
+file, same summaries). What the loop asks of a model: nalu_ext/_torch_protocol.py's docstring.
 """
 
 from __future__ import annotations
@@ -194,4 +200,6 @@ def _unit_class(name: str, layer_class: Type[Layer]) -> Type[Unit]:
 _CLASSES: Dict[str, Type[Unit]] = {name: _unit_class(name, cls) for name, cls in UNITS.items()}
 globals().update(_CLASSES)
 
-__all__ = ["Unit", "regularizer", "after_update", *_CLASSES]
+from ._torch_protocol import make_run  # noqa: E402  (it builds on the classes above)
+
+__all__ = ["Unit", "regularizer", "after_update", "make_run", *_CLASSES]
