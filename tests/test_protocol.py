@@ -147,6 +147,17 @@ def test_published_selection_picks_the_best_validation_model_of_the_last_window_
     assert index is None and np.isnan(mse) and not ok
 
 
+def test_published_selection_of_a_model_whose_test_mse_overflowed():
+    """A results file stores an infinite test MSE as null: the selected model then fails (the
+    published analysis' replace_na(... < threshold, FALSE)); reading it raised TypeError."""
+    from nalu_ext.protocol import published_selection
+
+    index, mse, ok = published_selection([3.0, 1.0, None], [2.0, None, 0.0], threshold=5.0)
+    assert index == 1 and np.isnan(mse) and not ok
+    index, mse, ok = published_selection([3.0, 1.0], [2.0, float("inf")], threshold=5.0)
+    assert index == 1 and mse == float("inf") and not ok
+
+
 def test_the_default_window_spans_a_published_run():
     from nalu_ext.protocol import published_selection
 

@@ -79,14 +79,17 @@ def published_selection(interpolation_mse: Sequence[float], extrapolation_mse: S
                         threshold: float, window: int = SELECTION_WINDOW) -> Tuple[Optional[int], float, bool]:
     """(index, test MSE, success) of the logged model the published analysis judges: the lowest
     validation MSE among the last `window` logs (the first such on ties), judged on its test MSE.
-    (None, nan, False) when nothing was logged."""
+    (None, nan, False) when nothing was logged. A missing value (None, as results files store
+    NaN and infinities, or NaN) is no model to select in the validation curve and no success in
+    the test curve."""
     interp = np.asarray(interpolation_mse, dtype=np.float64)
     if interp.size == 0:
         return None, float("nan"), False
     start = max(interp.size - window, 0)
     tail = np.where(np.isnan(interp[start:]), np.inf, interp[start:])
     index = start + int(np.argmin(tail))
-    test_mse = float(extrapolation_mse[index])
+    # None (a results file's JSON null) or NaN: a non-finite test MSE, never a success
+    test_mse = float(np.asarray(extrapolation_mse, dtype=np.float64)[index])
     return index, test_mse, bool(test_mse < threshold)
 
 
