@@ -8,6 +8,7 @@ functions and under TYPE_CHECKING too) is checked for cycles.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import pathlib
 import subprocess
 import sys
@@ -95,8 +96,16 @@ def test_the_cycle_finder_finds_cycles():
     assert find_cycle({"a": {"b"}, "b": set()}) == []
 
 
+# modules of an optional extra: without it installed, importing them says what to install
+OPTIONAL = {"nalu_ext.torch": "torch", "nalu_ext._torch_protocol": "torch"}
+
+
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n != "nalu_ext.__main__"))
 def test_each_module_imports_first_in_a_fresh_interpreter(name):
     done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
                           timeout=120)
+    if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+        assert done.returncode != 0
+        assert f"nalu_ext.torch needs PyTorch: pip install 'nalu_ext[{OPTIONAL[name]}]'" in done.stderr
+        return
     assert done.returncode == 0, done.stderr

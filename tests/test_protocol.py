@@ -92,11 +92,11 @@ def test_threshold_is_the_nearly_perfect_models_mse(name, op):
 def test_threshold_is_cached_and_defined_for_every_task():
     task = ArithmeticTask("add", seed=0, **SMALL_ADD)
     nalu_ext.success_threshold(task)
-    from nalu_ext import protocol
+    from nalu_ext import verdicts
 
-    cached = len(protocol._THRESHOLDS)
+    cached = len(verdicts._THRESHOLDS)
     nalu_ext.success_threshold(task)
-    assert len(protocol._THRESHOLDS) == cached  # computed once per task, then cached
+    assert len(verdicts._THRESHOLDS) == cached  # computed once per task, then cached
     toy = ToyTask(seed=0)
     assert 0 < nalu_ext.success_threshold(toy) == pytest.approx(nearly_perfect_mse(toy, np.multiply), rel=1e-9)
 

@@ -13,24 +13,21 @@ compiled units' own; ``model.effective_weights()``, the arrays the sparsity erro
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
-import torch
 
 from . import _checks
 from ._types import DTypeName
 from .errors import Interrupted
 from .layers import Scheduled
-from .protocol import Curves, RunResult, success_threshold
-from .sweeps import run_id
+from .results_file import run_id
 from .tasks import Task, task_from_dict
-from .torch import Unit, after_update
+from .torch import Unit, after_update, resolve, torch  # torch: the PyTorch module, or a clear ImportError
+from .verdicts import Curves, RunResult, success_threshold
 
 _DTYPES: Dict["torch.dtype", DTypeName] = {torch.float32: "float32", torch.float64: "float64"}
-OPTIMIZERS = ("Adam", "SGD", "RMSprop")
 
 
 def _dtype_of(model: "torch.nn.Module") -> DTypeName:
@@ -139,42 +136,6 @@ def train_task(model: "torch.nn.Module", task: Task, optimizer: "torch.optim.Opt
         if bar is not None:
             bar.close()
     return curves.result(done, diverged, _sparsity(model), lambda: mse(xt, tt))
-
-
-def factory_name(factory: Callable[..., Any]) -> str:
-    """'module:qualified.name' of a module-level function or class (what a specification records)."""
-    module, name = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
-    if not module or not name or "<" in name or resolve(f"{module}:{name}") is not factory:
-        raise ValueError(f"the factory must be a module-level function or class, importable by name; got {factory!r}")
-    return f"{module}:{name}"
-
-
-def resolve(name: str) -> Callable[..., Any]:
-    """The callable that :func:`factory_name` named."""
-    module, _, qualname = name.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def make_run(factory: Callable[..., Any], task: Task, *, seed: int, steps: int, family: Optional[str] = None,
-             kwargs: Optional[Dict[str, Any]] = None, optimizer: str = "Adam", lr: float = 1e-3,
-             batch_size: int = 128, log_every: int = 1000) -> Dict[str, Any]:
-    """A run specification of a PyTorch model: plain data like :func:`nalu_ext.make_run`'s.
-    ``factory(task.input_size, seed=seed, **kwargs)`` builds the model (after
-    ``torch.manual_seed(seed)``); ``family`` names its rows in summaries (default: the factory's
-    name)."""
-    if not isinstance(task, Task):
-        raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
-    name = factory_name(factory)
-    return {
-        "family": family or name.rpartition(":")[2], "factory": name, "kwargs": dict(kwargs or {}),
-        "task": task.to_dict(), "seed": _checks.integer(seed, "seed", maximum=None),
-        "steps": _checks.integer(steps, "steps"),
-        "optimizer": {"kind": _checks.choice(optimizer, "optimizer", OPTIMIZERS), "lr": _checks.real(lr, "lr", minimum=0.0)},
-        "batch_size": _checks.positive(batch_size, "batch_size"), "log_every": _checks.positive(log_every, "log_every"),
-    }
 
 
 def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:

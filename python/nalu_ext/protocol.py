@@ -16,12 +16,9 @@ either (`judge="final"` or `"published"`).
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
-import time
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Optional, Union, cast
 
 import numpy as np
 
@@ -32,66 +29,10 @@ from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
 from .tasks import Task
 from .train import LoopRunner
+from .verdicts import EPSILON, SELECTION_WINDOW, Curves, RunResult, published_selection, success_threshold
 
-EPSILON = 1e-5
-_THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
-
-
-def success_threshold(task: Task, epsilon: float = EPSILON, n_test: int = 10_000) -> float:
-    """Test MSE of the nearly perfect model: its first layer has 1 - ε on the two subsets and ε
-    everywhere else (every weight ε from the exact solution, towards the inside of its range, as
-    in Madsen & Johansen's export/function_task_static_mse_expectation.r), the rest is exact.
-    float64, cached per task.
-
-    Parameters
-    ----------
-    task : Task
-    epsilon : float
-        How far each weight of the nearly perfect model is from the exact solution.
-    n_test : int
-        Rows of the test set.
-
-    Returns
-    -------
-    float
-    """
-    key = (json.dumps(task.to_dict(), sort_keys=True), float(epsilon), int(n_test))
-    if key not in _THRESHOLDS:
-        x, t = task.test(n_test, "float64")
-        total = x.sum(axis=1)
-        a = x[:, task.a[0]:task.a[1]].sum(axis=1)
-        b = x[:, task.b[0]:task.b[1]].sum(axis=1)
-        a_eps = (1.0 - epsilon) * a + epsilon * (total - a)
-        b_eps = (1.0 - epsilon) * b + epsilon * (total - b)
-        with np.errstate(all="ignore"):
-            near = {"add": a_eps + b_eps, "sub": a_eps - b_eps, "mul": a_eps * b_eps,
-                    "div": a_eps / b_eps, "square": a_eps * a_eps, "sqrt": np.sqrt(a_eps)}[task.op]
-        _THRESHOLDS[key] = float(np.mean((near - t[:, 0]) ** 2))
-    return _THRESHOLDS[key]
-
-
-# logs the published analysis chooses among (an earlier revision of its script used 100; the one
-# behind the paper's table uses 5000, so every log of a 5e6-step run at one log per 1000 steps)
-SELECTION_WINDOW = 5000
-
-
-def published_selection(interpolation_mse: Sequence[float], extrapolation_mse: Sequence[float],
-                        threshold: float, window: int = SELECTION_WINDOW) -> Tuple[Optional[int], float, bool]:
-    """(index, test MSE, success) of the logged model the published analysis judges: the lowest
-    validation MSE among the last `window` logs (the first such on ties), judged on its test MSE.
-    (None, nan, False) when nothing was logged. A missing value (None, as results files store
-    NaN and infinities, or NaN) is no model to select in the validation curve and no success in
-    the test curve."""
-    interp = np.asarray(interpolation_mse, dtype=np.float64)
-    if interp.size == 0:
-        return None, float("nan"), False
-    start = max(interp.size - window, 0)
-    tail = np.where(np.isnan(interp[start:]), np.inf, interp[start:])
-    index = start + int(np.argmin(tail))
-    # None (a results file's JSON null) or NaN: a non-finite test MSE, never a success
-    test_mse = float(np.asarray(extrapolation_mse, dtype=np.float64)[index])
-    return index, test_mse, bool(test_mse < threshold)
-
+__all__ = ["EPSILON", "SELECTION_WINDOW", "Curves", "RunResult", "published_selection", "success_threshold",
+           "sparsity_error", "train_task"]
 
 def sparsity_error(model: Union[Sequential, Layer]) -> float:
     """max over every weight of min(|W|, |1 - |W||): 0 when all weights are in {-1, 0, 1}.
@@ -110,116 +51,9 @@ def sparsity_error(model: Union[Sequential, Layer]) -> float:
                      for layer in seq.layers for w in layer.effective_weights()))
 
 
-@dataclass
-class RunResult:
-    """One run on one task: the logged curves and the verdict (what :func:`train_task` returns).
-
-    Parameters
-    ----------
-    steps, logged_steps, interpolation_mse, extrapolation_mse, train_loss, success, solved_at, sparsity_error, threshold, test_mse, diverged, seconds, selected_step, selected_test_mse, selected_success, selected_sparsity_error, sparsity_error_curve
-        As the comments of the fields say: the steps done, the logged curves, the final verdict,
-        and the published analysis' verdict (see :func:`published_selection`).
-    """
-
-    steps: int                          # training steps done
-    logged_steps: np.ndarray            # the step after which each entry below was measured
-    interpolation_mse: np.ndarray       # validation set (interpolation range)
-    extrapolation_mse: np.ndarray       # test set (extrapolation range)
-    train_loss: np.ndarray              # mean training loss of the steps since the previous log
-    success: bool                       # final test MSE below the threshold
-    solved_at: Optional[int]            # first logged step below the threshold, or None
-    sparsity_error: float               # of the final model
-    threshold: float
-    test_mse: float                     # final extrapolation MSE
-    diverged: bool = False              # a non-finite loss stopped training
-    seconds: float = field(default=0.0, compare=False)
-    # the published analysis' verdict (see published_selection): the model it judges, and whether
-    # its test MSE is below the threshold
-    selected_step: Optional[int] = None
-    selected_test_mse: float = float("nan")
-    selected_success: bool = False
-    selected_sparsity_error: float = float("nan")
-    sparsity_error_curve: np.ndarray = field(default_factory=lambda: np.empty(0))  # at each log
-
-    def to_dict(self) -> Dict[str, Any]:
-        """Plain data (lists, numbers) that strict JSON allows: one line of a sweep's results file.
-        NaN and ±inf (a diverged model's MSE, a sparsity not measured) become None (JSON null);
-        :meth:`from_dict` reads them back as NaN.
-
-        Returns
-        -------
-        dict
-        """
-        return {k: _json_number(v.tolist() if isinstance(v, np.ndarray) else v)
-                for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: Dict[str, Any]) -> "RunResult":
-        """The RunResult that :meth:`to_dict` wrote (fields added since are given their default)."""
-        known = {f.name: f for f in fields(cls)}
-        values: Dict[str, Any] = {}
-        for name, value in d.items():
-            if name not in known:
-                continue
-            if known[name].type == "np.ndarray":  # the curves; None in them stands for NaN
-                value = np.array(value, dtype=np.int64 if name == "logged_steps" else np.float64)
-            elif known[name].type == "float" and value is None:
-                value = float("nan")
-            values[name] = value
-        return cls(**values)
-
-
-def _json_number(value: Any) -> Any:
-    """value with every non-finite float (also inside lists) replaced by None."""
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if isinstance(value, list):
-        return [_json_number(v) for v in value]
-    return value
-
-
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
     with np.errstate(all="ignore"):
         return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
-
-
-class Curves:
-    """What a run logs, and the RunResult made from it: shared by the compiled loop
-    (:func:`train_task`) and the Python loop of PyTorch models (:mod:`nalu_ext.torch`), so both
-    are judged alike."""
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        self.logged: List[int] = []
-        self.train_loss: List[float] = []
-        self.interp: List[float] = []
-        self.extrap: List[float] = []
-        self.sparsity: List[float] = []
-        self.solved_at: Optional[int] = None
-        self.start = time.perf_counter()
-
-    def log(self, step: int, train_loss: float, interp: float, extrap: float, sparsity: float) -> bool:
-        """Records one log; True when it is the first below the threshold."""
-        self.logged.append(step)
-        self.train_loss.append(train_loss)
-        self.interp.append(interp)
-        self.extrap.append(extrap)
-        self.sparsity.append(sparsity)
-        if self.solved_at is None and extrap < self.threshold:
-            self.solved_at = step
-            return True
-        return False
-
-    def result(self, done: int, diverged: bool, final_sparsity: float, final_test_mse: Callable[[], float]) -> RunResult:
-        """The run's RunResult: its curves, the final verdict and the published selection's."""
-        test_mse = self.extrap[-1] if self.extrap else final_test_mse()
-        index, selected_mse, selected_success = published_selection(self.interp, self.extrap, self.threshold)
-        return RunResult(done, np.array(self.logged, dtype=np.int64), np.array(self.interp),
-                         np.array(self.extrap), np.array(self.train_loss),
-                         bool(not diverged and test_mse < self.threshold), self.solved_at, final_sparsity,
-                         self.threshold, test_mse, diverged, time.perf_counter() - self.start,
-                         None if index is None else self.logged[index], selected_mse, selected_success,
-                         float("nan") if index is None else self.sparsity[index], np.array(self.sparsity))
 
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,

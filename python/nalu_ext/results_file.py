@@ -9,6 +9,7 @@ cut off before the next append, so every record that was complete stays.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import zlib
@@ -31,6 +32,23 @@ def _lines(path: str) -> Iterator[str]:
             yield from f
         except (EOFError, OSError, zlib.error):  # a torn last member: what came before it stands
             return
+
+
+def run_id(spec: Dict[str, Any]) -> str:
+    """A stable identifier of a specification: what resuming matches on, and the ``"id"`` of its
+    record in a results file.
+
+    Parameters
+    ----------
+    spec : dict
+        A specification from :func:`~nalu_ext.make_run`.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits.
+    """
+    return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def read_results(path: str) -> Dict[str, Dict[str, Any]]:

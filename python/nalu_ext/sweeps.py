@@ -10,7 +10,6 @@ parameters from the seed.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ from .model import Sequential
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import Recipe
-from .results_file import ResultsWriter, read_results
+from .results_file import ResultsWriter, read_results, run_id
 from .tasks import Task, task_from_dict
 from .units import UNITS
 
@@ -115,23 +114,6 @@ def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[
     for unit, scheme in zip(recipe.network, schemes):
         _checks.choice(scheme, f"init of the {unit} layer", tuple(UNITS[unit].INITS))
     return schemes
-
-
-def run_id(spec: Dict[str, Any]) -> str:
-    """A stable identifier of a specification: what resuming matches on, and the ``"id"`` of its
-    record in a results file.
-
-    Parameters
-    ----------
-    spec : dict
-        A specification from :func:`make_run`.
-
-    Returns
-    -------
-    str
-        16 hexadecimal digits.
-    """
-    return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_model(spec: Dict[str, Any]) -> Sequential:
