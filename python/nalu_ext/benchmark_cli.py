@@ -22,7 +22,7 @@ SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     "arithmetic": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
     "single": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
     # Madsen & Johansen's Table 1: 5e6 steps (lfs_batch_jobs/function_task_static.sh); 10 seeds of
-    # its 11 rows take about 1.5 h on two cores (docs/protocols.md#table-1)
+    # its 11 rows take about 2 h on two cores (docs/protocols.md#table-1)
     "table1": {"steps": 5_000_000, "seeds": 10, "ops": "add,sub,mul"},
     # the toy problem: 2e5 steps, 100 seeds (lfs_batch_jobs/simple_mul.sh): a few minutes
     "toy": {"steps": 200_000, "seeds": 100, "ops": "mul"},
