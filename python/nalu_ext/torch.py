@@ -213,7 +213,11 @@ globals().update(_CLASSES)
 def factory_name(factory: Callable[..., Any]) -> str:
     """'module:qualified.name' of a module-level function or class (what a specification records)."""
     module, name = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
-    if not module or not name or "<" in name or resolve(f"{module}:{name}") is not factory:
+    try:
+        found = module and name and "<" not in name and resolve(f"{module}:{name}") is factory
+    except (ImportError, AttributeError):
+        found = False
+    if not found:
         raise ValueError(f"the factory must be a module-level function or class, importable by name; got {factory!r}")
     return f"{module}:{name}"
 
