@@ -23,9 +23,16 @@ from nalu_ext.tasks import ArithmeticTask
 ISA_INDEPENDENT = True
 
 
+def default_sigint() -> None:
+    """A suite started in the background without job control (`cmd &` in a script, some CI
+    runners) ignores SIGINT, and its children inherit that, so the Ctrl-C these tests send would
+    never arrive: each child starts with the default disposition instead."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def python(code: str, timeout: float = 60, env: dict = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+                          text=True, timeout=timeout, env=env, preexec_fn=default_sigint)
 
 
 DAEMON_LOOPS = {
@@ -137,7 +144,7 @@ def test_ctrl_c_during_a_sweep_stops_promptly_and_keeps_every_finished_run(tmp_p
     fraction of a second of Ctrl-C, and the message says how to resume."""
     results = tmp_path / "runs.jsonl"
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(SWEEP_SCRIPT), str(results)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     deadline = time.time() + 30
     while time.time() < deadline:  # wait for the short runs' records
         if results.exists() and len(results.read_text().splitlines()) >= 4:
@@ -163,7 +170,7 @@ def test_ctrl_c_on_the_benchmark_command_exits_130_and_says_how_to_resume(tmp_pa
     proc = subprocess.Popen([sys.executable, "-m", "nalu_ext", "benchmark", "--units", "NAU", "--ops", "add",
                              "--seeds", "6", "--steps", "100000000", "--jobs", "2", "--results",
                              str(results), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
     time.sleep(3.0)
     sent = time.perf_counter()
     proc.send_signal(signal.SIGINT)
