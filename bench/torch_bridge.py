@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 
 import nalu_ext
 from nalu_ext.tasks import ArithmeticTask
