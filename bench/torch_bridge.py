@@ -19,17 +19,7 @@ import time
 
 import nalu_ext
 from nalu_ext.tasks import ArithmeticTask
-
-
-def plain_nalu(torch, W_hat, M_hat, G):
-    """stable-nalu's NALU layer (layer/_abstract_nalu.py with layer/nac.py), in plain PyTorch."""
-    F = torch.nn.functional
-
-    def forward(x):
-        W = torch.tanh(W_hat) * torch.sigmoid(M_hat)
-        g = torch.sigmoid(F.linear(x, G))
-        return g * F.linear(x, W) + (1 - g) * torch.exp(F.linear(torch.log(torch.abs(x) + 1e-7), W))
-    return forward
+from torch_recipe import transcriptions  # bench/, beside this script
 
 
 def main() -> int:
@@ -52,7 +42,7 @@ def main() -> int:
     bridge = torch.nn.Sequential(nt.NALU(100, 2, seed=0), nt.NALU(2, 1, seed=1))
     bridge_opt = torch.optim.Adam(bridge.parameters(), lr=1e-3)
     params = [{n: p.detach().clone().requires_grad_() for n, p in m.named_parameters()} for m in bridge]
-    plain_layers = [plain_nalu(torch, **p) for p in params]
+    plain_nalu = transcriptions(torch)["NALU"]["forward"]  # stable-nalu's NALU in plain PyTorch
     plain_opt = torch.optim.Adam([p for layer in params for p in layer.values()], lr=1e-3)
     native = nalu_ext.Sequential(nalu_ext.NALU(100, 2, seed=0), nalu_ext.NALU(2, 1, seed=1))
     native_opt = nalu_ext.Adam(native.parameters(), lr=1e-3)
@@ -65,8 +55,8 @@ def main() -> int:
     def plain_step():
         plain_opt.zero_grad()
         y = x
-        for layer in plain_layers:
-            y = layer(y)
+        for layer_params in params:
+            y = plain_nalu(y, layer_params)
         ((y - t) ** 2).mean().backward()
         plain_opt.step()
 

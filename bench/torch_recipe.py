@@ -27,6 +27,7 @@ import numpy as np
 import nalu_ext
 from nalu_ext.sweeps import RECIPES, build_model, make_run
 from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.verdicts import weights_sparsity_error
 
 LOG_EVERY = 1000
 EPS = 1e-7  # stable-nalu's eps of log(|x| + eps) (network/simple_function_static.py, layer/_abstract_nalu.py)
@@ -70,11 +71,6 @@ def transcriptions(torch: Any) -> Dict[str, Dict[str, Callable]]:
     }
 
 
-def sparsity(weights: List[np.ndarray]) -> float:
-    w = np.concatenate([x.ravel() for x in weights]).astype(np.float64)
-    return float(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w)))))
-
-
 def torch_run(task: ArithmeticTask, spec: dict, steps: int) -> Dict[str, np.ndarray]:
     import torch
 
@@ -113,7 +109,8 @@ def torch_run(task: ArithmeticTask, spec: dict, steps: int) -> Dict[str, np.ndar
             if (step + 1) % LOG_EVERY == 0:
                 logs["val"].append(float(((forward(xv) - tv) ** 2).mean()))
                 logs["test_over_threshold"].append(float(((forward(xt) - tt) ** 2).mean()) / threshold)
-                logs["sparsity"].append(sparsity([unit["weights"](params).numpy() for unit, params in layers]))
+                logs["sparsity"].append(weights_sparsity_error([unit["weights"](params).numpy().astype(np.float64)
+                                                                 for unit, params in layers]))
     return {k: np.array(v) for k, v in logs.items()}
 
 

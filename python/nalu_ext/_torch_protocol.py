@@ -25,7 +25,7 @@ from .layers import Scheduled
 from .results_file import run_id
 from .tasks import Task, task_from_dict
 from .torch import Unit, after_update, resolve, torch  # torch: the PyTorch module, or a clear ImportError
-from .verdicts import Curves, RunResult, success_threshold
+from .verdicts import Curves, RunResult, success_threshold, weights_sparsity_error
 
 _DTYPES: Dict["torch.dtype", DTypeName] = {torch.float32: "float32", torch.float64: "float64"}
 
@@ -49,10 +49,7 @@ def _weights(model: "torch.nn.Module") -> List[np.ndarray]:
 
 
 def _sparsity(model: "torch.nn.Module") -> float:
-    weights = _weights(model)
-    if not weights:
-        return float("nan")
-    return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w)))) for w in weights))
+    return weights_sparsity_error(_weights(model))
 
 
 def _method(model: "torch.nn.Module", name: str) -> Optional[Callable[..., Any]]:

@@ -55,6 +55,11 @@ def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Opti
     success_figure(summary, suite).savefig(os.fspath(path), bbox_inches="tight")
 
 
+def _whisker(row: Any) -> Any:
+    """A row's Wilson interval as errorbar's [[below], [above]], in percent."""
+    return [[100 * (row["rate"] - row["rate_low"])], [100 * (row["rate_high"] - row["rate"])]]
+
+
 def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
     """Success rate of each unit × operation with its Wilson 95% interval (a marker with a
     whisker, so a 0% row shows), one row each, labelled with its runs and how many reached the
@@ -70,24 +75,19 @@ def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    from .published import OP_SYMBOLS, label, published_row, published_table
+    from .published import OP_SYMBOLS, in_published_order, label, published_row, published_table
 
-    rows = list(summary.rows)
-    if suite is not None:
-        order = {(r["family"], r["op"]): k for k, r in enumerate(published_table(suite)["rows"])}
-        rows.sort(key=lambda r: order.get((r["family"], r["op"]), len(order)))
+    rows = in_published_order(summary.rows, suite) if suite is not None else list(summary.rows)
     n = len(rows)
     fig = _figure(8, 1.2 + 0.42 * max(n, 1))
     ax = fig.add_subplot()
     ys = list(range(n))[::-1]  # the first row at the top
     for y, r in zip(ys, rows):
-        ax.errorbar([100 * r["rate"]], [y], xerr=[[100 * (r["rate"] - r["rate_low"])], [100 * (r["rate_high"] - r["rate"])]],
-                    fmt="o", color="#1f5fa8", capsize=3, clip_on=False, zorder=3,
+        ax.errorbar([100 * r["rate"]], [y], xerr=_whisker(r), fmt="o", color="#1f5fa8", capsize=3, clip_on=False, zorder=3,
                     label="ours" if y == ys[0] else None)
         p = published_row(suite, r["family"], r["op"]) if suite else None
         if p is not None:
-            ax.errorbar([100 * p["rate"]], [y - 0.3], xerr=[[100 * (p["rate"] - p["rate_low"])], [100 * (p["rate_high"] - p["rate"])]],
-                        fmt="D", mfc="white", color="#c4561d", capsize=3, clip_on=False, zorder=3,
+            ax.errorbar([100 * p["rate"]], [y - 0.3], xerr=_whisker(p), fmt="D", mfc="white", color="#c4561d", capsize=3, clip_on=False, zorder=3,
                         label="published" if y == ys[0] else None)
     ax.set_yticks(ys)
     ax.set_yticklabels([f"{OP_SYMBOLS.get(r['op'], r['op'])}  {label(r['family'])}   (n={r['runs']}, "

@@ -29,7 +29,8 @@ from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
 from .tasks import Task
 from .train import LoopRunner
-from .verdicts import EPSILON, SELECTION_WINDOW, Curves, RunResult, published_selection, success_threshold
+from .verdicts import (EPSILON, SELECTION_WINDOW, Curves, RunResult, published_selection, success_threshold,
+                       weights_sparsity_error)
 
 __all__ = ["EPSILON", "SELECTION_WINDOW", "Curves", "RunResult", "published_selection", "success_threshold",
            "sparsity_error", "train_task"]
@@ -46,9 +47,7 @@ def sparsity_error(model: Union[Sequential, Layer]) -> float:
     -------
     float
     """
-    seq = as_sequential(model)
-    return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w))))
-                     for layer in seq.layers for w in layer.effective_weights()))
+    return weights_sparsity_error([w for layer in as_sequential(model).layers for w in layer.effective_weights()])
 
 
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:

@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 SUITES = ("table1", "toy")
 # the operations of the appendix table, run with every family; Table 1 itself is +, −, ×
 APPENDIX_OPS = ("div", "square", "sqrt")
-MAIN_OPS = ("add", "sub", "mul")
 # how the paper names a family in these tables
 LABELS = {"NACMul": "NAC•", "NAC": "NAC+"}
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²", "sqrt": "√z"}
@@ -62,6 +61,12 @@ def suite_pairs(suite: str, ops: Sequence[str]) -> List[Tuple[str, str]]:
             and (suite == "toy" or r["in_table_1"] or r["op"] in APPENDIX_OPS)]
 
 
+def in_published_order(rows: Sequence[Dict[str, Any]], suite: str) -> List[Dict[str, Any]]:
+    """Summary rows in the order of the published table (rows it lacks last)."""
+    order = {(r["family"], r["op"]): k for k, r in enumerate(published_table(suite)["rows"])}
+    return sorted(rows, key=lambda r: order.get((r["family"], r["op"]), len(order)))
+
+
 def label(family: str) -> str:
     """The paper's name of a family (NAC• for NACMul, NAC+ for NAC)."""
     return LABELS.get(family, family)
@@ -92,8 +97,7 @@ def comparison_table(summary: Any, suite: str) -> str:
     str
     """
     table = published_table(suite)
-    order = {(r["family"], r["op"]): k for k, r in enumerate(table["rows"])}
-    rows = sorted(summary.rows, key=lambda r: order.get((r["family"], r["op"]), len(order)))
+    rows = in_published_order(summary.rows, suite)
     lines = [f"{'op':3s} {'model':7s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
              f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s}  {'solved at (median)':>19s}  "
              f"{'sparsity error':>17s}"]

@@ -15,6 +15,14 @@ import numpy as np
 
 from .tasks import Task
 
+def weights_sparsity_error(weights: Sequence[np.ndarray]) -> float:
+    """max over every weight of min(|W|, |1 − |W||): 0 when all weights are in {−1, 0, 1}; NaN
+    when there are none."""
+    if not weights:
+        return float("nan")
+    return float(max(np.max(np.minimum(np.abs(w), np.abs(1.0 - np.abs(w)))) for w in weights))
+
+
 EPSILON = 1e-5
 _THRESHOLDS: Dict[Tuple[str, float, int], float] = {}
 
