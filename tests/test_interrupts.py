@@ -197,3 +197,30 @@ def test_an_unknown_isa_name_is_an_import_error():
     env["NALU_EXT_ISA"] = "baseline"
     out = python("import nalu_ext; print(nalu_ext.build_info()['isa'])", env=env)
     assert out.returncode == 0 and out.stdout.strip() == "baseline"
+
+
+def test_ctrl_c_as_flag_turns_presses_into_a_flag_and_restores_the_handler():
+    """What keeps a sweep's waiting safe: inside the block a press (or two) sets the flag and
+    raises nothing; after it, Ctrl-C raises again; in another thread the block changes nothing."""
+    proc = python("""
+        import os, signal, threading, time
+        from nalu_ext._ctrl_c import ctrl_c_as_flag
+        with ctrl_c_as_flag() as ctrl_c:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        print("pressed", ctrl_c.pressed)
+        def elsewhere():
+            with ctrl_c_as_flag():
+                print("thread keeps handler", signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            print("raises after")
+    """, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:3] == ["pressed True", "thread keeps handler True", "raises after"]

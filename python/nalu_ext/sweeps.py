@@ -12,12 +12,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import os
+import queue
 import sys
 import threading
 import traceback
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _checks, stats
+from ._ctrl_c import ctrl_c_as_flag
 from ._dtypes import DTypeLike, as_float_dtype
 from ._types import JudgeName
 from .errors import Interrupted
@@ -319,22 +321,32 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
             bar.update(1)
 
     try:
-        for spec in todo:
-            futures[pool.submit(execute, spec, stop) if stop else pool.submit(execute, spec)] = spec
-        for future in cf.as_completed(futures):
-            record(future)
-    except KeyboardInterrupt:
-        if stop is not None:
-            stop.set()
-        for future in futures:
-            future.cancel()
-        if stop is not None:  # the running ones stop within one chunk of their loop
-            cf.wait(futures)
-        for future in futures:
-            if future not in recorded and future.done() and not future.cancelled():
-                record(future)
-        finished = sum(1 for rid in by_id if done.get(rid, {}).get("status") == "ok")
-        raise SweepInterrupted(finished, len(by_id), results) from None
+        with ctrl_c_as_flag() as ctrl_c:
+            try:
+                completed: "queue.SimpleQueue[cf.Future]" = queue.SimpleQueue()
+                for spec in todo:
+                    future = pool.submit(execute, spec, stop) if stop else pool.submit(execute, spec)
+                    futures[future] = spec
+                    future.add_done_callback(completed.put)
+                while len(recorded) < len(futures) and not ctrl_c.pressed:
+                    try:  # short waits, so that a press is seen within 0.1 s
+                        record(completed.get(timeout=0.1))
+                    except queue.Empty:
+                        pass
+            except KeyboardInterrupt:  # raised by a SIGINT handler the caller installed
+                ctrl_c.press()
+            if ctrl_c.pressed:
+                if stop is not None:
+                    stop.set()
+                for future in futures:
+                    future.cancel()
+                if stop is not None:  # the running ones stop within one chunk of their loop
+                    cf.wait(futures)
+                for future in futures:
+                    if future not in recorded and future.done() and not future.cancelled():
+                        record(future)
+                finished = sum(1 for rid in by_id if done.get(rid, {}).get("status") == "ok")
+                raise SweepInterrupted(finished, len(by_id), results)
     finally:
         if bar is not None:
             bar.close()
