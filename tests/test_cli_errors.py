@@ -3,6 +3,7 @@ status tells whether the work succeeded (0), failed (1) or was interrupted (130)
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import time
@@ -33,6 +34,11 @@ def test_every_run_failing_is_exit_status_1_with_the_error():
     (["benchmark", *SMALL, "--lr", "-1"], "argument --lr: must be a finite number > 0, got -1"),
     (["benchmark", *SMALL, "--lr", "nan"], "argument --lr: must be a finite number > 0, got nan"),
     (["benchmark", *SMALL, "--units", ""], "no unit/operation pairs selected"),
+    (["benchmark", *SMALL, "--units", "NAU,Cosine"], "unknown unit family 'Cosine' (known: "),
+    (["benchmark", *SMALL, "--units", "no_such_module_here:build"],
+     "cannot import the PyTorch model factory 'no_such_module_here:build'" if importlib.util.find_spec("torch")
+     else "no_such_module_here:build: a PyTorch model factory needs PyTorch"),
+    (["benchmark", *SMALL, "--pairs", ":add"], "--pairs takes FAMILY:OP items, got ':add'"),
     (["benchmark", *SMALL, "--results", "/nonexistent-dir/runs.jsonl"], "argument --results: path '/nonexistent-dir/runs.jsonl': the directory"),
     (["benchmark", *SMALL, "--results", "/tmp"], "argument --results: path '/tmp' is a directory"),
     (["benchmark", *SMALL, "--plot", "/nonexistent-dir/p.png"], "argument --plot: path '/nonexistent-dir/p.png': the directory"),
@@ -40,7 +46,7 @@ def test_every_run_failing_is_exit_status_1_with_the_error():
      "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'"),
     (["demo", "--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
     (["demo", "--plot-dir", __file__], "exists and is not a directory"),
-], ids=["negative lr", "nan lr", "no units", "results in a missing directory", "results a directory",
+], ids=["negative lr", "nan lr", "no units", "unknown unit", "unimportable factory", "pair without family", "results in a missing directory", "results a directory",
         "plot in a missing directory", "unreachable scheduler", "negative seed", "plot dir a file"])
 def test_bad_arguments_are_usage_errors_before_any_work(argv, message):
     """Each of these printed a traceback (some only after the whole sweep or a 30 s wait) or ran

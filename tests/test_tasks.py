@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -205,10 +206,28 @@ def test_wilson_interval_known_values():
         assert stats.wilson_interval(0, runs)[1] == 0.0 and stats.wilson_interval(runs, runs)[2] == 1.0
 
 
+@pytest.mark.parametrize("n, k", [(10, 2), (20, 6), (100, 40)])  # textbook tables (e.g. Conover, Table A3)
+def test_median_interval_is_the_order_statistics_of_the_binomial_table(n, k):
+    values = np.random.default_rng(n).permutation(np.arange(1.0, n + 1))
+    assert stats.median_interval(values) == (k, n + 1 - k)
+
+
+def test_median_interval_coverage_is_the_largest_k_still_at_95_percent():
+    def coverage(n, k):
+        return 1 - 2 * sum(math.comb(n, j) for j in range(k)) / 2**n
+    for n in range(6, 60):
+        k = int(stats.median_interval(np.arange(1.0, n + 1))[0])
+        assert coverage(n, k) >= 0.95 > coverage(n, k + 1), n
+    assert stats.median_interval([5.0, 3.0]) == (3.0, 5.0)  # too few for 95%: min and max
+    with pytest.raises(ValueError, match="at least one"):
+        stats.median_interval([])
+
+
 def test_summary_counts_only_successful_runs():
     s = stats.summarize([True, False, True, True], [1000, None, 3000, 2000], [0.01, 0.5, 0.03, 0.02])
     assert s["runs"] == 4 and s["successes"] == 3 and s["rate"] == 0.75 and s["reached"] == 3
     assert s["solved_at_median"] == 2000 and s["solved_at_mean"] == 2000
+    assert s["solved_at_interval"] == (1000, 3000)
     assert s["sparsity_error_mean"] == pytest.approx(0.02)
     # an unknown sparsity (nan) is left out of the mean, and none known gives None
     assert stats.summarize([True, True], [1, 1], [float("nan"), 0.2])["sparsity_error_mean"] == 0.2

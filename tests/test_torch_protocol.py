@@ -3,6 +3,8 @@ data, judged alike (skipped when torch is not installed)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -100,6 +102,34 @@ def test_a_sweep_mixes_compiled_and_pytorch_runs_and_resumes(tmp_path):
     # the same specification gives the same result
     rerun = nalu_ext.sweeps.execute(plain[0])
     assert rerun["result"]["interpolation_mse"] == records[rerun["id"]]["result"]["interpolation_mse"]
+
+
+FACTORY_MODULE = """
+import torch
+
+def plain_nau(in_features, seed):
+    return torch.nn.Sequential(torch.nn.Linear(in_features, 2, bias=False), torch.nn.Linear(2, 1, bias=False))
+"""
+
+
+def test_the_benchmark_command_runs_a_pytorch_factory_beside_the_compiled_units(tmp_path):
+    """--units takes MODULE:FACTORY items: the same runs, table, figure and resumption."""
+    (tmp_path / "my_units.py").write_text(FACTORY_MODULE, encoding="utf-8")
+    argv = [sys.executable, "-m", "nalu_ext", "benchmark", "--units", "NAU,my_units:plain_nau", "--ops", "add",
+            "--seeds", "2", "--steps", "400", "--log-every", "200", "--results", "runs.jsonl",
+            "--plot", "rates.png", "--no-progress"]
+    first = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    def table(out):
+        return [line for line in out.splitlines() if line.split()[:1] in (["NAU"], ["my_units:plain_nau"])]
+    assert [line.split()[:2] for line in table(first.stdout)] == [["NAU", "add"], ["my_units:plain_nau", "add"]]
+    records = nalu_ext.read_results(str(tmp_path / "runs.jsonl"))
+    assert sorted(r["spec"]["family"] for r in records.values()) == ["NAU", "NAU", "my_units:plain_nau",
+                                                                      "my_units:plain_nau"]
+    assert (tmp_path / "rates.png").stat().st_size > 0
+    again = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "4 of these 4 runs had finished, starting 0" in again.stdout
+    assert table(again.stdout) == table(first.stdout)
 
 
 def test_make_run_needs_an_importable_factory():

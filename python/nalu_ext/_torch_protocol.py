@@ -4,8 +4,8 @@ verdicts (protocol.Curves), the same RunResult and results-file records. A new u
 PyTorch is so judged beside the compiled ones on the same seeds and criterion.
 
 What the loop asks of a model (all optional, after stable-nalu's training loop):
-``model.regularizer(step)``, a term added to the loss at that step (e.g. λ(t)·R); the compiled
-units inside it (nalu_ext.torch units) add λ(t)·R on their own layers' schedules;
+``model.regularizer(step)``, a term added to the loss at that step (e.g. λ(t)·R; or None); the
+compiled units inside it (nalu_ext.torch units) add λ(t)·R on their own layers' schedules;
 ``model.after_update()``, called after each optimizer step (e.g. clamping weights), besides the
 compiled units' own; ``model.effective_weights()``, the arrays the sparsity error is measured on
 (default: the compiled units' effective weights, else every parameter of two or more dimensions).
@@ -63,8 +63,9 @@ def _regularizer(model: "torch.nn.Module", step: int) -> Optional["torch.Tensor"
     terms = [u.layer.regularizer_weight(step) * u.regularizer() for u in model.modules()
              if isinstance(u, Unit) and isinstance(u.layer, Scheduled) and u.layer.regularizer_weight(step) > 0]
     own = _method(model, "regularizer")
-    if own is not None:
-        terms.append(own(step))
+    term = own(step) if own is not None else None
+    if term is not None:
+        terms.append(term)
     return sum(terms[1:], terms[0]) if terms else None
 
 

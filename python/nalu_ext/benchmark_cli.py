@@ -54,15 +54,21 @@ def _names(text: str) -> List[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def is_torch_factory(family: str) -> bool:
+    """A --units item naming a PyTorch model factory, MODULE:FACTORY, rather than a family."""
+    return ":" in family
+
+
 def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
     """The (family, op) pairs to run: --pairs as given; else the published rows of a table1 or toy
-    suite (restricted to --units when given); else every --units x --ops combination."""
+    suite (restricted to --units when given; a PyTorch factory among them runs every operation of
+    the suite); else every --units x --ops combination."""
     ops = _names(setting(args, "ops"))
     if args.pairs:
         pairs = []
         for item in _names(args.pairs):
-            family, sep, op = item.partition(":")
-            if not sep:
+            family, sep, op = item.rpartition(":")  # the family may be a MODULE:FACTORY itself
+            if not sep or not family:
                 raise UsageError(f"--pairs takes FAMILY:OP items, got {item!r}")
             pairs.append((family.strip(), op.strip()))
     elif args.suite in SUITES:
@@ -71,14 +77,16 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
             pairs = [(family, "mul") for family in chosen]
         else:
             pairs = [(f, o) for f, o in suite_pairs(args.suite, ops) if chosen is None or f in chosen]
+            pairs += [(f, o) for o in ops for f in (chosen or []) if is_torch_factory(f)]
     else:
         families = _names(",".join(PUBLISHED_COMPARISON) if args.units is None else args.units)
         pairs = [(f, o) for o in ops for f in families]
     if not pairs:
         raise UsageError("no unit/operation pairs selected: --units and --ops (or --pairs) name none")
     for family, op in pairs:
-        if family not in FAMILIES:
-            raise UsageError(f"unknown unit family {family!r} (known: {', '.join(FAMILIES)})")
+        if family not in FAMILIES and not is_torch_factory(family):
+            raise UsageError(f"unknown unit family {family!r} (known: {', '.join(FAMILIES)}; or "
+                             "MODULE:FACTORY, a PyTorch model factory)")
         if op not in OPS:
             raise UsageError(f"unknown operation {op!r} (known: {', '.join(OPS)})")
     return pairs
@@ -93,13 +101,37 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
     ops = list(dict.fromkeys(op for _, op in pairs))
     overrides = {name: getattr(args, name) for name in ("lr", "batch_size", "init", "regularizer",
                                                         "reg_start", "reg_end")}
+    factories = {family: torch_factory(family) for family, _ in pairs if is_torch_factory(family)}
+
+    def run(family: str, task: Task, seed: int) -> Dict[str, Any]:
+        if family in factories:  # Adam, lr 1e-3, batch 128 unless --lr/--batch-size say otherwise
+            from .torch import make_run as make_torch_run
+
+            given = {name: overrides[name] for name in ("lr", "batch_size") if overrides[name] is not None}
+            return make_torch_run(factories[family], task, seed=seed, steps=setting(args, "steps"),
+                                  family=family, log_every=args.log_every, **given)
+        return make_run(family, task, seed=seed, steps=setting(args, "steps"), log_every=args.log_every,
+                        **overrides)
+
     try:
-        return [make_run(family, task, seed=seed, steps=setting(args, "steps"), log_every=args.log_every,
-                         **overrides)
+        return [run(family, task, seed)
                 for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed)
                 for family, op in pairs if op == task.op]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
+
+
+def torch_factory(name: str) -> Any:
+    """The PyTorch model factory MODULE:FACTORY names (MODULE importable from the current
+    directory, as `python -m` puts it on the path)."""
+    try:
+        from .torch import resolve
+    except ImportError as err:
+        raise UsageError(f"{name}: a PyTorch model factory needs PyTorch: {err}") from None
+    try:
+        return resolve(name)
+    except (ImportError, AttributeError) as err:
+        raise UsageError(f"cannot import the PyTorch model factory {name!r}: {err}") from None
 
 
 def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:

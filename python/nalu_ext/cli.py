@@ -115,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--units", default=None,
                    help=f"comma-separated unit families (default: the suite's published rows; for "
                         f"arithmetic and single {','.join(PUBLISHED_COMPARISON)}, the units of the "
-                        "published comparison)")
+                        "published comparison), or PyTorch models as MODULE:FACTORY (FACTORY(inputs, "
+                        "seed=SEED) builds one; MODULE importable from here; torch.optim.Adam, lr "
+                        "1e-3, batch 128 unless --lr/--batch-size; needs the [torch] extra)")
     b.add_argument("--ops", default=None, help="comma-separated operations (add, sub, mul, div, square, "
                    "sqrt; default add,sub,mul; the toy suite is always mul)")
     b.add_argument("--pairs", metavar="FAMILY:OP,...",

@@ -98,7 +98,8 @@ def comparison_table(summary: Any, suite: str) -> str:
     """
     table = published_table(suite)
     rows = in_published_order(summary.rows, suite)
-    lines = [f"{'op':3s} {'model':7s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
+    width = max([7, *(len(label(r["family"])) for r in rows)])  # PyTorch models' names are free text
+    lines = [f"{'op':3s} {'model':{width}s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
              f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s}  {'solved at (median)':>19s}  "
              f"{'sparsity error':>17s}"]
     for r in rows:
@@ -111,7 +112,7 @@ def comparison_table(summary: Any, suite: str) -> str:
             overlap = "yes" if intervals_overlap(r, p) else "NO"
             solved_p, sparsity_p = _steps(p["solved_at_median"]), _steps(p["sparsity_error_mean"])
         sparsity = _steps(r["sparsity_error_mean"])
-        lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):7s} {r['runs']:4d} "
+        lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):{width}s} {r['runs']:4d} "
                      f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s}  "
                      f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}")
     source = table["source"]

@@ -22,10 +22,32 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959963984540054) -> 
     return p, low, high
 
 
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> Tuple[float, float]:
+    """A distribution-free interval for the median of the population the values were drawn from:
+    the order statistics (x_(k), x_(n+1-k)), 1-based, with the largest k whose coverage,
+    1 − 2·P(Binomial(n, ½) < k), is still at least ``confidence`` (k = 2 for n = 10: 97.9%).
+    With too few values for that coverage (n < 6 at 95%) it is (min, max) and covers less."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(x)
+    if n == 0:
+        raise ValueError("median_interval needs at least one value")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    below = 0.0  # P(Binomial(n, 1/2) < k), for k = 1, 2, ...
+    k = 1
+    while k < (n + 1) / 2:
+        below += math.comb(n, k - 1) / 2.0 ** n  # now P(B < k); k + 1 is allowed if P(B < k + 1) fits
+        if 1 - 2 * (below + math.comb(n, k) / 2.0 ** n) < confidence:
+            break
+        k += 1
+    return float(x[k - 1]), float(x[n - k])
+
+
 def summarize(success: Sequence[bool], solved_at: Sequence[Optional[int]],
               sparsity_error: Sequence[float]) -> Dict[str, Any]:
     """Success rate with its Wilson 95% interval; median and mean 'solved at' step and mean
-    sparsity error, both over the successful runs only (None when there are none; a sparsity error
+    sparsity error, both over the successful runs only, the median with its :func:`median_interval`
+    (None when there are none; a sparsity error
     of nan, unknown, is left out of the mean); `reached`:
     the runs that met the criterion at some logged step, whether or not they ended below it."""
     if not (len(success) == len(solved_at) == len(sparsity_error)):
@@ -39,5 +61,6 @@ def summarize(success: Sequence[bool], solved_at: Sequence[Optional[int]],
         "reached": sum(step is not None for step in solved_at), "rate": rate, "rate_low": low, "rate_high": high,
         "solved_at_median": float(np.median(steps)) if steps else None,
         "solved_at_mean": float(np.mean(steps)) if steps else None,
+        "solved_at_interval": median_interval(steps) if steps else None,
         "sparsity_error_mean": float(np.mean(sparsity)) if sparsity else None,
     }

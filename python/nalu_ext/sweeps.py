@@ -240,12 +240,13 @@ class SweepSummary:
                                    f"{SELECTION_WINDOW} logs) below the threshold")
 
     def __str__(self) -> str:
-        lines = [f"{'unit':8s} {'op':6s} {'success':>8s} {'95% interval':>15s} {'solved at (median)':>19s} "
+        width = max([8, *(len(r["family"]) for r in self.rows)])  # PyTorch runs' family names are free text
+        lines = [f"{'unit':{width}s} {'op':6s} {'success':>8s} {'95% interval':>15s} {'solved at (median)':>19s} "
                  f"{'sparsity':>9s} {'runs':>5s} {'reached':>8s}"]
         for r in self.rows:
             solved = "-" if r["solved_at_median"] is None else f"{r['solved_at_median']:.0f}"
             sparsity = "-" if r["sparsity_error_mean"] is None else f"{r['sparsity_error_mean']:.1e}"
-            lines.append(f"{r['family']:8s} {r['op']:6s} {100 * r['rate']:7.0f}% "
+            lines.append(f"{r['family']:{width}s} {r['op']:6s} {100 * r['rate']:7.0f}% "
                          f"{100 * r['rate_low']:6.0f}%–{100 * r['rate_high']:3.0f}%  {solved:>19s} "
                          f"{sparsity:>9s} {r['runs']:5d} {r['reached']:8d}")
         lines.append(self.verdict())
