@@ -30,11 +30,19 @@ def torch_linear(x, W, b):
     return torch.nn.functional.linear(x, W, b)
 
 
+def torch_dense(activation):
+    """Flux's Dense(in, out, act) as the NPU paper's baseline uses it: act.(W x .+ b)."""
+    act = {"identity": lambda z: z, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    return lambda x, W, b: act(torch.nn.functional.linear(x, W, b))
+
+
 @pytest.mark.parametrize("make, transcription", [
     (lambda: nalu_ext.NALU(5, 3, seed=0, dtype="float64"), torch_nalu),
     (lambda: nalu_ext.NACMul(5, 3, seed=0, dtype="float64", init="stable-nalu"), torch_nac_mul),
     (lambda: nalu_ext.Linear(5, 3, seed=0, dtype="float64"), torch_linear),
-], ids=["NALU", "NACMul", "Linear"])
+    *[(lambda a=a: nalu_ext.Dense(5, 3, activation=a, seed=0, dtype="float64"), torch_dense(a))
+      for a in ("identity", "sigmoid", "tanh", "relu")],
+], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the
     unit to 1e-10 relative."""

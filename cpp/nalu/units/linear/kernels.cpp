@@ -1,5 +1,7 @@
 #include "kernels.hpp"
 
+#include <cmath>
+
 #include "../../isa/gemm.hpp"
 
 namespace nalu {
@@ -26,7 +28,43 @@ void linear_backward(T* dW, T* db, T* dx, const T* dy, const T* x, const T* W, s
     if (dx) gemm::matmul_nn(dx, dy, W, B, I, O, /*accumulate=*/false);
 }
 
-NALU_KERNEL_TABLE(LinearKernels, &linear_forward<T>, &linear_backward<T>)
+template <class T>
+T sigmoid(T z) {  // never exp of a large positive number: no overflow, full precision both sides
+    if (z >= T(0)) return T(1) / (T(1) + std::exp(-z));
+    const T e = std::exp(z);
+    return e / (T(1) + e);
+}
+
+template <class T>
+void activate(T* a, std::size_t n, Activation act) {
+    switch (act) {
+        case Activation::identity: return;
+        case Activation::sigmoid: for (std::size_t k = 0; k < n; ++k) a[k] = sigmoid(a[k]); return;
+        case Activation::tanh: for (std::size_t k = 0; k < n; ++k) a[k] = std::tanh(a[k]); return;
+        case Activation::relu: for (std::size_t k = 0; k < n; ++k) a[k] = a[k] > T(0) ? a[k] : T(0); return;
+    }
+}
+
+template <class T>
+void activation_backward(T* dz, const T* dy, const T* a, std::size_t n, Activation act) {
+    switch (act) {
+        case Activation::identity:
+            for (std::size_t k = 0; k < n; ++k) dz[k] = dy[k];
+            return;
+        case Activation::sigmoid:
+            for (std::size_t k = 0; k < n; ++k) dz[k] = dy[k] * (a[k] * (T(1) - a[k]));
+            return;
+        case Activation::tanh:
+            for (std::size_t k = 0; k < n; ++k) dz[k] = dy[k] * (T(1) - a[k] * a[k]);
+            return;
+        case Activation::relu:
+            for (std::size_t k = 0; k < n; ++k) dz[k] = a[k] > T(0) ? dy[k] : T(0);
+            return;
+    }
+}
+
+NALU_KERNEL_TABLE(LinearKernels, &linear_forward<T>, &linear_backward<T>, &activate<T>,
+                  &activation_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

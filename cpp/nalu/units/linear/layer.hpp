@@ -1,5 +1,10 @@
-// Linear layer: parameters W (out, in) and, with the flag bias, b (out,). Kernels in kernels.hpp.
+// Linear and Dense layers: parameters W (out, in) and, with the flag bias, b (out,); Dense applies
+// an activation after. Kernels in kernels.hpp.
 #pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "../../layer.hpp"
 #include "../../options.hpp"
@@ -32,9 +37,49 @@ protected:
                                              this->params() + W_, batch, this->in_, this->out_);
     }
 
-private:
+protected:
     bool bias_;
     std::size_t W_, b_;
+};
+
+template <class T>
+class DenseLayer : public LinearLayer<T> {
+public:
+    // Options: the flag bias, the number activation (an Activation).
+    DenseLayer(std::size_t in, std::size_t out, const Options& given)
+        : LinearLayer<T>(in, out, given), act_(activation(given.number("activation"))) {}
+
+    const char* kind() const override { return "Dense"; }
+    Options options() const override {
+        return Options({{"bias", this->bias_}, {"activation", static_cast<double>(act_)}});
+    }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch, bool unchanged) override {
+        LinearLayer<T>::do_forward(x, y, batch, unchanged);
+        const std::size_t n = batch * this->out_;
+        kernels<LinearKernels<T>>().activate(y, n, act_);
+        T* kept = ensure_size(output_, n);  // backward's act'(z) comes from act(z)
+        for (std::size_t k = 0; k < n; ++k) kept[k] = y[k];
+    }
+
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        const std::size_t n = batch * this->out_;
+        T* dz = ensure_size(dz_, n);
+        kernels<LinearKernels<T>>().activation_backward(dz, dy, output_.data(), n, act_);
+        LinearLayer<T>::do_backward(dz, dx, batch);
+    }
+
+private:
+    static Activation activation(double code) {
+        if (!(code == 0 || code == 1 || code == 2 || code == 3))
+            throw std::invalid_argument("option 'activation' must be 0, 1, 2 or 3 (identity, sigmoid, tanh, relu), got " +
+                                        std::to_string(code));
+        return static_cast<Activation>(static_cast<int>(code));
+    }
+
+    Activation act_;
+    std::vector<T> output_, dz_;
 };
 
 }  // namespace nalu

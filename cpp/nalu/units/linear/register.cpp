@@ -2,3 +2,4 @@
 #include "layer.hpp"
 
 NALU_REGISTER_UNIT("Linear", nalu::LinearLayer)
+NALU_REGISTER_UNIT("Dense", nalu::DenseLayer)
