@@ -168,3 +168,83 @@ def test_save_load_keeps_the_regularizer_schedule(unit, tmp_path):
     loaded = nalu_ext.load(tmp_path / "m.npz")
     assert loaded.config() == model.config()
     np.testing.assert_array_equal(loaded.parameters()[0], model.parameters()[0])
+
+
+# The constraint option: clamp (Madsen & Johansen), clip (forward only, the NPU paper's), none.
+
+def outside_range(unit, rng, shape=(3, 4)):
+    """W with entries below, inside and above the unit's range."""
+    lo, hi = UNITS[unit][3]
+    return rng.uniform(lo - 0.8, hi + 0.8, size=shape)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("constraint", nau_nmu.CONSTRAINTS)
+@pytest.mark.parametrize("unit", UNITS)
+def test_each_constraint_matches_its_reference_with_weights_out_of_range(unit, constraint, dtype, rng):
+    cls, forward, backward, (lo, hi) = UNITS[unit]
+    layer = cls(4, 3, constraint=constraint, dtype=dtype, seed=0)
+    layer.params["W"][...] = outside_range(unit, rng)
+    x = rng.uniform(0.5, 2.0, size=(6, 4)).astype(dtype)
+    dy = rng.normal(size=(6, 3)).astype(dtype)
+    y_ref, cache = forward(x, layer.params["W"], constraint)
+    dx_ref, grads = backward(dy, cache)
+    assert_matches_reference(layer.forward(x), y_ref, n=4, what="y")
+    assert_matches_reference(layer.backward(dy), dx_ref, n=12, what="dx")
+    assert_matches_reference(layer.grads["W"], grads["W"], n=6 * 4, what="dW")
+    W = layer.params["W"].astype(np.float64)
+    outside = (W < lo) | (W > hi)
+    assert outside.any()
+    if constraint == "none":  # W itself: the forward differs from the clamped one, every gradient passes
+        assert not np.allclose(y_ref, forward(x, W, "clamp")[0])
+        assert np.all(grads["W"][outside] != 0)
+    else:
+        np.testing.assert_array_equal(grads["W"][outside], 0.0)
+
+
+@pytest.mark.parametrize("constraint", nau_nmu.CONSTRAINTS)
+@pytest.mark.parametrize("unit", UNITS)
+def test_only_clamp_pulls_w_back_after_an_update(unit, constraint, rng):
+    cls, _, _, (lo, hi) = UNITS[unit]
+    layer = cls(4, 3, constraint=constraint, dtype="float64", seed=0)
+    W = outside_range(unit, rng)
+    layer.params["W"][...] = W
+    layer.after_update()
+    expected = np.clip(W, lo, hi) if constraint == "clamp" else W
+    np.testing.assert_array_equal(layer.params["W"], expected)
+    np.testing.assert_array_equal(layer.effective_weights()[0], W if constraint == "none" else np.clip(W, lo, hi))
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_regularizer_outside_the_range_is_stable_nalus_abs_form(unit, rng):
+    """min(|a|, |1 − a|): out of range it pulls W back towards the nearest of its targets (the old
+    min(a, 1 − a) pushed it further out); the C++ value and gradient match the reference."""
+    cls = UNITS[unit][0]
+    layer = cls(4, 3, constraint="none", dtype="float64", seed=0)
+    W = outside_range(unit, rng)
+    layer.params["W"][...] = W
+    R_ref, dR_ref = nau_nmu.sparsity_regularizer(W, unit)
+    a = np.abs(W) if unit == "NAU" else W
+    np.testing.assert_allclose(R_ref, np.mean(np.minimum(np.abs(a), np.abs(1 - a))), rtol=1e-14)
+    for name in layer.grads:
+        layer.grads[name][...] = 0.0
+    assert layer._impl.regularize(1.0) == pytest.approx(R_ref, rel=1e-14)
+    np.testing.assert_allclose(layer.grads["W"], dR_ref, rtol=1e-14)
+    far = np.abs(a - 0.5) > 0.5  # a outside [0, 1]: descending dR/da = sign(a − ½) moves a back
+    da_dW = np.sign(W[far]) if unit == "NAU" else 1.0
+    assert far.any() and np.all(np.sign(dR_ref[far]) == np.sign(a[far] - 0.5) * da_dW)
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_constraint_survives_save_load_and_names_its_choices(unit, tmp_path, rng):
+    cls = UNITS[unit][0]
+    model = nalu_ext.Sequential(cls(3, 2, constraint="clip", dtype="float64", seed=0))
+    model.layers[0].params["W"][...] = outside_range(unit, rng, (2, 3))
+    model.save(tmp_path / "m.nalu")
+    again = nalu_ext.load(tmp_path / "m.nalu")
+    assert again.layers[0].constraint == "clip"
+    x = rng.uniform(0.5, 2.0, size=(4, 3))
+    np.testing.assert_array_equal(again.forward(x), model.forward(x))
+    assert repr(cls(3, 2, constraint="none")) == f"{unit}(3, 2, constraint='none', dtype='float32')"
+    with pytest.raises(ValueError, match="constraint must be one of .*'clip'.*got 'soft'"):
+        cls(3, 2, constraint="soft")

@@ -36,13 +36,35 @@ def torch_dense(activation):
     return lambda x, W, b: act(torch.nn.functional.linear(x, W, b))
 
 
+def torch_nau_unconstrained(x, W):
+    """The NPU paper's additive layer (NeuralArithmetic.jl's NAU): W x, W unconstrained."""
+    return torch.nn.functional.linear(x, W)
+
+
+def torch_nmu_clipped(x, W):
+    """The NPU paper's NMU: W clamped into [0, 1] in the forward pass only."""
+    Wc = torch.clamp(W, 0.0, 1.0)
+    return torch.prod(x.unsqueeze(1) * Wc + 1 - Wc, dim=2)
+
+
+def out_of_range(layer, low, high):
+    """The layer with W spread over [low, high], beyond its unit's range: where the constraints differ."""
+    layer.params["W"][...] = np.linspace(low, high, layer.params["W"].size).reshape(layer.params["W"].shape)
+    return layer
+
+
 @pytest.mark.parametrize("make, transcription", [
     (lambda: nalu_ext.NALU(5, 3, seed=0, dtype="float64"), torch_nalu),
     (lambda: nalu_ext.NACMul(5, 3, seed=0, dtype="float64", init="stable-nalu"), torch_nac_mul),
     (lambda: nalu_ext.Linear(5, 3, seed=0, dtype="float64"), torch_linear),
     *[(lambda a=a: nalu_ext.Dense(5, 3, activation=a, seed=0, dtype="float64"), torch_dense(a))
       for a in ("identity", "sigmoid", "tanh", "relu")],
-], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu"])
+    (lambda: out_of_range(nalu_ext.NAU(5, 3, constraint="none", seed=0, dtype="float64"), -1.7, 1.9),
+     torch_nau_unconstrained),
+    (lambda: out_of_range(nalu_ext.NMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.6, 1.55),
+     torch_nmu_clipped),
+], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
+        "NAU-none", "NMU-clip"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the
     unit to 1e-10 relative."""

@@ -20,6 +20,10 @@ public:
 
     // The number called `name`; std::invalid_argument when it is missing or is a flag.
     double number(const std::string& name) const { return get<double>(name, "a number"); }
+    // The number called `name`, `fallback` when it is missing.
+    double number_or(const std::string& name, double fallback) const {
+        return values_.count(name) ? number(name) : fallback;
+    }
     // The flag called `name`, false when it is missing; std::invalid_argument when it is a number.
     bool flag(const std::string& name) const {
         return values_.count(name) ? get<bool>(name, "True or False") : false;

@@ -9,31 +9,53 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, register
 from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64
 
 
+# How W is kept in range; the position is the C++ option's number (cpp/nalu/units/nau_nmu/layer.hpp).
+#   clamp: Madsen & Johansen's: clamped in forward and into range after every optimizer step;
+#   clip:  the NPU paper's (NeuralArithmetic.jl's NMU): clamped in forward only, W itself free;
+#   none:  W as it is (NeuralArithmetic.jl's NAU, an unconstrained W·x).
+CONSTRAINTS = ("clamp", "clip", "none")
+
+
 class NauNmu(Scheduled, Layer):
-    """What the NAU and the NMU share: a weight W clamped into its range after every optimizer
-    step (and in forward) and the sparsity regularizer of Madsen & Johansen 2020, added to the
-    loss as λ(t) R."""
+    """What the NAU and the NMU share: a weight W kept in its range (``constraint``) and the
+    sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R."""
 
     BENCHMARK_REGULARIZED = True
+    _RANGE: Tuple[float, float]
 
-    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0,
-                 reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None, init: Optional[str] = None) -> None:
+    def __init__(self, in_features: int, out_features: int, *, constraint: str = "clamp",
+                 regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        Layer.__init__(self, in_features, out_features, dtype, seed, init)
+        code = CONSTRAINTS.index(_checks.choice(constraint, "constraint", CONSTRAINTS))
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, constraint=float(code))
         self.set_regularizer(regularizer, reg_start, reg_end)
 
+    @property
+    def constraint(self) -> str:
+        """How W is kept in range: "clamp", "clip" or "none" (see CONSTRAINTS)."""
+        return CONSTRAINTS[int(self._option("constraint"))]
+
     def config(self) -> Dict[str, Any]:
-        return dict(Layer.config(self), **self._schedule_config())
+        return dict(Layer.config(self), constraint=self.constraint, **self._schedule_config())
 
     def _extra_repr(self) -> str:
-        return self._schedule_repr()
+        return ("" if self.constraint == "clamp" else f", constraint={self.constraint!r}") + self._schedule_repr()
+
+    def _used_weight(self) -> np.ndarray:
+        """The W the forward uses, in float64."""
+        W = self._params64()["W"]
+        return W if self.constraint == "none" else np.clip(W, *self._RANGE)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        return [self._used_weight()]
 
     def regularizer_value(self) -> Tuple[float, np.ndarray]:
         """The sparsity regularizer on the current W, in NumPy float64.
@@ -52,13 +74,18 @@ class NAU(NauNmu):
 
     Parameter ``W`` (out_features, in_features), initialised U(-r, r) with
     r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), clamped into [-1, 1] after every optimizer step.
-    Regularizer R = mean min(|W|, 1 - |W|), pushing W towards {-1, 0, 1}.
+    Regularizer R = mean min(|W|, |1 - |W||), pushing W towards {-1, 0, 1}.
 
     Parameters
     ----------
     <layer parameters>
+    constraint : "clamp", "clip" or "none"
+        "clamp" (default): as above; "clip": clamped in forward only (the NPU paper's); "none":
+        ``y = x @ W.T`` with W unconstrained (the NPU paper's additive layer).
     <schedule parameters>
     """
+
+    _RANGE = (-1.0, 1.0)
 
     INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))) "
                             "(stable-nalu's layer/re_regualized_linear_nac.py)"}
@@ -75,13 +102,10 @@ class NAU(NauNmu):
         W[...] = rng.uniform(-r, r, size=W.shape)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
-        return nau_forward(x, self.params["W"])
+        return nau_forward(x, self.params["W"], self.constraint)
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
         return nau_backward(dy, cache)
-
-    def effective_weights(self) -> List[np.ndarray]:
-        return [np.clip(self._params64()["W"], -1.0, 1.0)]
 
 
 @register
@@ -90,13 +114,18 @@ class NMU(NauNmu):
     with W clamped into [0, 1] (in forward and after every optimizer step).
 
     Parameter ``W`` (out_features, in_features), initialised U(0.25, 0.75). Regularizer
-    R = mean min(W, 1 - W), pushing W towards {0, 1}.
+    R = mean min(|W|, |1 - W|), pushing W towards {0, 1}.
 
     Parameters
     ----------
     <layer parameters>
+    constraint : "clamp", "clip" or "none"
+        "clamp" (default): as above; "clip": clamped in forward only (the NPU paper's NMU);
+        "none": W used unclamped.
     <schedule parameters>
     """
+
+    _RANGE = (0.0, 1.0)
 
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)"}
     RECIPE = Recipe(
@@ -112,37 +141,41 @@ class NMU(NauNmu):
         W[...] = rng.uniform(0.25, 0.75, size=W.shape)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
-        return nmu_forward(x, self.params["W"])
+        return nmu_forward(x, self.params["W"], self.constraint)
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
         return nmu_backward(dy, cache)
 
-    def effective_weights(self) -> List[np.ndarray]:
-        return [np.clip(self._params64()["W"], 0.0, 1.0)]
-
 
 # The clamp passes gradient where W lies inside its range, edges included; outside it passes 0.
+# Under the constraint "none" W is used as it is and every gradient passes.
 
 
-def nau_forward(x: Any, W: Any) -> Tuple[np.ndarray, Cache]:
-    """y = x @ clamp(W, -1, 1).T; x (B, I), W (O, I)."""
+def _used(W: np.ndarray, lo: float, hi: float, constraint: str) -> Tuple[np.ndarray, np.ndarray]:
+    """(the weight the forward uses, where the gradient passes)."""
+    if constraint == "none":
+        return W, np.ones_like(W, dtype=bool)
+    return np.clip(W, lo, hi), (W >= lo) & (W <= hi)
+
+
+def nau_forward(x: Any, W: Any, constraint: str = "clamp") -> Tuple[np.ndarray, Cache]:
+    """y = x @ clamp(W, -1, 1).T (W itself under "none"); x (B, I), W (O, I)."""
     x, W = f64(x), f64(W)
-    Wc = np.clip(W, -1.0, 1.0)
-    return x @ Wc.T, {"x": x, "W": W, "Wc": Wc}
+    Wc, passes = _used(W, -1.0, 1.0, constraint)
+    return x @ Wc.T, {"x": x, "Wc": Wc, "passes": passes}
 
 
 def nau_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     dy = f64(dy)
-    inside = (cache["W"] >= -1.0) & (cache["W"] <= 1.0)
-    return dy @ cache["Wc"], {"W": (dy.T @ cache["x"]) * inside}
+    return dy @ cache["Wc"], {"W": (dy.T @ cache["x"]) * cache["passes"]}
 
 
-def nmu_forward(x: Any, W: Any) -> Tuple[np.ndarray, Cache]:
-    """y_j = prod_i (Wc_ji x_i + 1 - Wc_ji), Wc = clamp(W, 0, 1); x (B, I), W (O, I)."""
+def nmu_forward(x: Any, W: Any, constraint: str = "clamp") -> Tuple[np.ndarray, Cache]:
+    """y_j = prod_i (Wc_ji x_i + 1 - Wc_ji), Wc = clamp(W, 0, 1) (W itself under "none"); x (B, I), W (O, I)."""
     x, W = f64(x), f64(W)
-    Wc = np.clip(W, 0.0, 1.0)
+    Wc, passes = _used(W, 0.0, 1.0, constraint)
     factors = Wc[None, :, :] * x[:, None, :] + 1.0 - Wc[None, :, :]  # (B, O, I)
-    return np.prod(factors, axis=2), {"x": x, "W": W, "Wc": Wc, "factors": factors}
+    return np.prod(factors, axis=2), {"x": x, "Wc": Wc, "passes": passes, "factors": factors}
 
 
 def nmu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
@@ -154,16 +187,17 @@ def nmu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     g = dy[:, :, None] * others                                       # (B, O, I)
     dW = np.sum(g * (x[:, None, :] - 1.0), axis=0)
     dx = np.sum(g * Wc[None, :, :], axis=1)
-    inside = (cache["W"] >= 0.0) & (cache["W"] <= 1.0)
-    return dx, {"W": dW * inside}
+    return dx, {"W": dW * cache["passes"]}
 
 
 def sparsity_regularizer(W: Any, unit: str) -> Tuple[float, np.ndarray]:
-    """(R, dR/dW) with R = mean min(a, 1 - a), a = |W| for the NAU and W for the NMU. At the tie
-    a = 1/2 the derivative of the first argument is taken."""
+    """(R, dR/dW) with R = mean min(|a|, |1 - a|), a = |W| for the NAU and W for the NMU
+    (stable-nalu's functional/regualizer.py). Inside [0, 1] that is min(a, 1 - a); at the tie
+    a = 1/2 the derivative of the first argument is taken, and at a = 0 it is da/dW."""
     W = f64(W)
     a = np.abs(W) if unit == "NAU" else W
     da = np.sign(W) if unit == "NAU" else np.ones_like(W)
     first = a <= 1.0 - a
-    R = float(np.mean(np.where(first, a, 1.0 - a)))
-    return R, np.where(first, da, -da) / W.size
+    term = np.where(a < 0, -a, np.where(a > 1, a - 1.0, np.where(first, a, 1.0 - a)))
+    slope = np.where(a < 0, -1.0, np.where(a > 1, 1.0, np.where(first, 1.0, -1.0)))
+    return float(np.mean(term)), slope * da / W.size

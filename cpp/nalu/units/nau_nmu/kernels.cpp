@@ -16,11 +16,12 @@ void nau_forward(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, st
 }
 
 template <class T>
-void nau_backward(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc, std::size_t B,
-                  std::size_t I, std::size_t O) {
+void nau_backward(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
+                  std::size_t B, std::size_t I, std::size_t O) {
     gemm::matmul_tn(dW, dy, x, O, I, B);
-    for (std::size_t k = 0; k < O * I; ++k)
-        if (!(W[k] >= T(-1) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
+    if (masked)
+        for (std::size_t k = 0; k < O * I; ++k)
+            if (!(W[k] >= T(-1) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
     if (dx) gemm::matmul_nn(dx, dy, Wc, B, I, O, /*accumulate=*/false);
 }
 
@@ -38,7 +39,7 @@ void nmu_forward(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, st
 
 template <class T>
 void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, const T* Wc,
-                  std::size_t B, std::size_t I, std::size_t O) {
+                  bool masked, std::size_t B, std::size_t I, std::size_t O) {
     for (std::size_t k = 0; k < O * I; ++k) dW[k] = T(0);
     if (dx)
         for (std::size_t k = 0; k < B * I; ++k) dx[k] = T(0);
@@ -62,8 +63,9 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
             }
         }
     }
-    for (std::size_t k = 0; k < O * I; ++k)
-        if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
+    if (masked)
+        for (std::size_t k = 0; k < O * I; ++k)
+            if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
 NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &nau_forward<T>, &nau_backward<T>,

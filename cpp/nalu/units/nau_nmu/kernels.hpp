@@ -4,7 +4,8 @@
 //   NMU: y_j = Π_i (Ŵ_ji x_i + 1 − Ŵ_ji),  Ŵ = clamp(W, 0, 1)
 // Shapes: x (B, I), W (O, I), y (B, O). The clamp passes gradient where W lies inside its range,
 // edges included (the parameters are clamped into range after every optimizer step, so the
-// edges are where they sit). The NMU backward never divides by a factor (it can be exactly 0):
+// edges are where they sit); with `masked` false (the constraint "none": Wc is W itself) every
+// gradient passes. The NMU backward never divides by a factor (it can be exactly 0):
 // the product of the other factors comes from prefix and suffix products.
 // Compiled once per ISA (isa/isa.hpp); layers reach these through kernels<NauNmuKernels<T>>().
 #pragma once
@@ -21,12 +22,14 @@ struct NauNmuKernels {
     void (*clamp_weights)(T* Wc, const T* W, T lo, T hi, std::size_t n);
     // y (B, O) = x (B, I) · Wc (O, I)ᵀ
     void (*nau_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
-    // dW (O, I) = (dyᵀ x) where lo ≤ W ≤ hi, else 0; dx (B, I) = dy Wc unless dx is null.
-    void (*nau_backward)(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
+    // dW (O, I) = (dyᵀ x) where lo ≤ W ≤ hi or not masked, else 0; dx (B, I) = dy Wc unless dx is null.
+    void (*nau_backward)(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
+                         std::size_t B, std::size_t I, std::size_t O);
     // y (B, O): y_bj = Π_i (Wc_ji x_bi + 1 − Wc_ji)
     void (*nmu_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
     // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds I elements.
-    void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
+    void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
+                         bool masked, std::size_t B, std::size_t I, std::size_t O);
 };
 
 }  // namespace nalu

@@ -1,8 +1,15 @@
 // NAU and NMU layers: one parameter W (out, in) kept inside [lo, hi], with the sparsity regularizer
 // of Madsen & Johansen 2020. Kernels in kernels.hpp.
+//
+// The option "constraint" (docs/units.md#nau-and-nmu; nalu_ext/units/nau_nmu.py's CONSTRAINTS
+// names the numbers): 0 clamp, Madsen & Johansen's: W clamped in forward and into [lo, hi] after
+// every optimizer step; 1 clip, the NPU paper's: clamped in forward only, W itself free; 2 none: W
+// used as it is.
 #pragma once
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../../layer.hpp"
@@ -16,14 +23,22 @@ class NauNmuLayer : public Layer<T> {
 public:
     bool has_regularizer() const override { return true; }
 
-    // Clamps W into [lo, hi] (docs/units.md#nau-and-nmu: after every optimizer step).
+    enum class Constraint { clamp = 0, clip = 1, none = 2 };
+
+    // Clamps W into [lo, hi] (docs/units.md#nau-and-nmu: after every optimizer step), under the
+    // constraint "clamp".
     void after_update() override {
+        if (constraint_ != Constraint::clamp) return;
         T* W = this->params();
         kernels<NauNmuKernels<T>>().clamp_weights(W, W, lo_, hi_, this->num_params());
     }
 
-    // R = mean_ij min(a, 1 − a) with a = |W| (NAU) or W (NMU); adds λ dR/dW to the gradient. At the
-    // tie a = ½ the derivative of the first argument is taken (one-sided, documented).
+    Options options() const override { return Options({{"constraint", static_cast<double>(constraint_)}}); }
+
+    // R = mean_ij min(|a|, |1 − a|) with a = |W| (NAU) or W (NMU), stable-nalu's form; adds
+    // λ dR/dW to the gradient. Inside [0, 1] (always, under "clamp") that is min(a, 1 − a), and at
+    // the tie a = ½ the derivative of the first argument is taken (one-sided, documented); at a = 0
+    // the derivative is da/dW, as before the abs form (so clamped runs are unchanged).
     double regularize(T lambda) override {
         const T* W = this->params();
         T* dW = this->grads();
@@ -32,27 +47,52 @@ public:
         double sum = 0.0;
         for (std::size_t k = 0; k < n; ++k) {
             const T a = symmetric_ ? std::fabs(W[k]) : W[k];
-            const bool first = a <= T(1) - a;
-            sum += first ? a : T(1) - a;
             const T da = symmetric_ ? (W[k] > T(0) ? T(1) : (W[k] < T(0) ? T(-1) : T(0))) : T(1);
-            if (lambda != T(0)) dW[k] += step * (first ? da : -da);
+            T term, slope;  // slope: dR_k/da
+            if (a < T(0)) {
+                term = -a, slope = T(-1);
+            } else if (a > T(1)) {
+                term = a - T(1), slope = T(1);
+            } else {
+                const bool first = a <= T(1) - a;
+                term = first ? a : T(1) - a, slope = first ? T(1) : T(-1);
+            }
+            sum += term;
+            if (lambda != T(0)) dW[k] += step * slope * da;
         }
         return sum / static_cast<double>(n);
     }
 
 protected:
-    NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric)
+    NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric, const Options& given)
         : Layer<T>(in, out), lo_(lo), hi_(hi), symmetric_(symmetric),
+          constraint_(constraint(given.number_or("constraint", 0.0))),
           W_(this->add_param("W", {out, in})), Wc_(out * in) {}
 
-    // clamp(W) for this forward (the forward clamps too, docs/units.md#nau-and-nmu).
+    // The weight this forward uses: clamp(W) (the forward clamps too, docs/units.md#nau-and-nmu),
+    // or W itself under "none".
     const T* clamped() {
-        kernels<NauNmuKernels<T>>().clamp_weights(Wc_.data(), this->params() + W_, lo_, hi_, Wc_.size());
+        const T* W = this->params() + W_;
+        if (constraint_ == Constraint::none) {
+            for (std::size_t k = 0; k < Wc_.size(); ++k) Wc_[k] = W[k];
+        } else {
+            kernels<NauNmuKernels<T>>().clamp_weights(Wc_.data(), W, lo_, hi_, Wc_.size());
+        }
         return Wc_.data();
+    }
+
+    bool masked() const { return constraint_ != Constraint::none; }
+
+    static Constraint constraint(double code) {
+        if (!(code == 0 || code == 1 || code == 2))
+            throw std::invalid_argument("option 'constraint' must be 0, 1 or 2 (clamp, clip, none), got " +
+                                        std::to_string(code));
+        return static_cast<Constraint>(static_cast<int>(code));
     }
 
     T lo_, hi_;
     bool symmetric_;
+    Constraint constraint_;
     std::size_t W_;
     std::vector<T> Wc_;
 };
@@ -60,8 +100,8 @@ protected:
 template <class T>
 class NauLayer : public NauNmuLayer<T> {
 public:
-    NauLayer(std::size_t in, std::size_t out, const Options& = {})
-        : NauNmuLayer<T>(in, out, T(-1), T(1), true) {}
+    NauLayer(std::size_t in, std::size_t out, const Options& given = {})
+        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given) {}
     const char* kind() const override { return "NAU"; }
 
 protected:
@@ -70,15 +110,15 @@ protected:
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
         kernels<NauNmuKernels<T>>().nau_backward(this->grads(), dx, dy, this->input(), this->params(),
-                                  this->Wc_.data(), batch, this->in_, this->out_);
+                                                 this->Wc_.data(), this->masked(), batch, this->in_, this->out_);
     }
 };
 
 template <class T>
 class NmuLayer : public NauNmuLayer<T> {
 public:
-    NmuLayer(std::size_t in, std::size_t out, const Options& = {})
-        : NauNmuLayer<T>(in, out, T(0), T(1), false), suffix_(in) {}
+    NmuLayer(std::size_t in, std::size_t out, const Options& given = {})
+        : NauNmuLayer<T>(in, out, T(0), T(1), false, given), suffix_(in) {}
     const char* kind() const override { return "NMU"; }
 
 protected:
@@ -87,7 +127,8 @@ protected:
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
         kernels<NauNmuKernels<T>>().nmu_backward(this->grads(), dx, suffix_.data(), dy, this->input(),
-                                  this->params(), this->Wc_.data(), batch, this->in_, this->out_);
+                                                 this->params(), this->Wc_.data(), this->masked(), batch,
+                                                 this->in_, this->out_);
     }
 
 private:
