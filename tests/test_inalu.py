@@ -7,16 +7,18 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units import inalu
+from test_reference import numeric_gradient
 from tolerances import assert_matches_reference
 
 NAMES = ("W_hat_a", "M_hat_a", "W_hat_m", "M_hat_m")
 
 
+@pytest.mark.parametrize("gate", ["scalar", "input"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 2), (13, 17, 11), (40, 9, 3)], ids=lambda s: "x".join(map(str, s)))
-def test_kernels_match_reference(dtype, shape, rng):
+def test_kernels_match_reference(dtype, shape, gate, rng):
     B, I, O = shape
-    layer = nalu_ext.iNALU(I, O, dtype=dtype, seed=1)
+    layer = nalu_ext.iNALU(I, O, gate=gate, dtype=dtype, seed=1)
     x = rng.normal(size=(B, I)) * 2.0
     x[rng.random(size=x.shape) < 0.1] = 0.0
     x[::2] = np.abs(x[::2]) + 0.1  # all-positive rows take the kernels' shortcut; odd rows do not
@@ -88,3 +90,36 @@ def test_inalu_trains_with_gradient_clipping(rng):
     h = nalu_ext.fit(model, nalu_ext.Adam(model.parameters(), lr=0.01, clip_value=0.1), x,
                      (x[:, 0] * x[:, 1])[:, None], steps=3000)
     assert h.loss[-1] < 1e-3 * h.loss[0]
+
+
+def test_the_input_gate_is_sigmoid_of_x_g_per_row_and_its_gradients_match_finite_differences(rng):
+    layer = nalu_ext.iNALU(3, 2, gate="input", dtype="float64", seed=0)
+    assert layer.params["G"].shape == (2, 3) and layer.gate == "input"
+    x = rng.uniform(0.5, 2.0, size=(5, 3)) * rng.choice([-1.0, 1.0], size=(5, 3))
+    y, cache = layer.reference_forward(x)
+    W_a = cache["W_a"]
+    g = 1 / (1 + np.exp(-(x @ layer.params["G"].T)))
+    np.testing.assert_allclose(cache["g"], g, rtol=1e-14)  # one gate per row and output
+    np.testing.assert_allclose(y, g * (x @ W_a.T) + (1 - g) * cache["m"] * cache["sc"], rtol=1e-13)
+    dy = rng.normal(size=(5, 2))
+    dx, grads = layer.reference_backward(dy, cache)
+
+    def loss():
+        return float(np.sum(layer.reference_forward(x)[0] * dy))
+
+    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
+    for name in layer.params:
+        np.testing.assert_allclose(grads[name], numeric_gradient(loss, layer.params[name]), rtol=1e-6, atol=1e-8,
+                                   err_msg=name)
+
+
+def test_gate_option_survives_save_load_and_is_checked(tmp_path, rng):
+    model = nalu_ext.Sequential(nalu_ext.iNALU(3, 2, gate="input", dtype="float64", seed=0))
+    model.save(tmp_path / "m.nalu")
+    again = nalu_ext.load(tmp_path / "m.nalu")
+    x = rng.normal(size=(4, 3))
+    assert again.layers[0].gate == "input"
+    np.testing.assert_array_equal(again.forward(x), model.forward(x))
+    assert repr(nalu_ext.iNALU(2, 1, gate="input")) == "iNALU(2, 1, eps=1e-07, omega=20, gate='input', dtype='float32')"
+    with pytest.raises(ValueError, match="gate must be one of .*got 'vector'"):
+        nalu_ext.iNALU(2, 1, gate="vector")

@@ -47,6 +47,16 @@ def torch_nmu_clipped(x, W):
     return torch.prod(x.unsqueeze(1) * Wc + 1 - Wc, dim=2)
 
 
+def torch_inalu_input_gate(x, W_hat_a, M_hat_a, W_hat_m, M_hat_m, G, eps=1e-7, omega=20.0):
+    """The iNALU with the gate σ(x Gᵀ) of the original paper (Schlör et al. 2020)."""
+    W_a = torch.tanh(W_hat_a) * torch.sigmoid(M_hat_a)
+    W_m = torch.tanh(W_hat_m) * torch.sigmoid(M_hat_m)
+    m = torch.exp(torch.clamp(torch.log(torch.clamp(torch.abs(x), min=eps)) @ W_m.T, max=omega))
+    s = torch.prod(1 + W_m.abs().unsqueeze(0) * (torch.sign(x).unsqueeze(1) - 1), dim=2)
+    g = torch.sigmoid(x @ G.T)
+    return g * (x @ W_a.T) + (1 - g) * m * torch.clamp(s, -1.0, 1.0)
+
+
 def out_of_range(layer, low, high):
     """The layer with W spread over [low, high], beyond its unit's range: where the constraints differ."""
     layer.params["W"][...] = np.linspace(low, high, layer.params["W"].size).reshape(layer.params["W"].shape)
@@ -63,8 +73,9 @@ def out_of_range(layer, low, high):
      torch_nau_unconstrained),
     (lambda: out_of_range(nalu_ext.NMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.6, 1.55),
      torch_nmu_clipped),
+    (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
 ], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip"])
+        "NAU-none", "NMU-clip", "iNALU-input-gate"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the
     unit to 1e-10 relative."""

@@ -18,13 +18,14 @@ from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigm
 @register
 class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     """Improved NALU (Schlör, Ring & Hotho 2020): separate weights for the two paths, a clipped
-    exponent, sign recovery and an input-independent gate.
+    exponent, sign recovery and a gate, input-independent by default.
 
     ``a = x @ W_a.T``, ``m = exp(min(log(max(|x|, eps)) @ W_m.T, omega))``,
     ``s_j = prod_i (sign(x_i) |W_m,ji| + 1 - |W_m,ji|)``, ``g = sigmoid(G)``,
     ``y = g * a + (1 - g) * m * clip(s, -1, 1)`` with ``W_a = tanh(W_hat_a) * sigmoid(M_hat_a)``
     and likewise W_m. Parameters ``W_hat_a``, ``M_hat_a``, ``W_hat_m``, ``M_hat_m`` (out, in) and
-    ``G`` (out,), initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
+    ``G`` (out,), or with ``gate="input"`` ``g = sigmoid(x @ G.T)`` and ``G`` (out, in) (the
+    gate of the NPU paper's iNALU; docs/units.md#inalu). Initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
     G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
     to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
     M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (the schedule λ(t)
@@ -37,6 +38,8 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         ε of log(max(|x|, ε)), > 0 (default 1e-7).
     omega : float
         ω, the clip of the exponent (default 20).
+    gate : "scalar" or "input"
+        The gate σ(G) per output (default), or σ(x Gᵀ) per row and output.
     <schedule parameters>
     """
 
@@ -46,12 +49,15 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 omega: float = 20.0, regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+                 omega: float = 20.0, gate: str = "scalar", regularizer: float = 0.0, reg_start: int = 0,
+                 reg_end: int = 0, dtype: DTypeLike = "float32", seed: SeedLike = None,
+                 init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
         omega = _checks.real(omega, "omega", finite=False)
-        Layer.__init__(self, in_features, out_features, dtype, seed, init, eps=eps, omega=omega)
+        input_gate = _checks.choice(gate, "gate", ("scalar", "input")) == "input"
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, eps=eps, omega=omega,
+                       input_gate=input_gate)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def _initialise(self, rng: np.random.Generator) -> None:
@@ -69,11 +75,17 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         """ω as the layer uses it."""
         return float(self._option("omega"))
 
+    @property
+    def gate(self) -> str:
+        """"scalar" (σ(G) per output) or "input" (σ(x Gᵀ))."""
+        return "input" if self._option("input_gate") else "scalar"
+
     def config(self) -> Dict[str, Any]:
-        return dict(Layer.config(self), eps=self.eps, omega=self.omega, **self._schedule_config())
+        return dict(Layer.config(self), eps=self.eps, omega=self.omega, gate=self.gate, **self._schedule_config())
 
     def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}, omega={self.omega:g}{self._schedule_repr()}"
+        gate = "" if self.gate == "scalar" else ", gate='input'"
+        return f", eps={self.eps:g}, omega={self.omega:g}{gate}{self._schedule_repr()}"
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return inalu_forward(x, eps=self.eps, omega=self.omega, **self._params64())
@@ -103,7 +115,8 @@ def inalu_forward(x: Any, W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any
     factors = 1.0 + np.abs(W_m)[None, :, :] * (np.sign(x)[:, None, :] - 1.0)  # (B, O, I)
     s = np.prod(factors, axis=2)
     sc = np.clip(s, -1.0, 1.0)
-    g, one_minus_g = sigmoid(G), sigmoid(-G)
+    logit = x @ G.T if G.ndim == 2 else G  # the input-dependent gate's G is (O, I)
+    g, one_minus_g = sigmoid(logit), sigmoid(-logit)
     y = g * a + one_minus_g * (m * sc)
     cache = {"x": x, "W_a": W_a, "W_m": W_m, "G": G, "eps": eps, "omega": omega, "log_x": log_x,
              "a": a, "z": z, "m": m, "factors": factors, "s": s, "sc": sc, "g": g,
@@ -119,7 +132,8 @@ def inalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     da = dy * g
     dz = dy * gc * sc * m * (c["z"] <= c["omega"])
     ds = dy * gc * m * ((c["s"] >= -1.0) & (c["s"] <= 1.0))
-    dG = np.sum(dy * (c["a"] - m * sc), axis=0) * (g * gc)
+    dlogit = dy * (c["a"] - m * sc) * (g * gc)
+    dG = dlogit.T @ x if c["G"].ndim == 2 else np.sum(dlogit, axis=0)
     factors = c["factors"]
     I = factors.shape[2]
     others = np.stack([np.prod(np.delete(factors, i, axis=2), axis=2) for i in range(I)], axis=2)
@@ -128,7 +142,7 @@ def inalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     dW_m = dz.T @ c["log_x"] + dW_sign
     ax = np.abs(x)
     dlog = np.where(ax > c["eps"], np.sign(x) / np.where(ax > c["eps"], ax, 1.0), 0.0)
-    dx = da @ W_a + (dz @ W_m) * dlog
+    dx = da @ W_a + (dz @ W_m) * dlog + (dlogit @ c["G"] if c["G"].ndim == 2 else 0.0)
     W_hat_a, M_hat_a, W_hat_m, M_hat_m = c["hats"]
     ga, gm = nac_weight_backward(dW_a, W_hat_a, M_hat_a), nac_weight_backward(dW_m, W_hat_m, M_hat_m)
     return dx, {"W_hat_a": ga["W_hat"], "M_hat_a": ga["M_hat"], "W_hat_m": gm["W_hat"],

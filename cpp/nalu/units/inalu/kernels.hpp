@@ -2,7 +2,8 @@
 //
 //   a = x W_aᵀ,   m = exp(min(log(max(|x|, ε)) W_mᵀ, ω)),
 //   s_j = Π_i (sign(x_i) |W_m,ji| + 1 − |W_m,ji|)          sign recovery, clipped to [−1, 1]
-//   g = σ(G), G (O,)                                        input-independent gate
+//   g = σ(G), G (O,)                                        input-independent gate (default), or
+//   g = σ(x Gᵀ), G (O, I)                                   input-dependent (input_gate)
 //   y = g ⊙ a + (1 − g) ⊙ m ⊙ clip(s, −1, 1)
 // with W_a, W_m = tanh(Ŵ) ⊙ σ(M̂) from nac_weights. Shapes: x (B, I), W_a, W_m (O, I), y (B, O).
 // One-sided choices at the kinks (documented, tested): min(·, ω) and clip(s) pass gradient at
@@ -24,16 +25,19 @@ struct InaluCache {
     T* z;       // (B, O) log_x W_mᵀ before the clip at ω
     T* m;       // (B, O) exp(min(z, ω))
     T* s;       // (B, O) sign-recovery product before its clip
-    T* g;       // (O,) σ(G)
-    T* g_comp;  // (O,) σ(−G)
+    T* g;       // (O,) σ(G), or (B, O) σ(x Gᵀ) with input_gate
+    T* g_comp;  // the same shape, 1 − g computed as σ(−·)
 };
 
 template <class T>
 struct InaluKernels {
-    void (*forward)(T* y, InaluCache<T> cache, const T* x, const T* W_a, const T* W_m, const T* G, T eps, T omega, std::size_t B, std::size_t I, std::size_t O);
+    void (*forward)(T* y, InaluCache<T> cache, const T* x, const T* W_a, const T* W_m, const T* G,
+                    bool input_gate, T eps, T omega, std::size_t B, std::size_t I, std::size_t O);
     // dW_a, dW_m (O, I): gradients with respect to the effective weights (the layer turns them into
-    // Ŵ and M̂ gradients); dG (O,); dx (B, I) unless null. scratch: 3·B·O + B·I + I elements.
-    void (*backward)(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, const T* x, InaluCache<T> cache, const T* W_a, const T* W_m, T eps, T omega, std::size_t B, std::size_t I, std::size_t O);
+    // Ŵ and M̂ gradients); dG (O,) or (O, I); dx (B, I) unless null. scratch: 4·B·O + B·I + I elements.
+    void (*backward)(T* dW_a, T* dW_m, T* dG, T* dx, T* scratch, const T* dy, const T* x,
+                     InaluCache<T> cache, const T* W_a, const T* W_m, const T* G, bool input_gate,
+                     T eps, T omega, std::size_t B, std::size_t I, std::size_t O);
 };
 
 }  // namespace nalu

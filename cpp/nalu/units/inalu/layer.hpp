@@ -1,5 +1,5 @@
-// iNALU layer: parameters W_hat_a, M_hat_a, W_hat_m, M_hat_m (out, in) and G (out,); ε and ω.
-// Kernels in kernels.hpp.
+// iNALU layer: parameters W_hat_a, M_hat_a, W_hat_m, M_hat_m (out, in) and G (out,), or (out, in)
+// with the flag input_gate; ε and ω. Kernels in kernels.hpp.
 #pragma once
 
 #include <cmath>
@@ -17,21 +17,23 @@ namespace nalu {
 template <class T>
 class InaluLayer : public Layer<T> {
 public:
-    // Options: eps and omega (numbers).
+    // Options: eps and omega (numbers), the flag input_gate.
     InaluLayer(std::size_t in, std::size_t out, const Options& given)
-        : InaluLayer(in, out, given.number("eps"), given.number("omega")) {}
+        : InaluLayer(in, out, given.number("eps"), given.number("omega"), given.flag("input_gate")) {}
 
     const char* kind() const override { return "iNALU"; }
     Options options() const override {
-        return Options({{"eps", static_cast<double>(eps_)}, {"omega", static_cast<double>(omega_)}});
+        return Options({{"eps", static_cast<double>(eps_)}, {"omega", static_cast<double>(omega_)},
+                        {"input_gate", input_gate_}});
     }
-    InaluLayer(std::size_t in, std::size_t out, double eps, double omega)
+    InaluLayer(std::size_t in, std::size_t out, double eps, double omega, bool input_gate)
         : Layer<T>(in, out),
+          input_gate_(input_gate),
           W_hat_a_(this->add_param("W_hat_a", {out, in})),
           M_hat_a_(this->add_param("M_hat_a", {out, in})),
           W_hat_m_(this->add_param("W_hat_m", {out, in})),
           M_hat_m_(this->add_param("M_hat_m", {out, in})),
-          G_(this->add_param("G", {out})),
+          G_(input_gate ? this->add_param("G", {out, in}) : this->add_param("G", {out})),
           eps_(narrow_to<T>(eps, "eps")),
           omega_(narrow_to<T>(omega, "omega")),
           weights_a_(out * in),
@@ -66,15 +68,16 @@ protected:
         weights_a_.compute(p + W_hat_a_, p + M_hat_a_);
         weights_m_.compute(p + W_hat_m_, p + M_hat_m_);
         kernels<InaluKernels<T>>().forward(y, cache(batch), x, weights_a_.view().W, weights_m_.view().W,
-                                   p + G_, eps_, omega_, batch, this->in_, this->out_);
+                                           p + G_, input_gate_, eps_, omega_, batch, this->in_, this->out_);
     }
 
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        T* scratch = ensure_size(scratch_, 3 * batch * this->out_ + batch * this->in_ + this->in_);
+        T* scratch = ensure_size(scratch_, 4 * batch * this->out_ + batch * this->in_ + this->in_);
         T* g = this->grads();
         kernels<InaluKernels<T>>().backward(g + W_hat_a_, g + W_hat_m_, g + G_, dx, scratch, dy, this->input(),
-                         cache(batch), weights_a_.view().W, weights_m_.view().W, eps_, omega_, batch,
-                         this->in_, this->out_);
+                                            cache(batch), weights_a_.view().W, weights_m_.view().W,
+                                            this->params() + G_, input_gate_, eps_, omega_, batch,
+                                            this->in_, this->out_);
         weights_a_.backward(g + W_hat_a_, g + M_hat_a_);
         weights_m_.backward(g + W_hat_m_, g + M_hat_m_);
     }
@@ -85,11 +88,13 @@ private:
     InaluCache<T> cache(std::size_t batch) {
         const std::size_t bo = checked_mul(batch, this->out_, "the batch");
         const std::size_t bi = checked_mul(batch, this->in_, "the batch");
-        T* c = ensure_size(cache_, bi + 4 * bo + 2 * this->out_);
+        const std::size_t gates = input_gate_ ? bo : this->out_;  // g and 1 − g: per row or per output
+        T* c = ensure_size(cache_, bi + 4 * bo + 2 * gates);
         return InaluCache<T>{c, c + bi, c + bi + bo, c + bi + 2 * bo, c + bi + 3 * bo,
-                             c + bi + 4 * bo, c + bi + 4 * bo + this->out_};
+                             c + bi + 4 * bo, c + bi + 4 * bo + gates};
     }
 
+    bool input_gate_;
     std::size_t W_hat_a_, M_hat_a_, W_hat_m_, M_hat_m_, G_;
     T eps_, omega_;
     NacWeightCache<T> weights_a_, weights_m_;
