@@ -123,3 +123,12 @@ def test_gate_option_survives_save_load_and_is_checked(tmp_path, rng):
     assert repr(nalu_ext.iNALU(2, 1, gate="input")) == "iNALU(2, 1, eps=1e-07, omega=20, gate='input', dtype='float32')"
     with pytest.raises(ValueError, match="gate must be one of .*got 'vector'"):
         nalu_ext.iNALU(2, 1, gate="vector")
+
+
+def test_glorot_initialisation_is_neuralarithmetic_jls():
+    layer = nalu_ext.iNALU(30, 20, gate="input", init="glorot", dtype="float64", seed=0)
+    r = np.sqrt(6.0 / 50.0)
+    for name, p in layer.params.items():
+        assert p.shape == (20, 30) and np.abs(p).max() <= r and np.abs(p).max() > 0.9 * r, name
+    scalar = nalu_ext.iNALU(30, 20, init="glorot", dtype="float64", seed=0).params["G"]
+    assert scalar.shape == (20,) and np.abs(scalar).max() <= np.sqrt(6.0 / 21.0)

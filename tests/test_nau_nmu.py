@@ -248,3 +248,8 @@ def test_constraint_survives_save_load_and_names_its_choices(unit, tmp_path, rng
     assert repr(cls(3, 2, constraint="none")) == f"{unit}(3, 2, constraint='none', dtype='float32')"
     with pytest.raises(ValueError, match="constraint must be one of .*'clip'.*got 'soft'"):
         cls(3, 2, constraint="soft")
+
+
+def test_the_core_refuses_a_constraint_number_it_does_not_know():
+    with pytest.raises(ValueError, match=r"option 'constraint' must be one of 0 \(clamp\), 1 \(clip\), 2 \(none\), got 3"):
+        nalu_ext._core.make_layer("NMU", "float64", 2, 2, {"constraint": 3.0})

@@ -3,6 +3,7 @@
 // an option that the unit does not take instead of ignoring it.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -20,9 +21,20 @@ public:
 
     // The number called `name`; std::invalid_argument when it is missing or is a flag.
     double number(const std::string& name) const { return get<double>(name, "a number"); }
-    // The number called `name`, `fallback` when it is missing.
-    double number_or(const std::string& name, double fallback) const {
-        return values_.count(name) ? number(name) : fallback;
+    // The number called `name` as the index of one of `names` (a unit's choice among named
+    // variants; Python passes the index), `fallback` when it is missing; std::invalid_argument
+    // naming the choices when it is not an index.
+    int choice(const std::string& name, std::initializer_list<const char*> names, int fallback) const {
+        if (!values_.count(name)) return fallback;
+        const double code = number(name);
+        std::string listed;
+        int k = 0;
+        for (const char* n : names) {
+            if (code == k) return k;
+            listed += (k ? ", " : "") + std::to_string(k) + " (" + n + ")";
+            ++k;
+        }
+        throw std::invalid_argument("option '" + name + "' must be one of " + listed + ", got " + std::to_string(code));
     }
     // The flag called `name`, false when it is missing; std::invalid_argument when it is a number.
     bool flag(const std::string& name) const {

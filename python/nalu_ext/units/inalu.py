@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
-from ..layers import Layer, Scheduled, SeedLike, register
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
@@ -25,7 +25,9 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     ``y = g * a + (1 - g) * m * clip(s, -1, 1)`` with ``W_a = tanh(W_hat_a) * sigmoid(M_hat_a)``
     and likewise W_m. Parameters ``W_hat_a``, ``M_hat_a``, ``W_hat_m``, ``M_hat_m`` (out, in) and
     ``G`` (out,), or with ``gate="input"`` ``g = sigmoid(x @ G.T)`` and ``G`` (out, in) (the
-    gate of the NPU paper's iNALU; docs/units.md#inalu). Initialised as in the original: W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
+    gate of NeuralArithmetic.jl's iNALU, which the NPU paper compares; docs/units.md#inalu).
+    Initialised as in the original (``init="glorot"``: every parameter Glorot-uniform, as
+    NeuralArithmetic.jl): W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2),
     G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
     to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
     M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (the schedule λ(t)
@@ -43,7 +45,9 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     <schedule parameters>
     """
 
-    INITS = {"inalu": "W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2), G ~ N(0, 0.2) (Schlör et al. 2020)"}
+    INITS = {"inalu": "W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2), G ~ N(0, 0.2) (Schlör et al. 2020)",
+             "glorot": "every parameter Glorot-uniform, a scalar-gate G as a column (out, 1) "
+                       "(nmheim/NeuralArithmetic.jl's iNALU)"}
     RECIPE = Recipe(
         network=("iNALU", "iNALU"), init=("inalu", "inalu"),
         source=UNPUBLISHED)
@@ -61,6 +65,10 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def _initialise(self, rng: np.random.Generator) -> None:
+        if self.init == "glorot":
+            for p in self.params.values():
+                p[...] = glorot_uniform(rng, *(p.shape if p.ndim == 2 else (p.shape[0], 1))).reshape(p.shape)
+            return
         means = {"W_hat_a": 0.88, "W_hat_m": 0.88, "M_hat_a": 0.5, "M_hat_m": 0.5, "G": 0.0}
         for name, p in self.params.items():
             p[...] = rng.normal(means[name], 0.2, size=p.shape)

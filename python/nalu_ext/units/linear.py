@@ -17,7 +17,7 @@ from ..reference import Cache, Grads, f64
 
 class _Affine(Layer):
     """What Linear and Dense share: W (out_features, in_features) Glorot-uniform, b (out_features,)
-    = 0 unless bias=False, and their affine reference."""
+    = 0 unless bias=False; their references both build on linear_forward/linear_backward below."""
 
     INITS = {"glorot": "W Glorot-uniform (xavier_uniform with gain 1), b = 0"}
 
@@ -78,8 +78,8 @@ ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu")
 
 @register
 class Dense(_Affine):
-    """``y = act(x @ W.T + b)``: the dense layer of the NPU paper's baseline (Heim, Rousset &
-    Jordan 2020; nmheim/NeuralPowerUnits ``scripts/simple/run.jl``: Flux's ``Dense``, 2 → h σ →
+    """``y = act(x @ W.T + b)``: the dense layer of the NPU paper's baseline (Heim, Pevný &
+    Šmídl 2020; nmheim/NeuralPowerUnits ``scripts/simple/run.jl``: Flux's ``Dense``, 2 → h σ →
     h σ → 4), ``W`` Glorot-uniform and ``b`` = 0 as Flux initialises them (docs/units.md).
 
     Parameters

@@ -2,8 +2,6 @@
 // an activation after. Kernels in kernels.hpp.
 #pragma once
 
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "../../layer.hpp"
@@ -37,7 +35,6 @@ protected:
                                              this->params() + W_, batch, this->in_, this->out_);
     }
 
-protected:
     bool bias_;
     std::size_t W_, b_;
 };
@@ -47,7 +44,8 @@ class DenseLayer : public LinearLayer<T> {
 public:
     // Options: the flag bias, the number activation (an Activation).
     DenseLayer(std::size_t in, std::size_t out, const Options& given)
-        : LinearLayer<T>(in, out, given), act_(activation(given.number("activation"))) {}
+        : LinearLayer<T>(in, out, given),
+          act_(static_cast<Activation>(given.choice("activation", {"identity", "sigmoid", "tanh", "relu"}, 1))) {}
 
     const char* kind() const override { return "Dense"; }
     Options options() const override {
@@ -71,13 +69,6 @@ protected:
     }
 
 private:
-    static Activation activation(double code) {
-        if (!(code == 0 || code == 1 || code == 2 || code == 3))
-            throw std::invalid_argument("option 'activation' must be 0, 1, 2 or 3 (identity, sigmoid, tanh, relu), got " +
-                                        std::to_string(code));
-        return static_cast<Activation>(static_cast<int>(code));
-    }
-
     Activation act_;
     std::vector<T> output_, dz_;
 };

@@ -8,8 +8,6 @@
 #pragma once
 
 #include <cmath>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "../../layer.hpp"
@@ -66,7 +64,7 @@ public:
 protected:
     NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric, const Options& given)
         : Layer<T>(in, out), lo_(lo), hi_(hi), symmetric_(symmetric),
-          constraint_(constraint(given.number_or("constraint", 0.0))),
+          constraint_(static_cast<Constraint>(given.choice("constraint", {"clamp", "clip", "none"}, 0))),
           W_(this->add_param("W", {out, in})), Wc_(out * in) {}
 
     // The weight this forward uses: clamp(W) (the forward clamps too, docs/units.md#nau-and-nmu),
@@ -82,13 +80,6 @@ protected:
     }
 
     bool masked() const { return constraint_ != Constraint::none; }
-
-    static Constraint constraint(double code) {
-        if (!(code == 0 || code == 1 || code == 2))
-            throw std::invalid_argument("option 'constraint' must be 0, 1 or 2 (clamp, clip, none), got " +
-                                        std::to_string(code));
-        return static_cast<Constraint>(static_cast<int>(code));
-    }
 
     T lo_, hi_;
     bool symmetric_;
