@@ -156,3 +156,15 @@ def test_torch_compile_falls_back_to_the_kernels():
     x = inputs(4, 3)
     compiled = torch.compile(module, backend="eager")
     torch.testing.assert_close(compiled(x), module(x), rtol=0, atol=0)
+
+
+def test_train_and_eval_reach_the_layers_mode():
+    """torch's mode is the layer's: the NMRU divides exactly only in evaluation mode."""
+    model = torch.nn.Sequential(nt.NMRU(2, 1, dtype="float64", seed=0))
+    model[0].layer.params["W"][...] = [[1.0, 0.0, 0.0, 1.0]]
+    x = torch.tensor([[3.0, 2.0]], dtype=torch.float64)
+    assert model[0].layer.training and model(x).item() != 1.5
+    model.eval()
+    assert not model[0].layer.training and model(x).item() == 1.5
+    model.train()
+    assert model[0].layer.training

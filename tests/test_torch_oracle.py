@@ -57,6 +57,17 @@ def torch_inalu_input_gate(x, W_hat_a, M_hat_a, W_hat_m, M_hat_m, G, eps=1e-7, o
     return g * (x @ W_a.T) + (1 - g) * m * torch.clamp(s, -1.0, 1.0)
 
 
+def torch_nmru(training):
+    """nalm-division's concat_reciprocal_nmu.py forward: mnac 'prod' on [x, 1/(x + eps)], eps
+    float32's machine epsilon in training and the exact reciprocal in evaluation."""
+    def forward(x, W):
+        r = (x + torch.finfo(torch.float).eps).reciprocal() if training else x.reciprocal()
+        z = torch.cat((x, r), 1)
+        Wc = torch.clamp(W, 0.0, 1.0)
+        return torch.prod(z.unsqueeze(1) * Wc + 1 - Wc, dim=2)
+    return forward
+
+
 def out_of_range(layer, low, high):
     """The layer with W spread over [low, high], beyond its unit's range: where the constraints differ."""
     layer.params["W"][...] = np.linspace(low, high, layer.params["W"].size).reshape(layer.params["W"].shape)
@@ -74,8 +85,10 @@ def out_of_range(layer, low, high):
     (lambda: out_of_range(nalu_ext.NMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.6, 1.55),
      torch_nmu_clipped),
     (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
+    (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64"), torch_nmru(True)),
+    (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64").eval(), torch_nmru(False)),
 ], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip", "iNALU-input-gate"])
+        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the
     unit to 1e-10 relative."""

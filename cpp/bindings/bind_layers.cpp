@@ -62,6 +62,10 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
             std::lock_guard<std::mutex> lock(self.mutex());
             self.set_steps(t);
         })
+        .def_property("training", &L::training, [](L& self, bool on) {
+            std::lock_guard<std::mutex> lock(self.mutex());
+            self.set_training(on);
+        })
         .def_property_readonly("options", [](const L& self) { return options_dict(self.options()); })
         .def_property_readonly("has_regularizer", &L::has_regularizer)
         .def_property_readonly("regularizer",

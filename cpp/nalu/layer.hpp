@@ -106,6 +106,12 @@ public:
     void count_step() { ++steps_; }
     void set_steps(long long t) { steps_ = t; }  // restoring a saved layer (t >= 0, checked by Python)
 
+    // Training or evaluation mode, for the units whose forward differs between the two (the
+    // NMRU's reciprocal): the caller sets it (nalu_ext's train()/eval(); the protocol evaluates
+    // in evaluation mode). Every other unit ignores it. A new layer is in training mode.
+    bool training() const { return training_; }
+    void set_training(bool on) { training_ = on; }
+
     // Held by callers that may run on several threads at once (the bindings release the GIL).
     std::mutex& mutex() const { return mutex_; }
 
@@ -213,6 +219,7 @@ private:
     std::size_t batch_ = 0;
     long long steps_ = 0;
     bool has_forward_ = false;
+    bool training_ = true;
     bool input_changed_ = true;
     mutable std::mutex mutex_;
 };

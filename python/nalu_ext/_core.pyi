@@ -28,6 +28,7 @@ class _Layer:
     @property
     def has_forward(self) -> bool: ...
     steps: int
+    training: bool
     @property
     def param_names(self) -> List[str]: ...
     @property

@@ -86,8 +86,14 @@ def train_task(model: "torch.nn.Module", task: Task, optimizer: "torch.optim.Opt
     xt, tt = (torch.from_numpy(a) for a in task.test(n_eval, dtype))
 
     def mse(x: "torch.Tensor", t: "torch.Tensor") -> float:
-        with torch.no_grad():
-            return float(((model(x).double() - t.double()) ** 2).mean())
+        """In evaluation mode (model.eval()), as the compiled protocol; the mode is restored after."""
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                return float(((model(x).double() - t.double()) ** 2).mean())
+        finally:
+            model.train(was_training)
 
     bar = None
     if progress:

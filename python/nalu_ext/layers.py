@@ -202,6 +202,39 @@ class Layer:
         return int(self._impl.steps)
 
     @property
+    def training(self) -> bool:
+        """Training mode (True, the default) or evaluation mode: see :meth:`train`."""
+        return bool(self._impl.training)
+
+    def train(self, mode: bool = True) -> "Layer":
+        """Sets training mode (or evaluation mode with ``mode=False``) and returns the layer.
+
+        Only units whose forward differs between training and evaluation read it (the NMRU's
+        reciprocal 1/(x + ε) in training, 1/x in evaluation; docs/units.md); the benchmark
+        protocol evaluates in evaluation mode and trains in training mode. A new or loaded layer
+        is in training mode.
+
+        Parameters
+        ----------
+        mode : bool
+
+        Returns
+        -------
+        Layer
+        """
+        self._impl.training = bool(mode)
+        return self
+
+    def eval(self) -> "Layer":
+        """Evaluation mode: ``train(False)``.
+
+        Returns
+        -------
+        Layer
+        """
+        return self.train(False)
+
+    @property
     def has_regularizer(self) -> bool:
         """Whether the unit has a regularizer (and a schedule, :meth:`set_regularizer`)."""
         return bool(self._impl.has_regularizer)

@@ -96,6 +96,35 @@ class Sequential:
 
     __call__ = forward
 
+    @property
+    def training(self) -> bool:
+        """Whether every layer is in training mode (see :meth:`Layer.train`)."""
+        return all(layer.training for layer in self._layers)
+
+    def train(self, mode: bool = True) -> "Sequential":
+        """Sets every layer's mode (see :meth:`Layer.train`); returns the model.
+
+        Parameters
+        ----------
+        mode : bool
+
+        Returns
+        -------
+        Sequential
+        """
+        for layer in self._layers:
+            layer.train(mode)
+        return self
+
+    def eval(self) -> "Sequential":
+        """Evaluation mode for every layer: ``train(False)``.
+
+        Returns
+        -------
+        Sequential
+        """
+        return self.train(False)
+
     def predict(self, x: Any) -> np.ndarray:
         """The model's output, for inference: the same values as :meth:`forward`, without a copy of
         ``x`` kept for :meth:`backward` (which then needs a :meth:`forward` first). Evaluating a

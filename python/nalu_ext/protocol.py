@@ -51,8 +51,15 @@ def sparsity_error(model: Union[Sequential, Layer]) -> float:
 
 
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
-    with np.errstate(all="ignore"):
-        return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
+    """The MSE of the model in evaluation mode (each layer's mode is restored after)."""
+    modes = [layer.training for layer in model.layers]
+    model.eval()
+    try:
+        with np.errstate(all="ignore"):
+            return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
+    finally:
+        for layer, mode in zip(model.layers, modes):
+            layer.train(mode)
 
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
@@ -65,7 +72,9 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     answered promptly, and so is ``stop``: when that event is set (from another thread), training
     stops after the current chunk and :class:`nalu_ext.errors.Interrupted` is raised. Either way
     the model keeps the parameters of its last applied step. A step whose loss or update is not
-    finite ends the run (``RunResult.diverged``) without being applied.
+    finite ends the run (``RunResult.diverged``) without being applied. The steps run in the
+    layers' mode as given (a new layer is in training mode); the validation and test errors are
+    measured in evaluation mode (:meth:`Layer.train`).
 
     Parameters
     ----------

@@ -144,9 +144,25 @@ class Unit(torch.nn.Module):
         """
         return _UnitFunction.apply(self, x, *(getattr(self, n) for n in self._names))
 
+    def train(self, mode: bool = True) -> "Unit":
+        """torch's training/evaluation mode, passed on to the layer (:meth:`nalu_ext.Layer.train`:
+        the units whose forward differs between the two read it); ``eval()`` calls this too.
+
+        Parameters
+        ----------
+        mode : bool
+
+        Returns
+        -------
+        Unit
+        """
+        super().train(mode)
+        self.layer.train(mode)
+        return self
+
     def regularizer(self) -> "torch.Tensor":
-        """The unit's sparsity regularizer R (NAU, NMU: mean min(|W|, 1 − |W|) and mean
-        min(W, 1 − W); iNALU: its saturation term; 0 for the others), unscaled and
+        """The unit's sparsity regularizer R (NAU, NMU: mean min(|W|, |1 − |W||) and mean
+        min(|W|, |1 − W|); iNALU: its saturation term; 0 for the others), unscaled and
         differentiable: add λ(t)·R to the loss.
 
         Returns

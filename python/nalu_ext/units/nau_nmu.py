@@ -1,5 +1,6 @@
 """NAU and NMU, the neural addition and multiplication units (Madsen & Johansen 2020;
-docs/units.md#nau-and-nmu): one family, one clamped weight W and one sparsity regularizer.
+docs/units.md#nau-and-nmu): one family, one clamped weight W and one sparsity regularizer; and
+the NMRU (Mistry, Farrahi & Hare 2022; docs/units.md#nmru), an NMU on x and its reciprocal.
 C++: cpp/nalu/units/nau_nmu/."""
 
 from __future__ import annotations
@@ -145,6 +146,66 @@ class NMU(NauNmu):
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
         return nmu_backward(dy, cache)
+
+
+# nalm-division's ε of the training-mode reciprocal 1/(x + ε): torch.finfo(torch.float).eps, 2⁻²³.
+NMRU_EPS = 2.0 ** -23
+
+
+@register
+class NMRU(NauNmu):
+    """Neural multiplicative reciprocal unit (Mistry, Farrahi & Hare 2022, "Learning Division
+    with Neural Arithmetic Logic Modules"; bmistry4/nalm-division
+    ``stable_nalu/layer/concat_reciprocal_nmu.py``): an NMU on the input and its reciprocal,
+    ``y_j = prod_k (W_jk z_k + 1 - W_jk)`` with ``z = [x, 1/(x + eps)]``, so that a weight of 1
+    on a reciprocal divides by that input. ``eps`` = 2⁻²³ in training mode and 0 (the exact
+    reciprocal) in evaluation mode (:meth:`Layer.train`), as the original.
+
+    Parameter ``W`` (out_features, 2 * in_features), initialised U(0.25, 0.75), clamped into
+    [0, 1] as the NMU's (``constraint``). Regularizer R = mean min(|W|, |1 - W|), the NMU's.
+
+    Parameters
+    ----------
+    <layer parameters>
+    constraint : "clamp", "clip" or "none"
+        As the NMU's (default "clamp": nalm-division's default ``--oob-mode clip``, W clamped
+        into [0, 1] after every step).
+    <schedule parameters>
+    """
+
+    _RANGE = (0.0, 1.0)
+    INITS = {"nalm-division": "W ~ U(0.25, 0.75) (bmistry4/nalm-division concat_reciprocal_nmu.py)"}
+    RECIPE = Recipe(
+        network=("NAU", "NMRU"), init=("stable-nalu", "nalm-division"),
+        regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
+        source="not yet the division paper's own recipe: Madsen & Johansen's NAU→NMU recipe with the "
+               "NMRU in the NMU's place (nalm-division's single_layer.py defaults: --regualizer 10, "
+               "scaling 1e6 to 2e6, Adam 1e-3)")
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W = self.params["W"]
+        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return nmru_forward(x, self.params["W"], self.constraint, self.training)
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return nmru_backward(dy, cache)
+
+
+def nmru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True) -> Tuple[np.ndarray, Cache]:
+    """The NMU on z = [x, 1/(x + eps)], eps = NMRU_EPS in training and 0 in evaluation."""
+    x = f64(x)
+    z = np.concatenate([x, 1.0 / (x + (NMRU_EPS if training else 0.0))], axis=1)
+    y, cache = nmu_forward(z, W, constraint)
+    return y, dict(cache, in_features=x.shape[1])
+
+
+def nmru_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dz, grads = nmu_backward(dy, cache)
+    I = cache["in_features"]
+    r = cache["x"][:, I:]  # the NMU's input z: its second half is the reciprocals
+    return dz[:, :I] - dz[:, I:] * r * r, grads
 
 
 # The clamp passes gradient where W lies inside its range, edges included; outside it passes 0.

@@ -68,8 +68,27 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
             if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
+template <class T>
+void reciprocal_concat(T* z, const T* x, T eps, std::size_t B, std::size_t I) {
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* xr = x + b * I;
+        T* zr = z + b * 2 * I;
+        for (std::size_t i = 0; i < I; ++i) zr[i] = xr[i];
+        for (std::size_t i = 0; i < I; ++i) zr[I + i] = T(1) / (xr[i] + eps);
+    }
+}
+
+template <class T>
+void reciprocal_backward(T* dx, const T* dz, const T* z, std::size_t B, std::size_t I) {
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* dzr = dz + b * 2 * I;
+        const T* r = z + b * 2 * I + I;
+        for (std::size_t i = 0; i < I; ++i) dx[b * I + i] = dzr[i] - dzr[I + i] * (r[i] * r[i]);
+    }
+}
+
 NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &nau_forward<T>, &nau_backward<T>,
-                  &nmu_forward<T>, &nmu_backward<T>)
+                  &nmu_forward<T>, &nmu_backward<T>, &reciprocal_concat<T>, &reciprocal_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

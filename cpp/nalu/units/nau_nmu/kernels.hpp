@@ -1,4 +1,6 @@
-// NAU and NMU (Madsen & Johansen 2020, "Neural Arithmetic Units").
+// NAU and NMU (Madsen & Johansen 2020, "Neural Arithmetic Units"), and the NMRU (Mistry,
+// Farrahi & Hare 2022, "Learning Division with Neural Arithmetic Logic Modules"): an NMU on the
+// input and its reciprocal, z = [x, 1/(x + ε)].
 //
 //   NAU: y = x clamp(W, −1, 1)ᵀ                      W (O, I)
 //   NMU: y_j = Π_i (Ŵ_ji x_i + 1 − Ŵ_ji),  Ŵ = clamp(W, 0, 1)
@@ -30,6 +32,10 @@ struct NauNmuKernels {
     // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds I elements.
     void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
                          bool masked, std::size_t B, std::size_t I, std::size_t O);
+    // z (B, 2I): each row [x_b, 1/(x_b + eps)].
+    void (*reciprocal_concat)(T* z, const T* x, T eps, std::size_t B, std::size_t I);
+    // dx (B, I) = dz[:, :I] − dz[:, I:] ⊙ r², r = z[:, I:] the reciprocals (d(1/u)/du = −1/u²).
+    void (*reciprocal_backward)(T* dx, const T* dz, const T* z, std::size_t B, std::size_t I);
 };
 
 }  // namespace nalu

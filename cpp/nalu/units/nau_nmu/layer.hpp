@@ -62,10 +62,12 @@ public:
     }
 
 protected:
-    NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric, const Options& given)
+    // weight_in: the width W multiplies, in (NAU, NMU) or 2·in (NMRU: x and its reciprocal).
+    NauNmuLayer(std::size_t in, std::size_t out, T lo, T hi, bool symmetric, const Options& given,
+                std::size_t weight_in)
         : Layer<T>(in, out), lo_(lo), hi_(hi), symmetric_(symmetric),
           constraint_(static_cast<Constraint>(given.choice("constraint", {"clamp", "clip", "none"}, 0))),
-          W_(this->add_param("W", {out, in})), Wc_(out * in) {}
+          W_(this->add_param("W", {out, weight_in})), Wc_(checked_mul(out, weight_in, "W")) {}
 
     // The weight this forward uses: clamp(W) (the forward clamps too, docs/units.md#nau-and-nmu),
     // or W itself under "none".
@@ -92,7 +94,7 @@ template <class T>
 class NauLayer : public NauNmuLayer<T> {
 public:
     NauLayer(std::size_t in, std::size_t out, const Options& given = {})
-        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given) {}
+        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given, in) {}
     const char* kind() const override { return "NAU"; }
 
 protected:
@@ -109,7 +111,7 @@ template <class T>
 class NmuLayer : public NauNmuLayer<T> {
 public:
     NmuLayer(std::size_t in, std::size_t out, const Options& given = {})
-        : NauNmuLayer<T>(in, out, T(0), T(1), false, given), suffix_(in) {}
+        : NauNmuLayer<T>(in, out, T(0), T(1), false, given, in), suffix_(in) {}
     const char* kind() const override { return "NMU"; }
 
 protected:
@@ -124,6 +126,38 @@ protected:
 
 private:
     std::vector<T> suffix_;
+};
+
+// NMRU: an NMU over z = [x, 1/(x + ε)], W (out, 2·in). In training mode ε is float32's machine
+// epsilon 2⁻²³ (nalm-division's torch.finfo(torch.float).eps, whatever the dtype), in evaluation
+// mode 0 (the exact reciprocal), as stable_nalu/layer/concat_reciprocal_nmu.py. docs/units.md#nmru.
+template <class T>
+class NmruLayer : public NauNmuLayer<T> {
+public:
+    NmruLayer(std::size_t in, std::size_t out, const Options& given = {})
+        : NauNmuLayer<T>(in, out, T(0), T(1), false, given, checked_mul(std::size_t(2), in, "in_features")),
+          suffix_(2 * in) {}
+    const char* kind() const override { return "NMRU"; }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch, bool) override {
+        const std::size_t width = 2 * this->in_;
+        T* z = ensure_size(z_, checked_mul(batch, width, "the batch"));
+        const T eps = this->training() ? T(1.0 / 8388608.0) : T(0);  // 2⁻²³
+        kernels<NauNmuKernels<T>>().reciprocal_concat(z, x, eps, batch, this->in_);
+        kernels<NauNmuKernels<T>>().nmu_forward(y, z, this->clamped(), batch, width, this->out_);
+    }
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        const std::size_t width = 2 * this->in_;
+        T* dz = dx ? ensure_size(dz_, batch * width) : nullptr;
+        kernels<NauNmuKernels<T>>().nmu_backward(this->grads(), dz, suffix_.data(), dy, z_.data(),
+                                                 this->params(), this->Wc_.data(), this->masked(), batch,
+                                                 width, this->out_);
+        if (dx) kernels<NauNmuKernels<T>>().reciprocal_backward(dx, dz, z_.data(), batch, this->in_);
+    }
+
+private:
+    std::vector<T> suffix_, z_, dz_;
 };
 
 }  // namespace nalu

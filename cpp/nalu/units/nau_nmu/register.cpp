@@ -3,3 +3,4 @@
 
 NALU_REGISTER_UNIT("NAU", nalu::NauLayer)
 NALU_REGISTER_UNIT("NMU", nalu::NmuLayer)
+NALU_REGISTER_UNIT("NMRU", nalu::NmruLayer)
