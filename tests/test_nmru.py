@@ -99,3 +99,13 @@ def test_parameters_and_initialisation():
     assert W.shape == (20, 60) and W.min() >= 0.25 and W.max() <= 0.75 and W.max() - W.min() > 0.45
     assert layer.init == "nalm-division" and NMRU_EPS == 2.0 ** -23
     assert repr(nalu_ext.NMRU(3, 2)) == "NMRU(3, 2, dtype='float32')"
+
+
+def test_evaluating_restores_each_layers_own_mode():
+    model = nalu_ext.Sequential(nalu_ext.NMRU(2, 2), nalu_ext.NMRU(2, 1).eval())
+    with model.evaluating() as same:
+        assert same is model and not any(layer.training for layer in model.layers)
+    assert [layer.training for layer in model.layers] == [True, False]
+    with pytest.raises(RuntimeError), model.evaluating():
+        raise RuntimeError("an error inside the block")
+    assert [layer.training for layer in model.layers] == [True, False]

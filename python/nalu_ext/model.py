@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -124,6 +125,23 @@ class Sequential:
         Sequential
         """
         return self.train(False)
+
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator["Sequential"]:
+        """``with model.evaluating():`` every layer in evaluation mode inside the block, each back
+        in its own mode after it.
+
+        Yields
+        ------
+        Sequential
+        """
+        modes = [layer.training for layer in self._layers]
+        self.eval()
+        try:
+            yield self
+        finally:
+            for layer, mode in zip(self._layers, modes):
+                layer.train(mode)
 
     def predict(self, x: Any) -> np.ndarray:
         """The model's output, for inference: the same values as :meth:`forward`, without a copy of

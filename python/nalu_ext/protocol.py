@@ -52,14 +52,8 @@ def sparsity_error(model: Union[Sequential, Layer]) -> float:
 
 def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
     """The MSE of the model in evaluation mode (each layer's mode is restored after)."""
-    modes = [layer.training for layer in model.layers]
-    model.eval()
-    try:
-        with np.errstate(all="ignore"):
-            return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
-    finally:
-        for layer, mode in zip(model.layers, modes):
-            layer.train(mode)
+    with model.evaluating(), np.errstate(all="ignore"):
+        return float(np.mean((model.predict(x).astype(np.float64) - t.astype(np.float64)) ** 2))
 
 
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,

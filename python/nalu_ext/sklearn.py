@@ -164,7 +164,8 @@ class ArithmeticRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        out = np.asarray(self.model_.forward(self._as_model_dtype(X, self.model_.dtype, "X")), dtype=np.float64)
+        with self.model_.evaluating():  # the NMRU's exact reciprocal
+            out = np.asarray(self.model_.predict(self._as_model_dtype(X, self.model_.dtype, "X")), dtype=np.float64)
         return out.ravel() if self._one_output else out
 
     def _build(self, n_in: int, n_out: int, dtype: np.dtype, rng: np.random.RandomState) -> Sequential:
