@@ -131,9 +131,10 @@ class Sequential:
         """``with model.evaluating():`` every layer in evaluation mode inside the block, each back
         in its own mode after it.
 
-        Yields
-        ------
-        Sequential
+        Returns
+        -------
+        context manager
+            Entering it yields this model.
         """
         modes = [layer.training for layer in self._layers]
         self.eval()
