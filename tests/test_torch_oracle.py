@@ -107,6 +107,27 @@ def test_gradients_match_torch_autograd(make, transcription, rng):
         np.testing.assert_allclose(layer.grads[name], t.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
+def test_snmu_matches_nalm_robust_nmus_forward_with_the_same_noise(rng):
+    """bmistry4/nalm-robust-nmu's re_regualized_linear_mnac.py with --nmu-noise, given our noise:
+    mnac(x * noise, W) / mnac(noise, W), float64 to 1e-10."""
+    layer = nalu_ext.sNMU(5, 3, seed=0, dtype="float64")
+    x = rng.uniform(0.2, 3.0, size=(8, 5)) * rng.choice([-1.0, 1.0], size=(8, 5))
+    dy = rng.normal(size=(8, 3))
+    noise = torch.tensor(layer.noise(8))
+    tx = torch.tensor(x, requires_grad=True)
+    tW = torch.tensor(layer.params["W"].copy(), requires_grad=True)
+    Wc = torch.clamp(tW, 0.0, 1.0)
+
+    def mnac(z):
+        return torch.prod(z.unsqueeze(1) * Wc + 1 - Wc, dim=2)
+
+    ty = mnac(tx * noise) / mnac(noise)
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_allclose(layer.forward(x), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.backward(dy), tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(layer.grads["W"], tW.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
 @pytest.mark.parametrize("ours, theirs", [
     (lambda ps: nalu_ext.SGD(ps, lr=0.05, momentum=0.9), lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
     (lambda ps: nalu_ext.Adam(ps, lr=0.02), lambda ps: torch.optim.Adam(ps, lr=0.02)),

@@ -107,8 +107,9 @@ public:
     void set_steps(long long t) { steps_ = t; }  // restoring a saved layer (t >= 0, checked by Python)
 
     // Training or evaluation mode, for the units whose forward differs between the two (the
-    // NMRU's reciprocal): the caller sets it (nalu_ext's train()/eval(); the protocol evaluates
-    // in evaluation mode). Every other unit ignores it. A new layer is in training mode.
+    // NMRU's reciprocal, the sNMU's noise): the caller sets it (nalu_ext's train()/eval(); the
+    // protocol evaluates in evaluation mode). Every other unit ignores it. A new layer is in
+    // training mode.
     bool training() const { return training_; }
     void set_training(bool on) { training_ = on; }
 

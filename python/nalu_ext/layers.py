@@ -210,7 +210,8 @@ class Layer:
         """Sets training mode (or evaluation mode with ``mode=False``) and returns the layer.
 
         Only units whose forward differs between training and evaluation read it (the NMRU's
-        reciprocal 1/(x + ε) in training, 1/x in evaluation; docs/units.md); the benchmark
+        reciprocal 1/(x + ε) in training, 1/x in evaluation; the sNMU's noise, in training only;
+        docs/units.md); the benchmark
         protocol evaluates in evaluation mode and trains in training mode. A new or loaded layer
         is in training mode.
 
