@@ -168,3 +168,10 @@ def test_train_and_eval_reach_the_layers_mode():
     assert not model[0].layer.training and model(x).item() == 1.5
     model.train()
     assert model[0].layer.training
+
+
+def test_after_update_counts_the_step_so_the_snmu_noise_moves_on():
+    unit = nt.sNMU(3, 1, dtype="float64", seed=0)
+    first = unit.layer.noise(4)
+    nt.after_update(torch.nn.Sequential(unit))
+    assert unit.layer.steps == 1 and not np.array_equal(unit.layer.noise(4), first)

@@ -173,10 +173,12 @@ class Unit(torch.nn.Module):
         return _RegularizerFunction.apply(self, *(getattr(self, n) for n in self._names))
 
     def after_update(self) -> None:
-        """What nalu_ext's optimizers do after each update (NAU, NMU: clamp W into range); call it
-        after a torch optimizer's ``step()``."""
+        """What nalu_ext's training loop does after each update: the unit's own step (NAU, NMU:
+        clamp W into range) and counting the step (``layer.steps``, which moves the sNMU's noise
+        on); call it after a torch optimizer's ``step()``."""
         self._load(tuple(getattr(self, n) for n in self._names))
         self.layer.after_update()
+        self.layer._impl.steps = self.layer.steps + 1
 
     def extra_repr(self) -> str:
         return repr(self.layer)
