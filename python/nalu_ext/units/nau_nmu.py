@@ -6,6 +6,7 @@ C++: cpp/nalu/units/nau_nmu/."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -34,10 +35,12 @@ class NauNmu(Scheduled, Layer):
 
     def __init__(self, in_features: int, out_features: int, *, constraint: str = "clamp",
                  regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
-        """Builds the layer; the parameters are described in the class docstring."""
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None,
+                 **options: Any) -> None:
+        """Builds the layer; the parameters are described in the class docstring (``options``: a
+        variant's own C++ options, already checked)."""
         code = CONSTRAINTS.index(_checks.choice(constraint, "constraint", CONSTRAINTS))
-        Layer.__init__(self, in_features, out_features, dtype, seed, init, constraint=float(code))
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, constraint=float(code), **options)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     @property
@@ -110,8 +113,18 @@ class NAU(NauNmu):
         return nau_backward(dy, cache)
 
 
+class _Multiplying(NauNmu):
+    """What the NMU and its variants (sNMU, NMRU) share: W in [0, 1], initialised U(0.25, 0.75)."""
+
+    _RANGE = (0.0, 1.0)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W = self.params["W"]
+        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
+
+
 @register
-class NMU(NauNmu):
+class NMU(_Multiplying):
     """Neural multiplication unit (Madsen & Johansen 2020): ``y_j = prod_i (W_ji x_i + 1 - W_ji)``
     with W clamped into [0, 1] (in forward and after every optimizer step).
 
@@ -127,8 +140,6 @@ class NMU(NauNmu):
     <schedule parameters>
     """
 
-    _RANGE = (0.0, 1.0)
-
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)"}
     RECIPE = Recipe(
         network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
@@ -138,10 +149,6 @@ class NMU(NauNmu):
                f"--regualizer 10 --regualizer-scaling-start 1000000 --regualizer-scaling-end 2000000; "
                f"{STABLE_NALU_DEFAULTS}")
 
-    def _initialise(self, rng: np.random.Generator) -> None:
-        W = self.params["W"]
-        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
-
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return nmu_forward(x, self.params["W"], self.constraint)
 
@@ -150,7 +157,7 @@ class NMU(NauNmu):
 
 
 @register
-class sNMU(NauNmu):  # noqa: N801  (the unit's published name)
+class sNMU(_Multiplying):  # noqa: N801  (the unit's published name)
     """Stochastic NMU (Mistry, Farrahi & Hare, "Improving the Robustness of Neural Multiplication
     Units with Reversible Stochasticity"; bmistry4/nalm-robust-nmu, ``--nmu-noise``): in training
     mode ``y = NMU(x * n) / NMU(n)`` with noise n ~ U[noise_low, noise_high) for every input value,
@@ -173,11 +180,9 @@ class sNMU(NauNmu):  # noqa: N801  (the unit's published name)
     <schedule parameters>
     """
 
-    _RANGE = (0.0, 1.0)
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75), the NMU's"}
-    RECIPE = Recipe(
-        network=("NAU", "sNMU"), init=("stable-nalu", "stable-nalu"),
-        regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
+    RECIPE = dataclasses.replace(
+        NMU.RECIPE, network=("NAU", "sNMU"), published=False,
         source="not yet the sNMU paper's own recipe: Madsen & Johansen's NAU→NMU recipe with the sNMU "
                "in the NMU's place and the original's default noise U[1, 5)")
 
@@ -190,16 +195,11 @@ class sNMU(NauNmu):  # noqa: N801  (the unit's published name)
             entropy = [] if seed is None else [_checks.integer(seed, "seed", maximum=None)]
             noise_seed = int(np.random.default_rng([*entropy, 0x534E4D55] if entropy else None).integers(2**53))
         noise_seed = _checks.integer(noise_seed, "noise_seed", maximum=2**53 - 1)
-        code = CONSTRAINTS.index(_checks.choice(constraint, "constraint", CONSTRAINTS))
-        Layer.__init__(self, in_features, out_features, dtype, seed, init, constraint=float(code),
-                       noise_low=_checks.real(noise_low, "noise_low", finite=False),
-                       noise_high=_checks.real(noise_high, "noise_high", finite=False),
-                       noise_seed=float(noise_seed))
-        self.set_regularizer(regularizer, reg_start, reg_end)
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        W = self.params["W"]
-        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
+        super().__init__(in_features, out_features, constraint=constraint, regularizer=regularizer,
+                         reg_start=reg_start, reg_end=reg_end, dtype=dtype, seed=seed, init=init,
+                         noise_low=_checks.real(noise_low, "noise_low", finite=False),
+                         noise_high=_checks.real(noise_high, "noise_high", finite=False),
+                         noise_seed=float(noise_seed))
 
     @property
     def noise_range(self) -> Tuple[float, float]:
@@ -270,7 +270,7 @@ NMRU_EPS = 2.0 ** -23
 
 
 @register
-class NMRU(NauNmu):
+class NMRU(_Multiplying):
     """Neural multiplicative reciprocal unit (Mistry, Farrahi & Hare 2022, "Learning Division
     with Neural Arithmetic Logic Modules"; bmistry4/nalm-division
     ``stable_nalu/layer/concat_reciprocal_nmu.py``): an NMU on the input and its reciprocal,
@@ -290,18 +290,12 @@ class NMRU(NauNmu):
     <schedule parameters>
     """
 
-    _RANGE = (0.0, 1.0)
     INITS = {"nalm-division": "W ~ U(0.25, 0.75) (bmistry4/nalm-division concat_reciprocal_nmu.py)"}
-    RECIPE = Recipe(
-        network=("NAU", "NMRU"), init=("stable-nalu", "nalm-division"),
-        regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
+    RECIPE = dataclasses.replace(
+        NMU.RECIPE, network=("NAU", "NMRU"), init=("stable-nalu", "nalm-division"), published=False,
         source="not yet the division paper's own recipe: Madsen & Johansen's NAU→NMU recipe with the "
                "NMRU in the NMU's place (nalm-division's single_layer.py defaults: --regualizer 10, "
                "scaling 1e6 to 2e6, Adam 1e-3)")
-
-    def _initialise(self, rng: np.random.Generator) -> None:
-        W = self.params["W"]
-        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return nmru_forward(x, self.params["W"], self.constraint, self.training)
