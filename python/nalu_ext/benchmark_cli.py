@@ -8,6 +8,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from . import single_module
 from ._types import JudgeName
 from .errors import UsageError
 from .published import SUITES, comparison_table, suite_pairs
@@ -20,7 +21,9 @@ from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_inte
 # machine in an afternoon, and its operations.
 SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     "arithmetic": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
-    "single": {"steps": 100_000, "seeds": 10, "ops": "add,sub,mul"},
+    # Mistry, Farrahi & Hare's single-module benchmark: 5e4 steps, 25 seeds, nine ranges
+    # (nalm-benchmark's single_layer_benchmark.sh; docs/protocols.md#the-single-module-benchmark)
+    "single-module": {"steps": single_module.STEPS, "seeds": single_module.SEEDS, "ops": "add,sub,mul,div"},
     # Madsen & Johansen's Table 1: 5e6 steps (lfs_batch_jobs/function_task_static.sh); 10 seeds of
     # its 11 rows take about 2 h on two cores (docs/protocols.md#table-1)
     "table1": {"steps": 5_000_000, "seeds": 10, "ops": "add,sub,mul"},
@@ -60,9 +63,9 @@ def is_torch_factory(family: str) -> bool:
 
 
 def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
-    """The (family, op) pairs to run: --pairs as given; else the published rows of a table1 or toy
-    suite (restricted to --units when given; a PyTorch factory among them runs every operation of
-    the suite); else every --units x --ops combination."""
+    """The (family, op) pairs to run: --pairs as given; else the published rows of a table1, toy or
+    single-module suite (restricted to --units when given; a PyTorch factory among them runs every
+    operation of the suite); else every --units x --ops combination."""
     ops = _names(setting(args, "ops"))
     if args.pairs:
         pairs = []
@@ -71,12 +74,13 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
             if not sep or not family:
                 raise UsageError(f"--pairs takes FAMILY:OP items, got {item!r}")
             pairs.append((family.strip(), op.strip()))
-    elif args.suite in SUITES:
+    elif args.suite in SUITES or args.suite == "single-module":
         chosen = None if args.units is None else _names(args.units)
         if args.suite == "toy" and chosen is not None:  # one task: each family once, on its product
             pairs = [(family, "mul") for family in chosen]
         else:
-            pairs = [(f, o) for f, o in suite_pairs(args.suite, ops) if chosen is None or f in chosen]
+            published = single_module.pairs(ops) if args.suite == "single-module" else suite_pairs(args.suite, ops)
+            pairs = [(f, o) for f, o in published if chosen is None or f in chosen]
             pairs += [(f, o) for o in ops for f in (chosen or []) if is_torch_factory(f)]
     else:
         families = _names(",".join(PUBLISHED_COMPARISON) if args.units is None else args.units)
@@ -110,8 +114,9 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
             given = {name: overrides[name] for name in ("lr", "batch_size") if overrides[name] is not None}
             return make_torch_run(factories[family], task, seed=seed, steps=setting(args, "steps"),
                                   family=family, log_every=args.log_every, **given)
+        recipe = single_module.recipe(family, task.op) if args.suite == "single-module" else None
         return make_run(family, task, seed=seed, steps=setting(args, "steps"), log_every=args.log_every,
-                        **overrides)
+                        recipe=recipe, **overrides)
 
     try:
         return [run(family, task, seed)
@@ -151,8 +156,9 @@ def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
 
 
 def judge_of(args: argparse.Namespace) -> JudgeName:
-    """--judge, or the suite's: the published selection where the suite reproduces a table."""
-    return args.judge or ("published" if args.suite in SUITES else "final")
+    """--judge, or the suite's: the published selection where the suite reproduces a published
+    analysis."""
+    return args.judge or ("published" if args.suite in SUITES or args.suite == "single-module" else "final")
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
@@ -193,6 +199,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
 def report(summary: SweepSummary, args: argparse.Namespace) -> None:
     """The summary; for a suite that reproduces a published table, ours beside it under both
     verdicts (the published selection and the final model)."""
+    if args.suite == "single-module":
+        print(single_module.table(summary))
+        if summary.failed:
+            print(f"({summary.failed} runs failed; the first error: {summary.errors[0]})")
+        return
     if args.suite not in SUITES:
         print(summary)
         return

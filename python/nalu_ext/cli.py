@@ -106,27 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
             + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
-    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single"), default="arithmetic",
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single-module"), default="arithmetic",
                    help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
                         "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
                         "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
-                        "2e5 steps, beside the published toy table; single: two inputs over the nine "
-                        "published ranges")
+                        "2e5 steps, beside the published toy table; single-module: Mistry, Farrahi & "
+                        "Hare's benchmark, one unit on x1 op x2 over its nine ranges, 5e4 steps, 25 seeds, "
+                        "each unit by its published script's recipe (docs/protocols.md)")
     b.add_argument("--units", default=None,
                    help=f"comma-separated unit families (default: the suite's published rows; for "
-                        f"arithmetic and single {','.join(PUBLISHED_COMPARISON)}, the units of the "
+                        f"arithmetic {','.join(PUBLISHED_COMPARISON)}, the units of the "
                         "published comparison), or PyTorch models as MODULE:FACTORY (FACTORY(inputs, "
                         "seed=SEED) builds one; MODULE importable from here; torch.optim.Adam, lr "
                         "1e-3, batch 128 unless --lr/--batch-size; needs the [torch] extra)")
     b.add_argument("--ops", default=None, help="comma-separated operations (add, sub, mul, div, square, "
-                   "sqrt; default add,sub,mul; the toy suite is always mul)")
+                   "sqrt; default add,sub,mul; single-module add,sub,mul,div; the toy suite is always mul)")
     b.add_argument("--pairs", metavar="FAMILY:OP,...",
                    help="run these unit/operation pairs instead of every --units x --ops combination, "
                         "e.g. NALU:add,NALU:mul,NAC:add")
     b.add_argument("--seeds", type=_positive, default=None,
-                   help="seeds per unit and operation (default 10; toy 100)")
+                   help="seeds per unit and operation (default 10; toy 100, single-module 25)")
     b.add_argument("--steps", type=_positive, default=None,
-                   help="training steps per run (default 100000; table1 5000000, toy 200000)")
+                   help="training steps per run (default 100000; table1 5000000, toy 200000, single-module 50000)")
     recipe = "(default: each family's published recipe, docs/protocols.md#recipes)"
     b.add_argument("--batch-size", type=_positive, default=None, help=f"rows per step {recipe}")
     b.add_argument("--lr", type=_positive_real, default=None, help=f"the optimizer's learning rate {recipe}")
@@ -145,9 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler-timeout", metavar="SECONDS", type=_positive_real, default=30.0,
                    help="how long to try to reach --scheduler (default 30)")
     b.add_argument("--judge", choices=("final", "published"), default=None,
-                   help="which model decides success: the final one (the default of arithmetic and "
-                        "single), or the published analysis' choice (table1 and toy, which also print "
-                        "the other), the lowest validation MSE among the last 5000 logs (every log of "
+                   help="which model decides success: the final one (the default of arithmetic), "
+                        "or the published analysis' choice (table1, toy and single-module; table1 and "
+                        "toy also print the other), the lowest validation MSE among the last 5000 logs (every log of "
                         "a 5e6-step run at the default --log-every)")
     b.add_argument("--plot", metavar="FILE.png", type=_new_file,
                    help="write a figure of the success rates with their intervals")

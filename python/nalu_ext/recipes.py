@@ -15,7 +15,7 @@ reaches the NMU's regularizer start at 10⁶, as in the published toy runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 # The revision of AndreasMadsen/stable-nalu whose scripts and analysis produced the NAU/NMU paper's
 # tables (its lfs_batch_jobs/function_task_static.sh and export/function_task_static.r).
@@ -34,23 +34,26 @@ class Recipe:
 
     Parameters
     ----------
-    network : (str, str)
-        The units of the two layers (input -> hidden, hidden -> output).
-    init : (str, str)
+    network : tuple of str
+        The units of the layers: two (input -> hidden, hidden -> output) on Madsen & Johansen's
+        task, one on the single-module benchmark.
+    init : tuple of str
         Each layer's initialisation scheme (a name of that unit's ``INITS``).
     regularizer, reg_start, reg_end :
         λ̂ and the warm-up steps of the sparsity regularizer, given to the layers whose unit takes
         the benchmark's setting (``BENCHMARK_REGULARIZED``); 0, 0, 0: none.
     optimizer, lr, batch_size, hidden :
         The optimizer's name and learning rate, rows per step, the hidden layer's width.
+    clip_value, clip_norm : float, optional
+        Gradient clipping of the optimizer (by value, then by global norm), where the recipe has it.
     published : bool
         Whether the family is a model of Madsen & Johansen's comparison (their Table 1).
     source : str
         Where the values come from (repository@commit, file, flags).
     """
 
-    network: Tuple[str, str]
-    init: Tuple[str, str]
+    network: Tuple[str, ...]
+    init: Tuple[str, ...]
     regularizer: float = 0.0
     reg_start: int = 0
     reg_end: int = 0
@@ -58,5 +61,7 @@ class Recipe:
     lr: float = 1e-3
     batch_size: int = 128
     hidden: int = 2
+    clip_value: Optional[float] = None
+    clip_norm: Optional[float] = None
     published: bool = False
     source: str = ""

@@ -44,11 +44,13 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
              dtype: DTypeLike = "float32", hidden: Optional[int] = None, lr: Optional[float] = None,
              optimizer: Optional[str] = None, batch_size: Optional[int] = None,
              regularizer: Optional[float] = None, reg_start: Optional[int] = None,
-             reg_end: Optional[int] = None, init: Union[None, str, Sequence[str]] = None) -> Dict[str, Any]:
+             reg_end: Optional[int] = None, init: Union[None, str, Sequence[str]] = None,
+             recipe: Optional[Recipe] = None) -> Dict[str, Any]:
     """A run specification: plain data. Every training setting left at None is the family's
     published recipe (``RECIPES[family]``, docs/protocols.md#recipes): for Madsen & Johansen's
     families their batch scripts' values, e.g. NAU→NAU with λ̂ = 0.01 from step 5000 to 50000 and
-    NAU→NMU with λ̂ = 10 from 10⁶ to 2·10⁶, fixed step numbers whatever ``steps`` is.
+    NAU→NMU with λ̂ = 10 from 10⁶ to 2·10⁶, fixed step numbers whatever ``steps`` is. Another
+    protocol's recipe (e.g. ``nalu_ext.single_module.RECIPES[family]``, one layer) is ``recipe=``.
 
     Every argument is checked here, so a bad value is an error now, not a failed run later.
 
@@ -68,15 +70,21 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
         λ̂ of the sparsity regularizer of the layers that take it (NAU, NMU).
     reg_start, reg_end : int, optional
         Its warm-up, in steps.
-    init : str or (str, str), optional
-        The initialisation scheme of both layers, or of each (names of the units' ``INITS``).
+    init : str or tuple of str, optional
+        The initialisation scheme of every layer, or of each (names of the units' ``INITS``).
+    recipe : Recipe, optional
+        The recipe to default to instead of ``RECIPES[family]``.
 
     Returns
     -------
     dict
         The run specification (JSON-serialisable).
     """
-    recipe = RECIPES[_checks.choice(family, "family", tuple(FAMILIES))]
+    family = _checks.choice(family, "family", tuple(FAMILIES))
+    if recipe is None:
+        recipe = RECIPES[family]
+    elif not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a nalu_ext.Recipe, got {type(recipe).__name__}")
     if not isinstance(task, Task):
         raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
     optimizer = _checks.choice(recipe.optimizer if optimizer is None else optimizer, "optimizer", tuple(OPTIMIZERS))
@@ -87,11 +95,15 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     def given(value: Any, default: Any) -> Any:
         return default if value is None else value
 
-    return {
+    optimizer_spec: Dict[str, Any] = {"kind": optimizer, "lr": _checks.real(given(lr, recipe.lr), "lr", minimum=0.0)}
+    for clip in ("clip_value", "clip_norm"):  # only when set: older specs (and their ids) stay as they were
+        if getattr(recipe, clip) is not None:
+            optimizer_spec[clip] = _checks.real(getattr(recipe, clip), clip, minimum=0.0)
+    spec = {
         "family": family, "task": task.to_dict(),
         "seed": _checks.integer(seed, "seed", maximum=None),  # of the layers: seed·1000 + k
         "steps": steps, "hidden": _checks.positive(given(hidden, recipe.hidden), "hidden"),
-        "optimizer": {"kind": optimizer, "lr": _checks.real(given(lr, recipe.lr), "lr", minimum=0.0)},
+        "optimizer": optimizer_spec,
         "batch_size": _checks.positive(given(batch_size, recipe.batch_size), "batch_size"),
         "log_every": _checks.positive(log_every, "log_every"), "dtype": dtype_name,
         "regularizer": {
@@ -100,6 +112,9 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
             "reg_end": _checks.integer(given(reg_end, recipe.reg_end), "reg_end")},
         "init": _layer_inits(recipe, init),
     }
+    if tuple(recipe.network) != tuple(FAMILIES[family]):  # another protocol's network
+        spec["network"] = list(recipe.network)
+    return spec
 
 
 def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[str]:
@@ -118,12 +133,18 @@ def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[
     return schemes
 
 
+def network_of(spec: Dict[str, Any]) -> List[str]:
+    """The units of a specification's layers: its own network, or its family's."""
+    return list(spec.get("network") or FAMILIES[spec["family"]])
+
+
 def build_model(spec: Dict[str, Any]) -> Sequential:
     task = task_from_dict(spec["task"])
-    widths = (task.input_size, spec["hidden"], 1)
+    network = network_of(spec)
+    widths = (task.input_size, *[spec["hidden"]] * (len(network) - 1), 1)
     layers = []
-    inits = spec.get("init") or [None] * len(FAMILIES[spec["family"]])  # older files: the units' defaults
-    for k, kind in enumerate(FAMILIES[spec["family"]]):
+    inits = spec.get("init") or [None] * len(network)  # older files: the units' defaults
+    for k, kind in enumerate(network):
         kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k]}
         if UNITS[kind].BENCHMARK_REGULARIZED:
             kwargs.update(spec["regularizer"])
@@ -140,7 +161,8 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
 
         return execute_torch(spec, stop)
     model = build_model(spec)
-    opt = OPTIMIZERS[spec["optimizer"]["kind"]](model.parameters(), lr=spec["optimizer"]["lr"])
+    settings = dict(spec["optimizer"])
+    opt = OPTIMIZERS[settings.pop("kind")](model.parameters(), **settings)
     result = train_task(model, task_from_dict(spec["task"]), opt, steps=spec["steps"],
                         batch_size=spec["batch_size"], log_every=spec["log_every"], stop=stop)
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}

@@ -23,6 +23,10 @@ Interval = Tuple[float, float]
 RangeLike = Union[Interval, Sequence[Interval]]
 
 TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = 0, 1, 2
+# How a task's success threshold is set (nalu_ext.verdicts.success_threshold): "weights", the MSE
+# of a model whose weights are each ε = 1e-5 off (Madsen & Johansen); "output", the MSE of an
+# output off by a relative ε = 1e-4 (Mistry, Farrahi & Hare's single-module benchmark).
+THRESHOLD_RULES = ("weights", "output")
 
 
 def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
@@ -58,11 +62,14 @@ def _subset(spec: Any, name: str, input_size: int) -> Tuple[int, int]:
 
 
 class Task:
-    """A task: input size, the two subsets [begin, end), the operation and the two ranges."""
+    """A task: input size, the two subsets [begin, end), the operation, the two ranges, and the
+    rule of its success threshold (one of THRESHOLD_RULES)."""
 
     def __init__(self, op: str, input_size: int, a: Tuple[int, int], b: Tuple[int, int],
-                 interpolation: RangeLike, extrapolation: RangeLike, seed: int) -> None:
+                 interpolation: RangeLike, extrapolation: RangeLike, seed: int,
+                 threshold_rule: str = "weights") -> None:
         self.op = _checks.choice(op, "op", OPS)
+        self.threshold_rule = _checks.choice(threshold_rule, "threshold_rule", THRESHOLD_RULES)
         self.input_size = _checks.positive(input_size, "input_size")
         self.a, self.b = _subset(a, "a", self.input_size), _subset(b, "b", self.input_size)
         self.interpolation = as_intervals(interpolation, "interpolation")
@@ -119,10 +126,15 @@ class Task:
                 "sqrt": np.sqrt(a)}[self.op]
 
     def to_dict(self) -> Dict[str, Any]:
-        """Plain data (JSON-serialisable) that rebuilds this task with :func:`task_from_dict`."""
-        return {"kind": "Task", "op": self.op, "input_size": self.input_size, "a": list(self.a),
-                "b": list(self.b), "interpolation": [list(i) for i in self.interpolation],
-                "extrapolation": [list(i) for i in self.extrapolation], "seed": self.seed}
+        """Plain data (JSON-serialisable) that rebuilds this task with :func:`task_from_dict`
+        (the threshold rule only when it is not the default, so that older descriptions, and the
+        run ids made from them, stay as they were)."""
+        d = {"kind": "Task", "op": self.op, "input_size": self.input_size, "a": list(self.a),
+             "b": list(self.b), "interpolation": [list(i) for i in self.interpolation],
+             "extrapolation": [list(i) for i in self.extrapolation], "seed": self.seed}
+        if self.threshold_rule != THRESHOLD_RULES[0]:
+            d["threshold_rule"] = self.threshold_rule
+        return d
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Task) and self.to_dict() == other.to_dict()
@@ -130,7 +142,7 @@ class Task:
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(op={self.op!r}, input_size={self.input_size}, a={self.a}, "
                 f"b={self.b}, interpolation={self.interpolation}, extrapolation={self.extrapolation}, "
-                f"seed={self.seed})")
+                f"seed={self.seed}, threshold_rule={self.threshold_rule!r})")
 
 
 class ArithmeticTask(Task):
@@ -166,8 +178,9 @@ class ToyTask(Task):
 
 
 class SingleModuleTask(Task):
-    """Two inputs, t = a ∘ b with a = x1, b = x2: the single-module benchmark. Its nine published
-    (interpolation, extrapolation) pairs are ``SingleModuleTask.RANGES``."""
+    """Two inputs, t = a ∘ b with a = x1, b = x2: the single-module benchmark of Mistry, Farrahi &
+    Hare (bmistry4/nalm-benchmark), judged by its threshold rule ("output": docs/protocols.md).
+    Its nine published (interpolation, extrapolation) pairs are ``SingleModuleTask.RANGES``."""
 
     RANGES: Tuple[Tuple[RangeLike, RangeLike], ...] = (
         ((-20.0, -10.0), (-40.0, -20.0)),
@@ -182,7 +195,7 @@ class SingleModuleTask(Task):
     )
 
     def __init__(self, op: str, interpolation: RangeLike, extrapolation: RangeLike, *, seed: int = 0) -> None:
-        super().__init__(op, 2, (0, 1), (1, 2), interpolation, extrapolation, seed)
+        super().__init__(op, 2, (0, 1), (1, 2), interpolation, extrapolation, seed, threshold_rule="output")
 
 
 def task_from_dict(d: Dict[str, Any]) -> Task:
@@ -190,4 +203,5 @@ def task_from_dict(d: Dict[str, Any]) -> Task:
     if d.get("kind") != "Task":
         raise ValueError(f"not a task description: {d!r}")
     return Task(d["op"], d["input_size"], tuple(d["a"]), tuple(d["b"]),
-                [tuple(i) for i in d["interpolation"]], [tuple(i) for i in d["extrapolation"]], d["seed"])
+                [tuple(i) for i in d["interpolation"]], [tuple(i) for i in d["extrapolation"]], d["seed"],
+                d.get("threshold_rule", THRESHOLD_RULES[0]))

@@ -19,7 +19,9 @@ class PowerUnit(Layer):
 
     _CORE_KIND = "NPU"
 
-    INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)"}
+    INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)",
+             "nalm-benchmark": "W_re (or W) Glorot-uniform, W_im = 0, g = 1 (bmistry4/nalm-benchmark's "
+                               "layer/npu.py and npu_real.py)"}
 
     def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
                  seed: SeedLike, init: Optional[str]) -> None:
@@ -27,12 +29,13 @@ class PowerUnit(Layer):
         super().__init__(in_features, out_features, dtype, seed, init, real=real)
 
     def _initialise(self, rng: np.random.Generator) -> None:
-        """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)."""
+        """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (or 1: INITS)."""
+        gate = 1.0 if self.init == "nalm-benchmark" else 0.5
         for name, p in self.params.items():
             if name in ("W_re", "W"):
                 p[...] = glorot_uniform(rng, *p.shape)
             else:
-                p[...] = 0.5 if name == "g" else 0.0
+                p[...] = gate if name == "g" else 0.0
 
     def _eps(self) -> float:
         """The kernels' ε: the machine epsilon of the layer's dtype."""
