@@ -71,12 +71,15 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
         .def_property_readonly("regularizer",
                                [](const L& self) {
                                    const auto& r = self.regularizer();
-                                   return py::make_tuple(r.lambda_hat, r.start, r.end);
+                                   return py::make_tuple(r.lambda_hat, r.start, r.end, r.initial, r.growth,
+                                                         r.every);
                                })
         .def("set_regularizer",
-             [](L& self, double lambda_hat, long long start, long long end) {
-                 self.set_regularizer(nalu::RegularizerSchedule{lambda_hat, start, end});
-             }, py::arg("lambda_hat"), py::arg("start"), py::arg("end"))
+             [](L& self, double lambda_hat, long long start, long long end, double initial, double growth,
+                long long every) {
+                 self.set_regularizer(nalu::RegularizerSchedule{lambda_hat, start, end, initial, growth, every});
+             }, py::arg("lambda_hat"), py::arg("start"), py::arg("end"), py::arg("initial") = 0.0,
+             py::arg("growth") = 0.0, py::arg("every") = 0)
         .def("regularizer_weight", [](const L& self, long long t) { return self.regularizer().at(t); },
              py::arg("t"))
         .def("after_update", [](L& self) {

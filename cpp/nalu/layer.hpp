@@ -57,13 +57,22 @@ inline T* ensure_size(std::vector<T>& v, std::size_t n) {
     return v.data();
 }
 
-// λ(t) = λ̂ · max(min((t − start) / (end − start), 1), 0): zero before start, λ̂ from end on
-// (a step at start when end ≤ start). docs/units.md#nau-and-nmu.
+// The weight λ(t) of a unit's regularizer at step t, in one of two shapes (docs/units.md):
+//  - a linear warm-up (every = 0): λ(t) = λ̂ · max(min((t − start) / (end − start), 1), 0), zero
+//    before start, λ̂ from end on (a step at start when end ≤ start); Madsen & Johansen's;
+//  - geometric steps (every > 0): λ(t) = min(initial · growth^⌊t / every⌋, λ̂), the NPU papers'
+//    β schedule (β_start = initial, β_end = λ̂, multiplied by growth every `every` steps).
 struct RegularizerSchedule {
     double lambda_hat = 0.0;
     long long start = 0, end = 0;
+    double initial = 0.0, growth = 0.0;
+    long long every = 0;
     double at(long long t) const {
         if (lambda_hat == 0.0) return 0.0;
+        if (every > 0) {
+            const double grown = initial * std::pow(growth, static_cast<double>(t / every));
+            return grown < lambda_hat ? grown : lambda_hat;
+        }
         if (end <= start) return t >= start ? lambda_hat : 0.0;
         const double ramp = static_cast<double>(t - start) / static_cast<double>(end - start);
         return lambda_hat * (ramp < 0.0 ? 0.0 : (ramp > 1.0 ? 1.0 : ramp));

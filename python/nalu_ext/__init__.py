@@ -6,7 +6,8 @@ defined in its module of :mod:`nalu_ext.units`. Models: :class:`Sequential` (``t
 returning a :class:`History`; :class:`TrainingDiverged` when the loss stops being finite.
 :mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel. Benchmarks: :func:`make_run`
 (each family's published recipe, :data:`RECIPES`), :func:`sweep`, :func:`read_results` and
-:class:`SweepSummary` for a results file.
+:class:`SweepSummary` for a results file; :mod:`nalu_ext.single_module`, the recipes of Mistry,
+Farrahi & Hare's single-module benchmark.
 """
 
 import os as _os
@@ -14,7 +15,7 @@ from typing import Any as _Any, List as _List
 
 import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
 
-from . import _core, reference, stats, tasks
+from . import _core, reference, single_module, stats, tasks
 from ._core import build_info
 
 if _os.environ.get("NALU_EXT_ISA"):  # force a kernel path; an unknown or unsupported name is an error
@@ -36,7 +37,8 @@ __version__ = "0.2.0"
 
 __all__ = [
     *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
-    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "stats", "tasks",
+    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "single_module", "stats",
+    "tasks",
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
     "SweepSummary", "read_results", "run_id", "Recipe", "RECIPES", "__version__",
 ]

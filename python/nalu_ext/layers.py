@@ -364,25 +364,39 @@ class Layer:
 
 
 class Scheduled:
-    """The regularizer schedule of a unit: λ(t) = regularizer · max(min((t − reg_start) /
-    (reg_end − reg_start), 1), 0), t the training step (a step at reg_start if reg_end ≤ reg_start)."""
+    """The regularizer schedule of a unit, λ(t) at training step t, in one of two shapes:
+
+    - a linear warm-up (``reg_every = 0``): λ(t) = regularizer · max(min((t − reg_start) /
+      (reg_end − reg_start), 1), 0) (a step at reg_start if reg_end ≤ reg_start), Madsen &
+      Johansen's;
+    - geometric steps (``reg_every > 0``): λ(t) = min(reg_initial · reg_growth^⌊t / reg_every⌋,
+      regularizer), the NPU papers' β from β_start = reg_initial to β_end = regularizer.
+    """
 
     _impl: Any
     BENCHMARK_REGULARIZED: bool
 
-    def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0) -> None:
-        """Sets the schedule λ(t) of the regularizer.
+    def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0, *,
+                        reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0) -> None:
+        """Sets the schedule λ(t) of the regularizer (see the class docstring).
 
         Parameters
         ----------
         regularizer : float
             λ̂ >= 0, the full strength.
         reg_start, reg_end : int
-            The steps where the warm-up starts and reaches λ̂.
+            The steps where the linear warm-up starts and reaches λ̂.
+        reg_initial, reg_growth : float
+            The geometric schedule's first value and factor (>= 0).
+        reg_every : int
+            Steps between its growths (0: the linear warm-up).
         """
         self._impl.set_regularizer(_checks.real(regularizer, "regularizer", minimum=0.0),
                                    _checks.integer(reg_start, "reg_start"),
-                                   _checks.integer(reg_end, "reg_end"))
+                                   _checks.integer(reg_end, "reg_end"),
+                                   _checks.real(reg_initial, "reg_initial", minimum=0.0),
+                                   _checks.real(reg_growth, "reg_growth", minimum=0.0),
+                                   _checks.integer(reg_every, "reg_every"))
 
     @property
     def regularizer(self) -> float:
@@ -399,6 +413,21 @@ class Scheduled:
         """The step where λ(t) reaches λ̂."""
         return int(self._impl.regularizer[2])
 
+    @property
+    def reg_initial(self) -> float:
+        """The geometric schedule's first value."""
+        return float(self._impl.regularizer[3])
+
+    @property
+    def reg_growth(self) -> float:
+        """The geometric schedule's factor."""
+        return float(self._impl.regularizer[4])
+
+    @property
+    def reg_every(self) -> int:
+        """Steps between the geometric schedule's growths (0: the linear warm-up)."""
+        return int(self._impl.regularizer[5])
+
     def regularizer_weight(self, step: int) -> float:
         """λ(step) of the schedule.
 
@@ -413,11 +442,14 @@ class Scheduled:
         return float(self._impl.regularizer_weight(int(step)))
 
     def _schedule_config(self) -> Dict[str, Any]:
-        return {"regularizer": self.regularizer, "reg_start": self.reg_start, "reg_end": self.reg_end}
+        config: Dict[str, Any] = {"regularizer": self.regularizer, "reg_start": self.reg_start,
+                                  "reg_end": self.reg_end}
+        if self.reg_every:
+            config.update(reg_initial=self.reg_initial, reg_growth=self.reg_growth, reg_every=self.reg_every)
+        return config
 
     def _schedule_repr(self) -> str:
         return f", regularizer={self.regularizer:g}" if self.regularizer else ""
-
 
 
 UNITS: Dict[str, Type[Layer]] = {}
@@ -438,7 +470,11 @@ DOC_FRAGMENTS = {
     regularizer : float
         λ̂ of the regularizer's schedule (0: off).
     reg_start, reg_end : int
-        The schedule's warm-up from step reg_start to reg_end.""",
+        The schedule's linear warm-up from step reg_start to reg_end.
+    reg_initial, reg_growth : float
+        Or geometric steps from reg_initial, times reg_growth every reg_every steps, up to λ̂.
+    reg_every : int
+        0 (default): the linear warm-up (``Scheduled``).""",
 }
 LayerClass = TypeVar("LayerClass", bound=Type[Layer])
 

@@ -40,8 +40,10 @@ class Recipe:
     init : tuple of str
         Each layer's initialisation scheme (a name of that unit's ``INITS``).
     regularizer, reg_start, reg_end :
-        λ̂ and the warm-up steps of the sparsity regularizer, given to the layers whose unit takes
-        the benchmark's setting (``BENCHMARK_REGULARIZED``); 0, 0, 0: none.
+        λ̂ and the warm-up steps of the regularizer, given to the layers whose unit takes the
+        benchmark's setting (``BENCHMARK_REGULARIZED``); 0, 0, 0: none.
+    reg_initial, reg_growth, reg_every :
+        Or its geometric schedule (``nalu_ext.layers.Scheduled``; reg_every = 0: the warm-up).
     optimizer, lr, batch_size, hidden :
         The optimizer's name and learning rate, rows per step, the hidden layer's width.
     clip_value, clip_norm : float, optional
@@ -57,6 +59,9 @@ class Recipe:
     regularizer: float = 0.0
     reg_start: int = 0
     reg_end: int = 0
+    reg_initial: float = 0.0
+    reg_growth: float = 0.0
+    reg_every: int = 0
     optimizer: str = "Adam"
     lr: float = 1e-3
     batch_size: int = 128

@@ -59,11 +59,14 @@ _RECIPES: Dict[str, Recipe] = {
                            "Not reproduced: --reinit (re-initialisation when the validation error "
                            "stagnates above 1) and the iNALU regularizer (0.05 R once the validation "
                            "MSE is below 1 after step 10 000)"),
-    "NPU": Recipe(("NPU",), ("nalm-benchmark",), lr=5e-3,
+    # β of the L1 penalty from 1e-7 to 1e-5 (÷: 1e-9 to 1e-7), times 10 every 10 000 steps
+    # (--regualizer-beta-step and -growth: single_layer_benchmark.py's defaults)
+    "NPU": Recipe(("NPU",), ("nalm-benchmark",), lr=5e-3, regularizer=1e-5, reg_initial=1e-7, reg_growth=10.0,
+                  reg_every=10_000,
                   source=f"{_SCRIPT}: --layer-type NPU --nac-mul npu --learning-rate 5e-3 "
                          "--regualizer-l1 --regualizer-beta-start 1e-7 --regualizer-beta-end 1e-5 "
-                         "(÷: 1e-9, 1e-7); W_re Glorot-uniform, W_im 0, g 1. Not reproduced: the L1 "
-                         "penalty"),
+                         "--regualizer-shape none --regualizer 0 (÷: beta 1e-9 to 1e-7); β × 10 every "
+                         "10 000 steps (the defaults); W_re Glorot-uniform, W_im 0, g 1"),
     "NMRU": Recipe(("NMRU",), ("nalm-division",), regularizer=10.0, reg_start=REG_START, reg_end=REG_END,
                    lr=1e-2, clip_norm=1.0,
                    source=f"{NALM_DIVISION} lfs_batch_jobs/single_layer_task/neurips_2021/sltr-in2.sh: "
@@ -105,7 +108,10 @@ def recipe(family: str, op: str) -> Recipe:
     if family not in _RECIPES:
         raise ValueError(f"the single-module benchmark has no recipe for {family!r} "
                          f"(it has: {', '.join(_RECIPES)})")
-    return _RECIPES[family]
+    found = _RECIPES[family]
+    if op == "div" and found.reg_every:  # the power units' division runs: β from 1e-9 to 1e-7
+        found = dataclasses.replace(found, reg_initial=1e-9, regularizer=1e-7)
+    return found
 
 
 def pairs(ops: List[str]) -> List[Tuple[str, str]]:

@@ -112,6 +112,10 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
             "reg_end": _checks.integer(given(reg_end, recipe.reg_end), "reg_end")},
         "init": _layer_inits(recipe, init),
     }
+    if recipe.reg_every:  # the geometric schedule; only then, so that older specs keep their ids
+        spec["regularizer"].update(reg_initial=_checks.real(recipe.reg_initial, "reg_initial", minimum=0.0),
+                                   reg_growth=_checks.real(recipe.reg_growth, "reg_growth", minimum=0.0),
+                                   reg_every=_checks.integer(recipe.reg_every, "reg_every"))
     if tuple(recipe.network) != tuple(FAMILIES[family]):  # another protocol's network
         spec["network"] = list(recipe.network)
     return spec

@@ -3,30 +3,40 @@ one C++ unit whose option ``real`` drops the imaginary weights. C++: cpp/nalu/un
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .._dtypes import DTypeLike
-from ..layers import Layer, SeedLike, glorot_uniform, register
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64
 
 
 
-class PowerUnit(Layer):
-    """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init."""
+class PowerUnit(Scheduled, Layer):
+    """What the NPU and the RealNPU share: the gated input r, its complex logarithm, the init, and
+    the L1 regularizer R = Σ|p| over every parameter, added to the loss as λ(t) R (the NPU papers'
+    β; usually the geometric schedule, ``reg_initial``/``reg_growth``/``reg_every``)."""
 
     _CORE_KIND = "NPU"
+    BENCHMARK_REGULARIZED = True
 
     INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)",
              "nalm-benchmark": "W_re (or W) Glorot-uniform, W_im = 0, g = 1 (bmistry4/nalm-benchmark's "
                                "layer/npu.py and npu_real.py)"}
 
     def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
-                 seed: SeedLike, init: Optional[str]) -> None:
+                 seed: SeedLike, init: Optional[str], schedule: Dict[str, Any]) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(in_features, out_features, dtype, seed, init, real=real)
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, real=real)
+        self.set_regularizer(**schedule)
+
+    def config(self) -> Dict[str, Any]:
+        return dict(Layer.config(self), **self._schedule_config())
+
+    def _extra_repr(self) -> str:
+        return self._schedule_repr()
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (or 1: INITS)."""
@@ -56,14 +66,18 @@ class NPU(PowerUnit):
     Parameters
     ----------
     <layer parameters>
+    <schedule parameters>
     """
 
     RECIPE = Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
 
-    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None, init: Optional[str] = None) -> None:
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0, reg_start: int = 0,
+                 reg_end: int = 0, reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(False, in_features, out_features, dtype, seed, init)
+        super().__init__(False, in_features, out_features, dtype, seed, init,
+                         dict(regularizer=regularizer, reg_start=reg_start, reg_end=reg_end,
+                              reg_initial=reg_initial, reg_growth=reg_growth, reg_every=reg_every))
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return npu_forward(x, eps=self._eps(), **self._params64())
@@ -84,14 +98,18 @@ class RealNPU(PowerUnit):
     Parameters
     ----------
     <layer parameters>
+    <schedule parameters>
     """
 
     RECIPE = Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
 
-    def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
-                 seed: SeedLike = None, init: Optional[str] = None) -> None:
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0, reg_start: int = 0,
+                 reg_end: int = 0, reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        super().__init__(True, in_features, out_features, dtype, seed, init)
+        super().__init__(True, in_features, out_features, dtype, seed, init,
+                         dict(regularizer=regularizer, reg_start=reg_start, reg_end=reg_end,
+                              reg_initial=reg_initial, reg_growth=reg_growth, reg_every=reg_every))
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return real_npu_forward(x, eps=self._eps(), **self._params64())

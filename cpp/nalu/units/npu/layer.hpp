@@ -1,7 +1,9 @@
 // NPU (parameters W_re, W_im (out, in), g (in,)) and RealNPU (W (out, in), g (in,)) layers.
-// Kernels in kernels.hpp; ε is the dtype's machine epsilon.
+// Kernels in kernels.hpp; ε is the dtype's machine epsilon. Regularizer: the L1 norm of every
+// parameter, as the NPU papers train them (docs/units.md#npu-and-realnpu).
 #pragma once
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -25,6 +27,20 @@ public:
 
     const char* kind() const override { return real_ ? "RealNPU" : "NPU"; }
     Options options() const override { return Options({{"real", real_}}); }
+
+    // R = Σ |p| over every parameter (torch.norm(p, 1) summed, as bmistry4/nalm-benchmark's
+    // functional/regualizer.py l1); adds λ sign(p) to the gradient (0 at p = 0, torch's sign).
+    bool has_regularizer() const override { return true; }
+    double regularize(T lambda) override {
+        const T* p = this->params();
+        T* grad = this->grads();
+        double sum = 0.0;
+        for (std::size_t k = 0, n = this->num_params(); k < n; ++k) {
+            sum += std::fabs(p[k]);
+            grad[k] += lambda * static_cast<T>((p[k] > T(0)) - (p[k] < T(0)));
+        }
+        return sum;
+    }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
