@@ -31,7 +31,7 @@ def test_evaluation_mode_divides_exactly_and_training_mode_adds_eps(rng):
 
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("unit", ["NMRU", "sNMU"])  # the units that read the mode
+@pytest.mark.parametrize("unit", ["NMRU", "sNMU", "NRU"])  # the units that read the mode
 def test_kernels_match_the_reference_in_both_modes(unit, dtype, training, rng):
     layer = nalu_ext.UNITS[unit](5, 3, dtype=dtype, seed=1).train(training)
     x = (rng.uniform(0.5, 2.0, size=(7, 5)) * rng.choice([-1.0, 1.0], size=(7, 5))).astype(dtype)

@@ -68,6 +68,23 @@ def torch_nmru(training):
     return forward
 
 
+def torch_nru(training):
+    """nalm-division's reciprocal_nmu.py forward: functional/mnac.py mode 'div', W in [-1, 1]."""
+    def forward(x, W):
+        x3, W3 = x.view(x.shape[0], -1, 1), W.t().view(1, W.shape[1], W.shape[0])
+        W_abs = torch.tanh(1000 * W3) ** 2 if training else W3.abs()
+        smooth_zero_fire = (1 - torch.tanh(1000 * W3) ** 2) if training else (1 - W3.abs())
+        return torch.prod(x3.sign() * x3.abs() ** W3 * W_abs + smooth_zero_fire, -2)
+    return forward
+
+
+def nru_weights(layer):
+    """An NRU whose weights include values within 1/1000 of 0, where tanh(1000 w)² is not flat."""
+    layer.params["W"][...] = np.array([-0.9, -0.5, -3e-3, -1e-3, 0.0, 7e-4, 2e-3, 4e-3, 0.3, 0.6, 0.9, 1.0,
+                                       -1.0, 0.05, -0.2]).reshape(3, 5)
+    return layer
+
+
 def out_of_range(layer, low, high):
     """The layer with W spread over [low, high], beyond its unit's range: where the constraints differ."""
     layer.params["W"][...] = np.linspace(low, high, layer.params["W"].size).reshape(layer.params["W"].shape)
@@ -87,8 +104,11 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64"), torch_nmru(True)),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64").eval(), torch_nmru(False)),
+    (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
+    (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
 ], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation"])
+        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation", "NRU-training",
+        "NRU-evaluation"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the
     unit to 1e-10 relative."""

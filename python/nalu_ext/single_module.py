@@ -67,6 +67,11 @@ _RECIPES: Dict[str, Recipe] = {
                          "--regualizer-l1 --regualizer-beta-start 1e-7 --regualizer-beta-end 1e-5 "
                          "--regualizer-shape none --regualizer 0 (÷: beta 1e-9 to 1e-7); β × 10 every "
                          "10 000 steps (the defaults); W_re Glorot-uniform, W_im 0, g 1"),
+    "NRU": Recipe(("NRU",), ("stable-nalu",), regularizer=10.0, reg_start=REG_START, reg_end=REG_END, lr=1.0,
+                  source=f"{NALM_DIVISION} lfs_batch_jobs/single_layer_task/neurips_2021/sltr-in2.sh: "
+                         "--layer-type NRU --nac-mul mnac --regualizer-scaling-start 20000 "
+                         "--regualizer-scaling-end 35000 --learning-rate 1 (λ̂ 10, the default; "
+                         "nru-div-mode div, the default; W clamped into [-1, 1] after each step)"),
     "NMRU": Recipe(("NMRU",), ("nalm-division",), regularizer=10.0, reg_start=REG_START, reg_end=REG_END,
                    lr=1e-2, clip_norm=1.0,
                    source=f"{NALM_DIVISION} lfs_batch_jobs/single_layer_task/neurips_2021/sltr-in2.sh: "

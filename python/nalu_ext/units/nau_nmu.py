@@ -70,7 +70,7 @@ class NauNmu(Scheduled, Layer):
         R : float
         dR_dW : numpy.ndarray
         """
-        return sparsity_regularizer(self.params["W"], type(self).__name__)
+        return sparsity_regularizer(self.params["W"], "NAU" if self._RANGE[0] < 0 else "NMU")
 
 
 @register
@@ -317,6 +317,79 @@ def nmru_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     I = cache["in_features"]
     r = cache["x"][:, I:]  # the NMU's input z: its second half is the reciprocals
     return dz[:, :I] - dz[:, I:] * r * r, grads
+
+
+# The NRU's A(w) in training mode: tanh²(1000 w), nalm-division's smooth |w| (functional/mnac.py).
+NRU_SHARPNESS = 1000.0
+
+
+@register
+class NRU(NauNmu):
+    """Neural reciprocal unit (Mistry, Farrahi & Hare 2022, "Learning Division with Neural
+    Arithmetic Logic Modules"; bmistry4/nalm-division ``stable_nalu/layer/reciprocal_nmu.py`` with
+    ``functional/mnac.py`` mode "div"):
+
+    ``y_j = prod_i (sign(x_i) |x_i|^W_ji A(W_ji) + 1 - A(W_ji))``, W clamped into [-1, 1],
+    ``A(w) = tanh(1000 w)^2`` in training mode and ``|w|`` in evaluation mode
+    (:meth:`Layer.train`): a weight of -1 divides by its input, 1 multiplies, 0 leaves it out.
+
+    Parameter ``W`` (out_features, in_features), initialised as the NAU's; the NAU's constraint and
+    regularizer R = mean min(|W|, |1 - |W||) (the original's ``support='nac'``). An input of 0
+    gives non-finite gradients, as in the original.
+
+    Parameters
+    ----------
+    <layer parameters>
+    constraint : "clamp", "clip" or "none"
+        As the NAU's (default "clamp": nalm-division's default ``--oob-mode clip``).
+    <schedule parameters>
+    """
+
+    _RANGE = (-1.0, 1.0)
+
+    INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), the NAU's "
+                            "(nalm-division reciprocal_nmu.py without --beta-nau)"}
+    RECIPE = Recipe(
+        network=("NAU", "NRU"), init=("stable-nalu", "stable-nalu"), regularizer=10.0, reg_start=1_000_000,
+        reg_end=2_000_000, lr=1.0,
+        source="not the division paper's own recipe on this task (it trains the NRU alone, "
+               "nalu_ext.single_module): Madsen & Johansen's NAU→NMU recipe with the NRU in the NMU's "
+               "place and the NRU's learning rate 1 (nalm-division sltr-in2.sh --learning-rate 1)")
+
+    _initialise = NAU._initialise
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return nru_forward(x, self.params["W"], self.constraint, self.training)
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return nru_backward(dy, cache)
+
+
+def nru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True) -> Tuple[np.ndarray, Cache]:
+    """y_j = prod_i (sign(x_i) |x_i|^w A(w) + 1 - A(w)), w = clamp(W, -1, 1)_ji; A = tanh²(1000 w)
+    in training, |w| in evaluation."""
+    x, W = f64(x), f64(W)
+    Wc, passes = _used(W, -1.0, 1.0, constraint)
+    w = Wc[None, :, :]
+    magnitude, sign = np.abs(x)[:, None, :], np.sign(x)[:, None, :]
+    t = np.tanh(NRU_SHARPNESS * w)
+    a, da = (t * t, 2.0 * NRU_SHARPNESS * t * (1.0 - t * t)) if training else (np.abs(w), np.sign(w))
+    with np.errstate(all="ignore"):
+        power = magnitude ** w
+        dpower_dw = np.where((magnitude == 0) & (w >= 0), 0.0, power * np.log(magnitude))
+        dpower_dx = np.where(w == 0, 0.0, w * magnitude ** (w - 1.0))
+    factors = sign * power * a + 1.0 - a                               # (B, O, I)
+    cache = {"factors": factors, "passes": passes,
+             "df_dw": sign * a * dpower_dw + (sign * power - 1.0) * da, "df_dx": sign * a * dpower_dx * sign}
+    return np.prod(factors, axis=2), cache
+
+
+def nru_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    """The product of the other factors taken directly, as nmu_backward."""
+    dy, factors = f64(dy), cache["factors"]
+    others = np.stack([np.prod(np.delete(factors, i, axis=2), axis=2) for i in range(factors.shape[2])], axis=2)
+    g = dy[:, :, None] * others
+    return np.sum(g * cache["df_dx"], axis=1), {"W": np.sum(g * cache["df_dw"], axis=0) * cache["passes"]}
 
 
 # The clamp passes gradient where W lies inside its range, edges included; outside it passes 0.

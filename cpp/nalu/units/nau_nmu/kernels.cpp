@@ -1,5 +1,7 @@
 #include "kernels.hpp"
 
+#include <cmath>
+
 #include "../../isa/gemm.hpp"
 
 namespace nalu {
@@ -68,6 +70,81 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
             if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
+// The NRU's A(w) and dA/dw: tanh²(1000 w) in training, |w| in evaluation.
+template <class T>
+inline T nru_gate(T w, bool training) {
+    if (!training) return std::fabs(w);
+    const T t = std::tanh(T(1000) * w);
+    return t * t;
+}
+
+template <class T>
+inline T nru_gate_slope(T w, bool training) {
+    if (!training) return static_cast<T>((w > T(0)) - (w < T(0)));  // torch's abs: sign(w), 0 at 0
+    const T t = std::tanh(T(1000) * w);
+    return T(2000) * t * (T(1) - t * t);
+}
+
+template <class T>
+inline T sign_of(T x) {
+    return static_cast<T>((x > T(0)) - (x < T(0)));
+}
+
+// One factor of the NRU: sign(x) |x|^w A(w) + 1 − A(w).
+template <class T>
+inline T nru_factor(T x, T w, bool training) {
+    const T a = nru_gate(w, training);
+    return sign_of(x) * std::pow(std::fabs(x), w) * a + T(1) - a;
+}
+
+template <class T>
+void nru_forward(T* y, const T* x, const T* Wc, bool training, std::size_t B, std::size_t I, std::size_t O) {
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < O; ++j) {
+            T p = T(1);
+            for (std::size_t i = 0; i < I; ++i) p *= nru_factor(x[b * I + i], Wc[j * I + i], training);
+            y[b * O + j] = p;
+        }
+}
+
+template <class T>
+void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
+                  bool training, std::size_t B, std::size_t I, std::size_t O) {
+    T* suffix = scratch;       // Π_{k > i} f_k
+    T* factor = scratch + I;   // f_i
+    for (std::size_t k = 0; k < O * I; ++k) dW[k] = T(0);
+    if (dx)
+        for (std::size_t k = 0; k < B * I; ++k) dx[k] = T(0);
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* xr = x + b * I;
+        for (std::size_t j = 0; j < O; ++j) {
+            const T* w = Wc + j * I;
+            const T g = dy[b * O + j];
+            for (std::size_t i = 0; i < I; ++i) factor[i] = nru_factor(xr[i], w[i], training);
+            T s = T(1);
+            for (std::size_t i = I; i-- > 0;) {
+                suffix[i] = s;
+                s *= factor[i];
+            }
+            T prefix = T(1);
+            for (std::size_t i = 0; i < I; ++i) {
+                const T others = g * (prefix * suffix[i]);
+                const T magnitude = std::fabs(xr[i]), sign = sign_of(xr[i]);
+                const T power = std::pow(magnitude, w[i]);
+                const T a = nru_gate(w[i], training);
+                const T dpower_dw = (magnitude == T(0) && w[i] >= T(0)) ? T(0) : power * std::log(magnitude);
+                dW[j * I + i] += others * (sign * a * dpower_dw + (sign * power - T(1)) * nru_gate_slope(w[i], training));
+                if (dx && w[i] != T(0))
+                    dx[b * I + i] += others * sign * a * w[i] * std::pow(magnitude, w[i] - T(1)) * sign;
+                prefix *= factor[i];
+            }
+        }
+    }
+    if (masked)
+        for (std::size_t k = 0; k < O * I; ++k)
+            if (!(W[k] >= T(-1) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
+}
+
 template <class T>
 void reciprocal_concat(T* z, const T* x, T eps, std::size_t B, std::size_t I) {
     for (std::size_t b = 0; b < B; ++b) {
@@ -88,7 +165,8 @@ void reciprocal_backward(T* dx, const T* dz, const T* z, std::size_t B, std::siz
 }
 
 NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &nau_forward<T>, &nau_backward<T>,
-                  &nmu_forward<T>, &nmu_backward<T>, &reciprocal_concat<T>, &reciprocal_backward<T>)
+                  &nmu_forward<T>, &nmu_backward<T>, &nru_forward<T>, &nru_backward<T>,
+                  &reciprocal_concat<T>, &reciprocal_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

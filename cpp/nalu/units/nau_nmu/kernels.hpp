@@ -1,6 +1,10 @@
 // NAU and NMU (Madsen & Johansen 2020, "Neural Arithmetic Units"), and the NMRU (Mistry,
 // Farrahi & Hare 2022, "Learning Division with Neural Arithmetic Logic Modules"): an NMU on the
-// input and its reciprocal, z = [x, 1/(x + ε)].
+// input and its reciprocal, z = [x, 1/(x + ε)], and the NRU of the same paper:
+//
+//   NRU: y_j = Π_i (sign(x_i) |x_i|^Ŵ_ji A(Ŵ_ji) + 1 − A(Ŵ_ji)),  Ŵ = clamp(W, −1, 1),
+//        A(w) = tanh²(1000 w) in training, |w| in evaluation (nalm-division functional/mnac.py,
+//        mode "div"): a weight of −1 divides by that input, 1 multiplies, 0 leaves it out.
 //
 //   NAU: y = x clamp(W, −1, 1)ᵀ                      W (O, I)
 //   NMU: y_j = Π_i (Ŵ_ji x_i + 1 − Ŵ_ji),  Ŵ = clamp(W, 0, 1)
@@ -32,6 +36,13 @@ struct NauNmuKernels {
     // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds I elements.
     void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
                          bool masked, std::size_t B, std::size_t I, std::size_t O);
+    // NRU: y (B, O) as above, A by the mode (training: tanh², evaluation: |w|).
+    void (*nru_forward)(T* y, const T* x, const T* Wc, bool training, std::size_t B, std::size_t I, std::size_t O);
+    // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds 2I elements. The power's
+    // derivatives are torch's (pow_backward): d|x|^w/dw = |x|^w ln|x| (0 where |x| = 0 and w ≥ 0),
+    // d|x|^w/d|x| = w |x|^(w−1) (0 where w = 0); sign(x) passes no gradient.
+    void (*nru_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
+                         bool masked, bool training, std::size_t B, std::size_t I, std::size_t O);
     // z (B, 2I): each row [x_b, 1/(x_b + eps)].
     void (*reciprocal_concat)(T* z, const T* x, T eps, std::size_t B, std::size_t I);
     // dx (B, I) = dz[:, :I] − dz[:, I:] ⊙ r², r = z[:, I:] the reciprocals (d(1/u)/du = −1/u²).

@@ -130,6 +130,32 @@ private:
     std::vector<T> suffix_;
 };
 
+// NRU: Mistry, Farrahi & Hare's neural reciprocal unit (kernels.hpp): the NAU's W, range [−1, 1],
+// initialisation and regularizer, a product of signed powers; A(w) by the layer's mode.
+// docs/units.md#nru.
+template <class T>
+class NruLayer : public NauNmuLayer<T> {
+public:
+    NruLayer(std::size_t in, std::size_t out, const Options& given = {})
+        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given, in), scratch_(checked_mul(2, in, "in_features")) {}
+    const char* kind() const override { return "NRU"; }
+
+protected:
+    void do_forward(const T* x, T* y, std::size_t batch, bool) override {
+        training_ = this->training();
+        kernels<NauNmuKernels<T>>().nru_forward(y, x, this->clamped(), training_, batch, this->in_, this->out_);
+    }
+    void do_backward(const T* dy, T* dx, std::size_t batch) override {
+        kernels<NauNmuKernels<T>>().nru_backward(this->grads(), dx, scratch_.data(), dy, this->input(),
+                                                 this->params(), this->Wc_.data(), this->masked(), training_,
+                                                 batch, this->in_, this->out_);
+    }
+
+private:
+    bool training_ = true;  // the mode of the last forward, which its backward differentiates
+    std::vector<T> scratch_;
+};
+
 // NMRU: an NMU over z = [x, 1/(x + ε)], W (out, 2·in). In training mode ε is float32's machine
 // epsilon 2⁻²³ (nalm-division's torch.finfo(torch.float).eps, whatever the dtype), in evaluation
 // mode 0 (the exact reciprocal), as stable_nalu/layer/concat_reciprocal_nmu.py. docs/units.md#nmru.

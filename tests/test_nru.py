@@ -1,0 +1,69 @@
+"""NRU (Mistry, Farrahi & Hare 2022): what is particular to it. The contract suite, the mode test
+of test_nmru.py and the PyTorch oracle (test_torch_oracle.py) cover the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nalu_ext
+from nalu_ext import single_module, sweeps
+from nalu_ext.tasks import SingleModuleTask
+from nalu_ext.units.nau_nmu import nru_forward
+from test_reference import numeric_gradient
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_weights_of_one_and_minus_one_divide_signed_inputs_exactly(training, rng):
+    layer = nalu_ext.NRU(2, 1, dtype="float64", seed=0).train(training)
+    layer.params["W"][...] = [[1.0, -1.0]]  # tanh(1000)² is 1 in float64: both modes are exact
+    x = rng.uniform(0.5, 2.0, size=(6, 2)) * rng.choice([-1.0, 1.0], size=(6, 2))
+    np.testing.assert_allclose(layer.forward(x)[:, 0], x[:, 0] / x[:, 1], rtol=1e-15)
+    layer.params["W"][...] = [[0.0, 1.0]]  # a weight of 0 leaves its input out
+    np.testing.assert_allclose(layer.forward(x)[:, 0], x[:, 1], rtol=1e-15)
+
+
+def test_the_modes_differ_only_through_a():
+    # A(w) = tanh²(1000 w) in training, |w| in evaluation: equal at the discrete weights, apart
+    # in between (w = 0.5: A = 1 against 0.5)
+    layer = nalu_ext.NRU(1, 1, dtype="float64", seed=0)
+    layer.params["W"][...] = [[0.5]]
+    x = np.array([[4.0]])
+    assert layer.forward(x)[0, 0] == pytest.approx(2.0, rel=1e-15)             # |4|^0.5 · 1 + 0
+    assert layer.eval().forward(x)[0, 0] == pytest.approx(0.5 * 2.0 + 0.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_reference_gradients_match_finite_differences(training, rng):
+    layer = nalu_ext.NRU(3, 2, dtype="float64", seed=2)
+    layer.params["W"][...] = [[0.4, -0.7, 0.2], [-0.3, 0.8, -0.6]]  # away from 0, where tanh(1000 w) bends
+    x = rng.uniform(0.5, 2.0, size=(4, 3)) * rng.choice([-1.0, 1.0], size=(4, 3))
+    dy = rng.normal(size=(4, 2))
+
+    def loss():
+        return float(np.sum(nru_forward(x, layer.params["W"], training=training)[0] * dy))
+
+    dx, grads = layer.train(training).reference_backward(dy, layer.reference_forward(x)[1])
+    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grads["W"], numeric_gradient(loss, layer.params["W"]), rtol=1e-6, atol=1e-9)
+
+
+def test_parameters_initialisation_and_regularizer_are_the_naus():
+    layer = nalu_ext.NRU(30, 20, dtype="float64", seed=0)
+    nau = nalu_ext.NAU(30, 20, dtype="float64", seed=0)
+    np.testing.assert_array_equal(layer.params["W"], nau.params["W"])
+    layer.params["W"][...] = nau.params["W"][...] = np.linspace(-1.0, 1.0, 600).reshape(20, 30)
+    assert layer.regularizer_value()[0] == nau.regularizer_value()[0] > 0
+    layer.params["W"][0, 0] = -1.5
+    layer.after_update()  # clamped into [-1, 1], as the NAU
+    assert layer.params["W"][0, 0] == -1.0 and repr(nalu_ext.NRU(3, 2)) == "NRU(3, 2, dtype='float32')"
+
+
+def test_learns_division_on_the_single_module_task():
+    task = SingleModuleTask("div", (1.0, 2.0), (2.0, 6.0), seed=0)
+    spec = nalu_ext.make_run("NRU", task, seed=0, steps=50_000, recipe=single_module.recipe("NRU", "div"))
+    assert spec["optimizer"]["lr"] == 1.0 and spec["network"] == ["NRU"]
+    result = sweeps.execute(spec)["result"]
+    assert result["selected_success"], result["selected_test_mse"]
+    model = sweeps.build_model(spec)
+    assert model.layers[0].params["W"].shape == (1, 2)
