@@ -8,7 +8,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext import protocol
-from nalu_ext.units.nau_nmu import NMRU_EPS, nmru_forward
+from nalu_ext.units.nau_nmu import NMRU_EPS, nmru_forward, sign_nmru_forward
 from test_reference import numeric_gradient
 from tolerances import assert_matches_reference
 
@@ -31,9 +31,12 @@ def test_evaluation_mode_divides_exactly_and_training_mode_adds_eps(rng):
 
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("unit", ["NMRU", "sNMU", "NRU"])  # the units that read the mode
+@pytest.mark.parametrize("unit", ["NMRU", "SignNMRU", "sNMU", "NRU"])  # the units that read the mode
 def test_kernels_match_the_reference_in_both_modes(unit, dtype, training, rng):
-    layer = nalu_ext.UNITS[unit](5, 3, dtype=dtype, seed=1).train(training)
+    if unit == "SignNMRU":
+        layer = nalu_ext.NMRU(5, 3, sign_retrieval=True, dtype=dtype, seed=1).train(training)
+    else:
+        layer = nalu_ext.UNITS[unit](5, 3, dtype=dtype, seed=1).train(training)
     x = (rng.uniform(0.5, 2.0, size=(7, 5)) * rng.choice([-1.0, 1.0], size=(7, 5))).astype(dtype)
     dy = rng.normal(size=(7, 3)).astype(dtype)
     y_ref, cache = layer.reference_forward(x)
@@ -110,3 +113,31 @@ def test_evaluating_restores_each_layers_own_mode():
     with pytest.raises(RuntimeError), model.evaluating():
         raise RuntimeError("an error inside the block")
     assert [layer.training for layer in model.layers] == [True, False]
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_sign_retrieval_divides_negative_inputs_and_its_reference_matches_finite_differences(training, rng):
+    layer = nalu_ext.NMRU(2, 1, sign_retrieval=True, dtype="float64", seed=0).train(training)
+    layer.params["W"][...] = [[1.0, 0.0, 0.0, 1.0]]
+    x = rng.uniform(0.5, 2.0, size=(8, 2)) * rng.choice([-1.0, 1.0], size=(8, 2))
+    expected = x[:, 0] / (x[:, 1] + (NMRU_EPS if training else 0.0))
+    np.testing.assert_allclose(layer.forward(x)[:, 0], expected, rtol=1e-14)
+    layer.params["W"][...] = [[0.9, 0.2, 0.1, 0.7]]  # between the discrete weights
+    dy = rng.normal(size=(8, 1))
+
+    def loss():
+        return float(np.sum(sign_nmru_forward(x, layer.params["W"], training=training)[0] * dy))
+
+    dx, grads = layer.reference_backward(dy, layer.reference_forward(x)[1])
+    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grads["W"], numeric_gradient(loss, layer.params["W"]), rtol=1e-6, atol=1e-9)
+
+
+def test_sign_retrieval_is_an_option_kept_by_save_and_checked(tmp_path):
+    model = nalu_ext.Sequential(nalu_ext.NMRU(2, 1, sign_retrieval=True, seed=0))
+    model.save(tmp_path / "m.nalu")
+    loaded = nalu_ext.load(tmp_path / "m.nalu").layers[0]
+    assert loaded.sign_retrieval and not nalu_ext.NMRU(2, 1).sign_retrieval
+    assert repr(loaded) == "NMRU(2, 1, sign_retrieval=True, dtype='float32')"
+    with pytest.raises(TypeError, match="sign_retrieval must be True or False, got 'yes'"):
+        nalu_ext.NMRU(2, 1, sign_retrieval="yes")

@@ -56,9 +56,11 @@ def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch)
     task = SingleModuleTask("div", (1.0, 2.0), (2.0, 6.0))
     spec = nalu_ext.make_run("NMRU", task, seed=4, steps=10, recipe=single_module.recipe("NMRU", "div"))
     assert spec["network"] == ["NMRU"] and spec["optimizer"] == {"kind": "Adam", "lr": 1e-2, "clip_norm": 1.0}
+    assert spec["options"] == [{"sign_retrieval": True}]  # the published runs' SignNMRU
     assert spec["regularizer"] == {"regularizer": 10.0, "reg_start": 20_000, "reg_end": 35_000}
     model = sweeps.build_model(spec)
     assert [(type(l).__name__, l.in_features, l.out_features) for l in model.layers] == [("NMRU", 2, 1)]
+    assert model.layers[0].sign_retrieval
     built = {}
     original = sweeps.OPTIMIZERS["Adam"]
     monkeypatch.setitem(sweeps.OPTIMIZERS, "Adam", lambda params, **kw: built.update(kw) or original(params, **kw))
@@ -67,7 +69,7 @@ def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch)
     inalu = nalu_ext.make_run("iNALU", task, seed=0, steps=10, recipe=single_module.recipe("iNALU", "div"))
     assert inalu["optimizer"]["clip_value"] == 0.1
     # the default recipe of the same family has two layers and no such keys
-    assert "network" not in nalu_ext.make_run("NMRU", task, seed=4, steps=10)
+    assert not {"network", "options"} & set(nalu_ext.make_run("NMRU", task, seed=4, steps=10))
 
 
 @pytest.mark.parametrize("op, beta", [("mul", (1e-7, 1e-5)), ("div", (1e-9, 1e-7))])

@@ -68,6 +68,19 @@ def torch_nmru(training):
     return forward
 
 
+def torch_sign_nmru(training):
+    """nalm-division's concat_reciprocal_nmu_sign_retrieval.py forward (SignNMRU)."""
+    def forward(x, W):
+        r = (x + torch.finfo(torch.float).eps).reciprocal() if training else x.reciprocal()
+        z = torch.cat((x, r), 1)
+        k = torch.max(-torch.sign(z), torch.zeros_like(z)) * np.pi
+        a = torch.abs(z)
+        Wc = torch.clamp(W, 0.0, 1.0)
+        magnitude = torch.prod(a.unsqueeze(1) * Wc + 1 - Wc, dim=2)
+        return magnitude * torch.cos(k.matmul(W.T))
+    return forward
+
+
 def torch_nru(training):
     """nalm-division's reciprocal_nmu.py forward: functional/mnac.py mode 'div', W in [-1, 1]."""
     def forward(x, W):
@@ -104,10 +117,13 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64"), torch_nmru(True)),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64").eval(), torch_nmru(False)),
+    (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64"), torch_sign_nmru(True)),
+    (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64").eval(), torch_sign_nmru(False)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
 ], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation", "NRU-training",
+        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
+        "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])
 def test_gradients_match_torch_autograd(make, transcription, rng):
     """float64 forward and every gradient agree with autograd on a PyTorch transcription of the

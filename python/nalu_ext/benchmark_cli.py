@@ -186,7 +186,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
         from .plot import PlottingUnavailable, plot_success
 
         try:
-            plot_success(summary, args.plot, suite=args.suite if args.suite in SUITES else None)
+            shown = args.suite if args.suite in SUITES or args.suite == "single-module" else None
+            plot_success(summary, args.plot, suite=shown)
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
             print(f"note: no plot written: {err}")

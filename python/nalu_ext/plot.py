@@ -44,15 +44,71 @@ def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str
 
 
 def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Optional[str] = None) -> None:
-    """:func:`success_figure` written to ``path`` (PNG), cropped to what it draws (nothing cut).
+    """:func:`success_figure` (or for the single-module suite :func:`single_module_figure`)
+    written to ``path`` (PNG), cropped to what it draws (nothing cut).
 
     Parameters
     ----------
     summary : SweepSummary
     path : str or os.PathLike
-    suite : "table1", "toy" or None
+    suite : "table1", "toy", "single-module" or None
     """
-    success_figure(summary, suite).savefig(os.fspath(path), bbox_inches="tight")
+    fig = single_module_figure(summary) if suite == "single-module" else success_figure(summary, suite)
+    fig.savefig(os.fspath(path), bbox_inches="tight")
+
+
+def single_module_figure(summary: Any) -> Any:
+    """The single-module benchmark as its paper draws it: one panel per operation, the success
+    rate on each interpolation range with its Wilson 95% interval, one marker per unit.
+
+    Parameters
+    ----------
+    summary : SweepSummary
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import json
+
+    from .published import OP_SYMBOLS
+    from .single_module import PAIRS, families, range_label
+    from .tasks import SingleModuleTask, as_intervals
+
+    ranges = [json.dumps([list(i) for i in as_intervals(r[0], "range")]) for r in SingleModuleTask.RANGES]
+    ops = [op for op in PAIRS if any(r["op"] == op for r in summary.rows)]
+    ops += sorted({r["op"] for r in summary.rows} - set(ops))
+    fig = _figure(11, 2.6 * max(len(ops), 1) + 0.6)
+    markers = "osD^vP*Xh<>"
+    # one colour and marker per unit in every panel
+    style = {unit: k for k, unit in enumerate(dict.fromkeys([*families(), *(r["family"] for r in summary.rows)]))}
+    for k, op in enumerate(ops):
+        ax = fig.add_subplot(len(ops), 1, k + 1)
+        rows = [r for r in summary.rows if r["op"] == op]
+        units = list(dict.fromkeys([f for f in PAIRS.get(op, ()) if any(r["family"] == f for r in rows)]
+                                   + [r["family"] for r in rows]))
+        width = 0.8 / max(len(units), 1)
+        for u, unit in enumerate(units):
+            for r in rows:
+                if r["family"] == unit and json.dumps(r["interpolation"]) in ranges:
+                    x = ranges.index(json.dumps(r["interpolation"])) - 0.4 + (u + 0.5) * width
+                    ax.errorbar([x], [100 * r["rate"]], yerr=_whisker(r), fmt=markers[style[unit] % len(markers)],
+                                color=f"C{style[unit] % 10}", markersize=4, capsize=2, label=unit)
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        ax.set_xticks(range(len(ranges)))
+        ax.set_xticklabels([range_label(json.loads(r)) for r in ranges], fontsize=8)
+        ax.set_xlim(-0.5, len(ranges) - 0.5)
+        ax.set_ylim(-5, 105)
+        ax.set_ylabel(f"{OP_SYMBOLS.get(op, op)}  success (%)")
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.axes[-1].set_xlabel("interpolation range (training); Wilson 95% intervals")
+    runs = max((r["runs"] for r in summary.rows), default=0)
+    fig.axes[0].set_title(f"Single-module benchmark (Mistry, Farrahi & Hare): up to {runs} seeds per point, "
+                          "judged on the published selection", fontsize=10, loc="left")
+    fig.tight_layout()
+    return fig
 
 
 def _whisker(row: Any) -> Any:

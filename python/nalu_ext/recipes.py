@@ -14,8 +14,8 @@ reaches the NMU's regularizer start at 10⁶, as in the published toy runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
 
 # The revision of AndreasMadsen/stable-nalu whose scripts and analysis produced the NAU/NMU paper's
 # tables (its lfs_batch_jobs/function_task_static.sh and export/function_task_static.r).
@@ -39,6 +39,8 @@ class Recipe:
         task, one on the single-module benchmark.
     init : tuple of str
         Each layer's initialisation scheme (a name of that unit's ``INITS``).
+    options : tuple of dict
+        Each layer's unit options (e.g. ``{"sign_retrieval": True}``), or () for none.
     regularizer, reg_start, reg_end :
         λ̂ and the warm-up steps of the regularizer, given to the layers whose unit takes the
         benchmark's setting (``BENCHMARK_REGULARIZED``); 0, 0, 0: none.
@@ -56,6 +58,7 @@ class Recipe:
 
     network: Tuple[str, ...]
     init: Tuple[str, ...]
+    options: Tuple[Dict[str, Any], ...] = field(default=(), hash=False)
     regularizer: float = 0.0
     reg_start: int = 0
     reg_end: int = 0

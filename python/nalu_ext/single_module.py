@@ -72,12 +72,11 @@ _RECIPES: Dict[str, Recipe] = {
                          "--layer-type NRU --nac-mul mnac --regualizer-scaling-start 20000 "
                          "--regualizer-scaling-end 35000 --learning-rate 1 (λ̂ 10, the default; "
                          "nru-div-mode div, the default; W clamped into [-1, 1] after each step)"),
-    "NMRU": Recipe(("NMRU",), ("nalm-division",), regularizer=10.0, reg_start=REG_START, reg_end=REG_END,
-                   lr=1e-2, clip_norm=1.0,
+    "NMRU": Recipe(("NMRU",), ("nalm-division",), options=({"sign_retrieval": True},), regularizer=10.0,
+                   reg_start=REG_START, reg_end=REG_END, lr=1e-2, clip_norm=1.0,
                    source=f"{NALM_DIVISION} lfs_batch_jobs/single_layer_task/neurips_2021/sltr-in2.sh: "
                           "--layer-type SignNMRU --regualizer-scaling-start 20000 --regualizer-scaling-end "
-                          "35000 --clip-grad-norm 1 --learning-rate 1e-2. Not reproduced: the sign "
-                          "retrieval of SignNMRU (nalu_ext's NMRU is the plain one)"),
+                          "35000 --clip-grad-norm 1 --learning-rate 1e-2 (λ̂ 10, the default)"),
 }
 _RECIPES["RealNPU"] = dataclasses.replace(_RECIPES["NPU"], network=("RealNPU",),
                                           source=_RECIPES["NPU"].source.replace("NPU --nac-mul npu",

@@ -118,6 +118,11 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
                                    reg_every=_checks.integer(recipe.reg_every, "reg_every"))
     if tuple(recipe.network) != tuple(FAMILIES[family]):  # another protocol's network
         spec["network"] = list(recipe.network)
+    if any(recipe.options):  # the layers' unit options, only when there are any (older ids stay)
+        if len(recipe.options) != len(recipe.network):
+            raise ValueError(f"the recipe's options must be one dict per layer ({len(recipe.network)}), "
+                             f"got {recipe.options!r}")
+        spec["options"] = [dict(o) for o in recipe.options]
     return spec
 
 
@@ -149,7 +154,8 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     layers = []
     inits = spec.get("init") or [None] * len(network)  # older files: the units' defaults
     for k, kind in enumerate(network):
-        kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k]}
+        kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k],
+                                  **(spec.get("options") or [{}] * len(network))[k]}
         if UNITS[kind].BENCHMARK_REGULARIZED:
             kwargs.update(spec["regularizer"])
         layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))

@@ -280,10 +280,14 @@ class NMRU(_Multiplying):
 
     Parameter ``W`` (out_features, 2 * in_features), initialised U(0.25, 0.75), clamped into
     [0, 1] as the NMU's (``constraint``). Regularizer R = mean min(|W|, |1 - W|), the NMU's.
+    With ``sign_retrieval=True``, the original's SignNMRU (``concat_reciprocal_nmu_sign_retrieval.py``):
+    ``y_j = NMU(|z|)_j * cos(pi * sum_k [z_k < 0] W_jk)``, the magnitude and the sign apart.
 
     Parameters
     ----------
     <layer parameters>
+    sign_retrieval : bool
+        The SignNMRU (default False: the plain NMRU).
     constraint : "clamp", "clip" or "none"
         As the NMU's (default "clamp": nalm-division's default ``--oob-mode clip``, W clamped
         into [0, 1] after every step).
@@ -297,11 +301,34 @@ class NMRU(_Multiplying):
                "NMRU in the NMU's place (nalm-division's single_layer.py defaults: --regualizer 10, "
                "scaling 1e6 to 2e6, Adam 1e-3)")
 
+    def __init__(self, in_features: int, out_features: int, *, sign_retrieval: bool = False,
+                 constraint: str = "clamp", regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        if not isinstance(sign_retrieval, (bool, np.bool_)):
+            raise TypeError(f"sign_retrieval must be True or False, got {sign_retrieval!r}")
+        super().__init__(in_features, out_features, constraint=constraint, regularizer=regularizer,
+                         reg_start=reg_start, reg_end=reg_end, dtype=dtype, seed=seed, init=init,
+                         sign_retrieval=bool(sign_retrieval))
+
+    @property
+    def sign_retrieval(self) -> bool:
+        """Whether the sign comes apart from the magnitude (nalm-division's SignNMRU)."""
+        return bool(self._option("sign_retrieval"))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(NauNmu.config(self), sign_retrieval=self.sign_retrieval)
+
+    def _extra_repr(self) -> str:
+        return (", sign_retrieval=True" if self.sign_retrieval else "") + NauNmu._extra_repr(self)
+
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        if self.sign_retrieval:
+            return sign_nmru_forward(x, self.params["W"], self.constraint, self.training)
         return nmru_forward(x, self.params["W"], self.constraint, self.training)
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
-        return nmru_backward(dy, cache)
+        return (sign_nmru_backward if "phase" in cache else nmru_backward)(dy, cache)
 
 
 def nmru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True) -> Tuple[np.ndarray, Cache]:
@@ -317,6 +344,27 @@ def nmru_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     I = cache["in_features"]
     r = cache["x"][:, I:]  # the NMU's input z: its second half is the reciprocals
     return dz[:, :I] - dz[:, I:] * r * r, grads
+
+
+def sign_nmru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True) -> Tuple[np.ndarray, Cache]:
+    """nalm-division's SignNMRU: the NMU of |z| times cos(π [z < 0] Wᵀ) (W unclamped in the phase)."""
+    x, W = f64(x), f64(W)
+    z = np.concatenate([x, 1.0 / (x + (NMRU_EPS if training else 0.0))], axis=1)
+    magnitude, cache = nmu_forward(np.abs(z), W, constraint)
+    negative = (z < 0).astype(np.float64)
+    phase = np.pi * negative @ W.T
+    return magnitude * np.cos(phase), {"nmu": cache, "z": z, "negative": negative, "phase": phase,
+                                       "magnitude": magnitude, "in_features": x.shape[1]}
+
+
+def sign_nmru_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = f64(dy)
+    d_abs, grads = nmu_backward(dy * np.cos(cache["phase"]), cache["nmu"])
+    dW = grads["W"] + (dy * cache["magnitude"] * -np.pi * np.sin(cache["phase"])).T @ cache["negative"]
+    dz = d_abs * np.sign(cache["z"])
+    I = cache["in_features"]
+    r = cache["z"][:, I:]
+    return dz[:, :I] - dz[:, I:] * r * r, {"W": dW}
 
 
 # The NRU's A(w) in training mode: tanh²(1000 w), nalm-division's smooth |w| (functional/mnac.py).
@@ -349,12 +397,12 @@ class NRU(NauNmu):
 
     INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), the NAU's "
                             "(nalm-division reciprocal_nmu.py without --beta-nau)"}
-    RECIPE = Recipe(
-        network=("NAU", "NRU"), init=("stable-nalu", "stable-nalu"), regularizer=10.0, reg_start=1_000_000,
-        reg_end=2_000_000, lr=1.0,
-        source="not the division paper's own recipe on this task (it trains the NRU alone, "
-               "nalu_ext.single_module): Madsen & Johansen's NAU→NMU recipe with the NRU in the NMU's "
-               "place and the NRU's learning rate 1 (nalm-division sltr-in2.sh --learning-rate 1)")
+    RECIPE = dataclasses.replace(
+        NMU.RECIPE, network=("NAU", "NRU"), init=("stable-nalu", "stable-nalu"), published=False,
+        source="not the division paper's own recipe on this task (it trains the NRU alone: "
+               "nalu_ext.single_module): Madsen & Johansen's NAU→NMU recipe with the NRU in the NMU's place "
+               "(its learning rate 1 of the single-module runs is not used: it is the NRU's alone, "
+               "and here the NAU before it shares the optimizer)")
 
     _initialise = NAU._initialise
 

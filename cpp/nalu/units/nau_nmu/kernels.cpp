@@ -145,6 +145,31 @@ void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
             if (!(W[k] >= T(-1) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
+constexpr double kPi = 3.14159265358979323846;
+
+template <class T>
+void sign_phase(T* s, T* phase, const T* z, const T* W, std::size_t B, std::size_t K, std::size_t O) {
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < O; ++j) {
+            T sum = T(0);
+            for (std::size_t k = 0; k < K; ++k)
+                if (z[b * K + k] < T(0)) sum += W[j * K + k];
+            phase[b * O + j] = T(kPi) * sum;
+            s[b * O + j] = std::cos(phase[b * O + j]);
+        }
+}
+
+template <class T>
+void sign_phase_backward(T* dW, const T* g, const T* phase, const T* z, std::size_t B, std::size_t K,
+                         std::size_t O) {
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t j = 0; j < O; ++j) {
+            const T d = -g[b * O + j] * T(kPi) * std::sin(phase[b * O + j]);
+            for (std::size_t k = 0; k < K; ++k)
+                if (z[b * K + k] < T(0)) dW[j * K + k] += d;
+        }
+}
+
 template <class T>
 void reciprocal_concat(T* z, const T* x, T eps, std::size_t B, std::size_t I) {
     for (std::size_t b = 0; b < B; ++b) {
@@ -166,7 +191,7 @@ void reciprocal_backward(T* dx, const T* dz, const T* z, std::size_t B, std::siz
 
 NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &nau_forward<T>, &nau_backward<T>,
                   &nmu_forward<T>, &nmu_backward<T>, &nru_forward<T>, &nru_backward<T>,
-                  &reciprocal_concat<T>, &reciprocal_backward<T>)
+                  &sign_phase<T>, &sign_phase_backward<T>, &reciprocal_concat<T>, &reciprocal_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

@@ -43,6 +43,12 @@ struct NauNmuKernels {
     // d|x|^w/d|x| = w |x|^(w−1) (0 where w = 0); sign(x) passes no gradient.
     void (*nru_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
                          bool masked, bool training, std::size_t B, std::size_t I, std::size_t O);
+    // The sign retrieval of nalm-division's SignNMRU: phase (B, O) = π Σ_k [z_bk < 0] W_jk, and
+    // s = cos(phase), the sign of Π z_bk^W_jk at discrete W; z (B, K), W (O, K) unclamped.
+    void (*sign_phase)(T* s, T* phase, const T* z, const T* W, std::size_t B, std::size_t K, std::size_t O);
+    // dW (O, K) += Σ_b g_bj (−π sin(phase_bj)) [z_bk < 0], g = dy ⊙ (the magnitude).
+    void (*sign_phase_backward)(T* dW, const T* g, const T* phase, const T* z, std::size_t B, std::size_t K,
+                                std::size_t O);
     // z (B, 2I): each row [x_b, 1/(x_b + eps)].
     void (*reciprocal_concat)(T* z, const T* x, T eps, std::size_t B, std::size_t I);
     // dx (B, I) = dz[:, :I] − dz[:, I:] ⊙ r², r = z[:, I:] the reciprocals (d(1/u)/du = −1/u²).

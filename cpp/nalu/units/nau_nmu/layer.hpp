@@ -158,34 +158,62 @@ private:
 
 // NMRU: an NMU over z = [x, 1/(x + ε)], W (out, 2·in). In training mode ε is float32's machine
 // epsilon 2⁻²³ (nalm-division's torch.finfo(torch.float).eps, whatever the dtype), in evaluation
-// mode 0 (the exact reciprocal), as stable_nalu/layer/concat_reciprocal_nmu.py. docs/units.md#nmru.
+// mode 0 (the exact reciprocal), as stable_nalu/layer/concat_reciprocal_nmu.py. With the flag
+// sign_retrieval, nalm-division's SignNMRU (concat_reciprocal_nmu_sign_retrieval.py): the NMU of
+// |z| times cos(π Σ_k [z_k < 0] W_jk), the sign. docs/units.md#nmru.
 template <class T>
 class NmruLayer : public NauNmuLayer<T> {
 public:
     NmruLayer(std::size_t in, std::size_t out, const Options& given = {})
         : NauNmuLayer<T>(in, out, T(0), T(1), false, given, checked_mul(std::size_t(2), in, "in_features")),
-          suffix_(2 * in) {}
+          sign_retrieval_(given.flag("sign_retrieval")), suffix_(2 * in) {}
     const char* kind() const override { return "NMRU"; }
+    Options options() const override {
+        auto values = NauNmuLayer<T>::options().values();
+        values["sign_retrieval"] = sign_retrieval_;
+        return Options(values);
+    }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
-        const std::size_t width = 2 * this->in_;
+        const std::size_t width = 2 * this->in_, O = this->out_;
+        const auto& k = kernels<NauNmuKernels<T>>();
         T* z = ensure_size(z_, checked_mul(batch, width, "the batch"));
         const T eps = this->training() ? T(1.0 / 8388608.0) : T(0);  // 2⁻²³
-        kernels<NauNmuKernels<T>>().reciprocal_concat(z, x, eps, batch, this->in_);
-        kernels<NauNmuKernels<T>>().nmu_forward(y, z, this->clamped(), batch, width, this->out_);
+        k.reciprocal_concat(z, x, eps, batch, this->in_);
+        if (!sign_retrieval_) return k.nmu_forward(y, z, this->clamped(), batch, width, O);
+        T* magnitude_in = ensure_size(abs_z_, batch * width);
+        for (std::size_t q = 0; q < batch * width; ++q) magnitude_in[q] = std::fabs(z[q]);
+        T* m = ensure_size(magnitude_, checked_mul(batch, O, "the batch"));
+        T* s = ensure_size(sign_, batch * O);
+        k.nmu_forward(m, magnitude_in, this->clamped(), batch, width, O);
+        k.sign_phase(s, ensure_size(phase_, batch * O), z, this->params(), batch, width, O);
+        for (std::size_t q = 0; q < batch * O; ++q) y[q] = m[q] * s[q];
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
-        const std::size_t width = 2 * this->in_;
+        const std::size_t width = 2 * this->in_, O = this->out_;
+        const auto& k = kernels<NauNmuKernels<T>>();
         T* dz = dx ? ensure_size(dz_, batch * width) : nullptr;
-        kernels<NauNmuKernels<T>>().nmu_backward(this->grads(), dz, suffix_.data(), dy, z_.data(),
-                                                 this->params(), this->Wc_.data(), this->masked(), batch,
-                                                 width, this->out_);
-        if (dx) kernels<NauNmuKernels<T>>().reciprocal_backward(dx, dz, z_.data(), batch, this->in_);
+        if (!sign_retrieval_) {
+            k.nmu_backward(this->grads(), dz, suffix_.data(), dy, z_.data(), this->params(), this->Wc_.data(),
+                           this->masked(), batch, width, O);
+        } else {
+            T* g = ensure_size(g_, batch * O);
+            for (std::size_t q = 0; q < batch * O; ++q) g[q] = dy[q] * sign_[q];  // d/d(magnitude)
+            k.nmu_backward(this->grads(), dz, suffix_.data(), g, abs_z_.data(), this->params(), this->Wc_.data(),
+                           this->masked(), batch, width, O);
+            for (std::size_t q = 0; q < batch * O; ++q) g[q] = dy[q] * magnitude_[q];  // d/d(sign)
+            k.sign_phase_backward(this->grads(), g, phase_.data(), z_.data(), batch, width, O);
+            if (dz)  // d|z|/dz = sign(z) (0 at 0, torch's abs); the phase passes nothing to z
+                for (std::size_t q = 0; q < batch * width; ++q)
+                    dz[q] *= static_cast<T>((z_[q] > T(0)) - (z_[q] < T(0)));
+        }
+        if (dx) k.reciprocal_backward(dx, dz, z_.data(), batch, this->in_);
     }
 
 private:
-    std::vector<T> suffix_, z_, dz_;
+    bool sign_retrieval_;
+    std::vector<T> suffix_, z_, dz_, abs_z_, magnitude_, sign_, phase_, g_;
 };
 
 // sNMU, the stochastic NMU (Mistry, Farrahi & Hare, "Improving the Robustness of Neural
