@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import single_module
+from . import npu_simple, single_module
 from ._types import JudgeName
 from .errors import UsageError
 from .published import SUITES, comparison_table, suite_pairs
@@ -24,6 +24,9 @@ SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     # Mistry, Farrahi & Hare's single-module benchmark: 5e4 steps, 25 seeds, nine ranges
     # (nalm-benchmark's single_layer_benchmark.sh; docs/protocols.md#the-single-module-benchmark)
     "single-module": {"steps": single_module.STEPS, "seeds": single_module.SEEDS, "ops": "add,sub,mul,div"},
+    # the NPU paper's simple task: one model learns all four outputs, 2e4 steps, 20 runs
+    # (nmheim/NeuralPowerUnits scripts/simple/run.jl; docs/protocols.md#the-npu-papers-simple-task)
+    "npu-simple": {"steps": npu_simple.STEPS, "seeds": npu_simple.SEEDS, "ops": ",".join(npu_simple.OPS)},
     # Madsen & Johansen's Table 1: 5e6 steps (lfs_batch_jobs/function_task_static.sh); 10 seeds of
     # its 11 rows take about 2 h on two cores (docs/protocols.md#table-1)
     "table1": {"steps": 5_000_000, "seeds": 10, "ops": "add,sub,mul"},
@@ -96,9 +99,29 @@ def unit_op_pairs(args: argparse.Namespace) -> List[Tuple[str, str]]:
     return pairs
 
 
+def npu_simple_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    """The runs of the npu-simple suite: every model of its table (or --units) and seed, each by
+    its published recipe (one model learns the four outputs: --ops, --pairs and the recipe
+    options do not apply)."""
+    given = [f"--{name.replace('_', '-')}" for name in ("ops", "pairs", "lr", "batch_size", "init", "regularizer",
+                                                        "reg_start", "reg_end") if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"the npu-simple suite runs each model by its published recipe on all four outputs; "
+                         f"{', '.join(given)} do not apply to it")
+    families = list(npu_simple.RECIPES) if args.units is None else _names(args.units)
+    unknown = [f for f in families if f not in npu_simple.RECIPES]
+    if unknown or not families:
+        raise UsageError(f"the npu-simple suite has no recipe for {', '.join(unknown) or 'no unit'} "
+                         f"(its models: {', '.join(npu_simple.RECIPES)})")
+    return [npu_simple.make_run(f, seed=seed, steps=setting(args, "steps"))
+            for seed in range(setting(args, "seeds")) for f in families]
+
+
 def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
     """Every run of the command, seed by seed (an interrupted sweep has every row at about the
     same number of seeds); each family's recipe unless an option overrides it."""
+    if args.suite == "npu-simple":
+        return npu_simple_runs(args)
     pairs = unit_op_pairs(args)
     if args.suite == "toy":
         pairs = [(family, "mul") for family in dict.fromkeys(f for f, _ in pairs)]
@@ -173,7 +196,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
     start = time.monotonic()
     try:
         summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
-                        judge=judge)
+                        judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None)
     except SweepInterrupted as err:
         print(f"\nbenchmark: {err}", file=sys.stderr)
         return 130
@@ -186,7 +209,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         from .plot import PlottingUnavailable, plot_success
 
         try:
-            shown = args.suite if args.suite in SUITES or args.suite == "single-module" else None
+            shown = args.suite if args.suite in (*SUITES, "single-module", "npu-simple") else None
             plot_success(summary, args.plot, suite=shown)
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
@@ -197,9 +220,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
-def report(summary: SweepSummary, args: argparse.Namespace) -> None:
+def report(summary: Any, args: argparse.Namespace) -> None:
     """The summary; for a suite that reproduces a published table, ours beside it under both
     verdicts (the published selection and the final model)."""
+    if args.suite == "npu-simple":
+        print(summary)
+        return
     if args.suite == "single-module":
         print(single_module.table(summary))
         if summary.failed:

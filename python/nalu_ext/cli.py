@@ -106,13 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
             + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
-    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single-module"), default="arithmetic",
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single-module", "npu-simple"), default="arithmetic",
                    help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
                         "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
                         "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
                         "2e5 steps, beside the published toy table; single-module: Mistry, Farrahi & "
                         "Hare's benchmark, one unit on x1 op x2 over its nine ranges, 5e4 steps, 25 seeds, "
-                        "each unit by its published script's recipe (docs/protocols.md)")
+                        "each unit by its published script's recipe; npu-simple: the NPU paper's task, one "
+                        "model learns x+y, xy, x/y and sqrt(x) jointly, 2e4 steps, 20 runs, mean absolute "
+                        "error on a grid beside the published table (docs/protocols.md)")
     b.add_argument("--units", default=None,
                    help=f"comma-separated unit families (default: the suite's published rows; for "
                         f"arithmetic {','.join(PUBLISHED_COMPARISON)}, the units of the "
@@ -125,9 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run these unit/operation pairs instead of every --units x --ops combination, "
                         "e.g. NALU:add,NALU:mul,NAC:add")
     b.add_argument("--seeds", type=_positive, default=None,
-                   help="seeds per unit and operation (default 10; toy 100, single-module 25)")
+                   help="seeds per unit and operation (default 10; toy 100, single-module 25, npu-simple 20)")
     b.add_argument("--steps", type=_positive, default=None,
-                   help="training steps per run (default 100000; table1 5000000, toy 200000, single-module 50000)")
+                   help="training steps per run (default 100000; table1 5000000, toy 200000, single-module 50000, "
+                        "npu-simple 20000)")
     recipe = "(default: each family's published recipe, docs/protocols.md#recipes)"
     b.add_argument("--batch-size", type=_positive, default=None, help=f"rows per step {recipe}")
     b.add_argument("--lr", type=_positive_real, default=None, help=f"the optimizer's learning rate {recipe}")

@@ -51,9 +51,14 @@ def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Opti
     ----------
     summary : SweepSummary
     path : str or os.PathLike
-    suite : "table1", "toy", "single-module" or None
+    suite : "table1", "toy", "single-module", "npu-simple" or None
     """
-    fig = single_module_figure(summary) if suite == "single-module" else success_figure(summary, suite)
+    if suite == "npu-simple":
+        fig = npu_simple_figure(summary)
+    elif suite == "single-module":
+        fig = single_module_figure(summary)
+    else:
+        fig = success_figure(summary, suite)
     fig.savefig(os.fspath(path), bbox_inches="tight")
 
 
@@ -160,4 +165,48 @@ def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
     ax.grid(True, axis="x", alpha=0.3)
     if suite is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: never over a row
+    return fig
+
+
+def npu_simple_figure(summary: Any) -> Any:
+    """The NPU paper's simple task: each model's mean absolute error per output (log scale), the
+    mean over runs with ±2 standard errors, beside the published mean ± 2 standard errors.
+
+    Parameters
+    ----------
+    summary : nalu_ext.npu_simple.Summary
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .npu_simple import OPS, SYMBOLS, published
+
+    fig = _figure(11, 3.4)
+    models = list(dict.fromkeys(r["family"] for r in summary.rows))
+    for k, op in enumerate(OPS):
+        ax = fig.add_subplot(1, len(OPS), k + 1)
+        for m, family in enumerate(models):
+            row = next((r for r in summary.rows if r["family"] == family and r["op"] == op), None)
+            if row is None:
+                continue
+            ax.errorbar([m - 0.15], [row["mean"]], yerr=[[min(2 * row["se"], 0.999 * row["mean"])], [2 * row["se"]]],
+                        fmt="o", color="#1f5fa8", capsize=3, label="ours" if m == 0 else None)
+            p = row["published"]
+            if p is not None:
+                ax.errorbar([m + 0.15], [p["mae_mean"]], yerr=[[min(2 * p["mae_se"], 0.999 * p["mae_mean"])],
+                                                             [2 * p["mae_se"]]],
+                            fmt="D", mfc="white", color="#c4561d", capsize=3, label="published" if m == 0 else None)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(models)))
+        ax.set_xticklabels(models, rotation=45, fontsize=8)
+        ax.set_title(f"{SYMBOLS[op]}", fontsize=11)
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+        if k == 0:
+            ax.set_ylabel("mean absolute error on the grid")
+            ax.legend(fontsize=8, loc="lower left")
+    source = published()["source"]
+    fig.suptitle(f"NPU paper's simple task: mean ± 2 s.e. over runs; published: {published()['seeds']} runs, "
+                 f"{source['repository']} {source['file']}", fontsize=10)
+    fig.tight_layout()
     return fig

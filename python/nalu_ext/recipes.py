@@ -47,7 +47,9 @@ class Recipe:
     reg_initial, reg_growth, reg_every :
         Or its geometric schedule (``nalu_ext.layers.Scheduled``; reg_every = 0: the warm-up).
     optimizer, lr, batch_size, hidden :
-        The optimizer's name and learning rate, rows per step, the hidden layer's width.
+        The optimizer's name and learning rate, rows per step, the hidden layers' width.
+    optimizer_options : dict
+        Its other settings where the recipe's differ from the defaults (e.g. RMSprop's alpha).
     clip_value, clip_norm : float, optional
         Gradient clipping of the optimizer (by value, then by global norm), where the recipe has it.
     published : bool
@@ -66,6 +68,7 @@ class Recipe:
     reg_growth: float = 0.0
     reg_every: int = 0
     optimizer: str = "Adam"
+    optimizer_options: Dict[str, float] = field(default_factory=dict, hash=False)
     lr: float = 1e-3
     batch_size: int = 128
     hidden: int = 2

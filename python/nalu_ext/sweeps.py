@@ -16,7 +16,7 @@ import queue
 import sys
 import threading
 import traceback
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _checks, stats
 from ._ctrl_c import ctrl_c_as_flag
@@ -95,7 +95,8 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     def given(value: Any, default: Any) -> Any:
         return default if value is None else value
 
-    optimizer_spec: Dict[str, Any] = {"kind": optimizer, "lr": _checks.real(given(lr, recipe.lr), "lr", minimum=0.0)}
+    optimizer_spec: Dict[str, Any] = {"kind": optimizer, "lr": _checks.real(given(lr, recipe.lr), "lr", minimum=0.0),
+                                      **recipe.optimizer_options}
     for clip in ("clip_value", "clip_norm"):  # only when set: older specs (and their ids) stay as they were
         if getattr(recipe, clip) is not None:
             optimizer_spec[clip] = _checks.real(getattr(recipe, clip), clip, minimum=0.0)
@@ -148,15 +149,17 @@ def network_of(spec: Dict[str, Any]) -> List[str]:
 
 
 def build_model(spec: Dict[str, Any]) -> Sequential:
-    task = task_from_dict(spec["task"])
     network = network_of(spec)
-    widths = (task.input_size, *[spec["hidden"]] * (len(network) - 1), 1)
+    if "widths" in spec:  # a protocol of its own widths (nalu_ext.npu_simple)
+        widths = tuple(spec["widths"])
+    else:
+        widths = (task_from_dict(spec["task"]).input_size, *[spec["hidden"]] * (len(network) - 1), 1)
     layers = []
     inits = spec.get("init") or [None] * len(network)  # older files: the units' defaults
     for k, kind in enumerate(network):
         kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k],
                                   **(spec.get("options") or [{}] * len(network))[k]}
-        if UNITS[kind].BENCHMARK_REGULARIZED:
+        if UNITS[kind].BENCHMARK_REGULARIZED and "regularizer" in spec:
             kwargs.update(spec["regularizer"])
         layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))
     return Sequential(*layers)
@@ -170,6 +173,10 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
         from ._torch_protocol import execute as execute_torch
 
         return execute_torch(spec, stop)
+    if spec.get("protocol") == "npu-simple":
+        from .npu_simple import execute as execute_npu_simple
+
+        return execute_npu_simple(spec, stop)
     model = build_model(spec)
     settings = dict(spec["optimizer"])
     opt = OPTIMIZERS[settings.pop("kind")](model.parameters(), **settings)
@@ -288,7 +295,8 @@ class SweepSummary:
 
 
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
-          results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final") -> SweepSummary:
+          results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final",
+          summarize: Optional[Callable[[List[Dict[str, Any]]], Any]] = None) -> Any:
     """Executes every run (skipping those a results file already holds as finished), appending each
     finished or failed run to ``results`` as one flushed JSON line, and summarises them all.
 
@@ -310,10 +318,13 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         The results file (JSON lines; gzip when it ends in .gz), appended to and resumed from.
     progress : bool
     judge : "final" or "published"
+    summarize : callable, optional
+        Makes the returned summary from the records (default: a SweepSummary under ``judge``;
+        ``nalu_ext.npu_simple.Summary`` for that protocol's runs).
 
     Returns
     -------
-    SweepSummary
+    SweepSummary, or what ``summarize`` returns
     """
     check_judge(judge)  # before any run: a typo must not cost a sweep
     if results is not None:
@@ -387,4 +398,5 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
             out.close()
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-    return SweepSummary((done[rid] for rid in by_id if rid in done), judge)
+    records = [done[rid] for rid in by_id if rid in done]
+    return summarize(records) if summarize is not None else SweepSummary(records, judge)

@@ -54,6 +54,8 @@ class NALU(Layer):
         "glorot": "W_hat, M_hat (and W_hat_m, M_hat_m) and G Glorot-uniform; a scalar G and b are 0",
         "stable-nalu": "W_hat, M_hat (and W_hat_m, M_hat_m) as the NAC's stable-nalu scheme, G "
                        "Glorot-uniform (stable-nalu's layer/_abstract_nalu.py); a scalar G and b are 0",
+        "flux": "as glorot, and b ~ U(-r, r) with r = sqrt(6 / (1 + out)), Flux's glorot_uniform of a "
+                "vector (nmheim/NeuralArithmetic.jl's NALU)",
     }
     RECIPE = Recipe(
         network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"), published=True,
@@ -86,9 +88,12 @@ class NALU(Layer):
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """The (out, in) weights in parameter order, by the scheme (see INITS); zeros for G (out,)
-        and b."""
+        and b (b uniform under "flux")."""
         for name, p in self.params.items():
-            if p.ndim == 1:
+            if name == "b" and self.init == "flux":
+                r = np.sqrt(6.0 / (1 + p.shape[0]))
+                p[...] = rng.uniform(-r, r, size=p.shape)
+            elif p.ndim == 1:
                 p[...] = 0.0
             elif self.init == "stable-nalu" and name != "G":
                 nac_stable_nalu_init(rng, [p])

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _checks, _core
 from .._dtypes import DTypeLike
-from ..layers import Layer, Scheduled, SeedLike, register
+from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64
 
@@ -93,7 +93,8 @@ class NAU(NauNmu):
     _RANGE = (-1.0, 1.0)
 
     INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))) "
-                            "(stable-nalu's layer/re_regualized_linear_nac.py)"}
+                            "(stable-nalu's layer/re_regualized_linear_nac.py)",
+             "glorot": "W Glorot-uniform (nmheim/NeuralArithmetic.jl's NAU)"}
     RECIPE = Recipe(
         network=("NAU", "NAU"), init=("stable-nalu", "stable-nalu"), published=True,
         regularizer=0.01, reg_start=5_000, reg_end=50_000,
@@ -103,6 +104,9 @@ class NAU(NauNmu):
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
+        if self.init == "glorot":
+            W[...] = glorot_uniform(rng, *W.shape)
+            return
         r = min(0.5, math.sqrt(3.0) * math.sqrt(2.0 / (W.shape[0] + W.shape[1])))
         W[...] = rng.uniform(-r, r, size=W.shape)
 
@@ -120,7 +124,7 @@ class _Multiplying(NauNmu):
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
-        W[...] = rng.uniform(0.25, 0.75, size=W.shape)
+        W[...] = rng.uniform(0.0, 1.0, size=W.shape) if self.init == "uniform" else rng.uniform(0.25, 0.75, size=W.shape)
 
 
 @register
@@ -140,7 +144,8 @@ class NMU(_Multiplying):
     <schedule parameters>
     """
 
-    INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)"}
+    INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)",
+             "uniform": "W ~ U(0, 1) (nmheim/NeuralArithmetic.jl's NMU: Julia's rand)"}
     RECIPE = Recipe(
         network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
         regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
