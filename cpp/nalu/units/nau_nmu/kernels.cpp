@@ -90,37 +90,64 @@ inline T sign_of(T x) {
     return static_cast<T>((x > T(0)) - (x < T(0)));
 }
 
-// One factor of the NRU: sign(x) |x|^w A(w) + 1 − A(w).
+// |x|^w as exp(w ln|x|), from the row's logarithms computed once (pow(0, 0) = 1 kept).
 template <class T>
-inline T nru_factor(T x, T w, bool training) {
-    const T a = nru_gate(w, training);
-    return sign_of(x) * std::pow(std::fabs(x), w) * a + T(1) - a;
+inline T nru_power(T log_magnitude, T w) {
+    return w == T(0) ? T(1) : std::exp(w * log_magnitude);
+}
+
+// a[k] = A(W_k) and, unless null, slope[k] = dA/dW_k for the n weights; logs[i] = ln|x_i|.
+template <class T>
+void nru_gates(T* a, T* slope, const T* W, std::size_t n, bool training) {
+    for (std::size_t k = 0; k < n; ++k) {
+        a[k] = nru_gate(W[k], training);
+        if (slope) slope[k] = nru_gate_slope(W[k], training);
+    }
 }
 
 template <class T>
-void nru_forward(T* y, const T* x, const T* Wc, bool training, std::size_t B, std::size_t I, std::size_t O) {
-    for (std::size_t b = 0; b < B; ++b)
+void nru_forward(T* y, const T* x, const T* Wc, T* scratch, bool training, std::size_t B, std::size_t I,
+                 std::size_t O) {
+    T* a = scratch;              // A(W), O·I
+    T* logs = scratch + O * I;   // ln|x| of one row, I
+    nru_gates(a, static_cast<T*>(nullptr), Wc, O * I, training);
+    for (std::size_t b = 0; b < B; ++b) {
+        const T* xr = x + b * I;
+        for (std::size_t i = 0; i < I; ++i) logs[i] = std::log(std::fabs(xr[i]));
         for (std::size_t j = 0; j < O; ++j) {
             T p = T(1);
-            for (std::size_t i = 0; i < I; ++i) p *= nru_factor(x[b * I + i], Wc[j * I + i], training);
+            for (std::size_t i = 0; i < I; ++i) {
+                const T aw = a[j * I + i];
+                p *= sign_of(xr[i]) * nru_power(logs[i], Wc[j * I + i]) * aw + T(1) - aw;
+            }
             y[b * O + j] = p;
         }
+    }
 }
 
 template <class T>
 void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
                   bool training, std::size_t B, std::size_t I, std::size_t O) {
-    T* suffix = scratch;       // Π_{k > i} f_k
-    T* factor = scratch + I;   // f_i
+    T* a = scratch;                      // A(W), O·I
+    T* slope = scratch + O * I;          // dA/dW, O·I
+    T* logs = scratch + 2 * O * I;       // ln|x| of one row, I
+    T* suffix = logs + I;                // Π_{k > i} f_k, I
+    T* factor = suffix + I;              // f_i, I
+    T* power = factor + I;               // |x_i|^w_i, I
+    nru_gates(a, slope, Wc, O * I, training);
     for (std::size_t k = 0; k < O * I; ++k) dW[k] = T(0);
     if (dx)
         for (std::size_t k = 0; k < B * I; ++k) dx[k] = T(0);
     for (std::size_t b = 0; b < B; ++b) {
         const T* xr = x + b * I;
+        for (std::size_t i = 0; i < I; ++i) logs[i] = std::log(std::fabs(xr[i]));
         for (std::size_t j = 0; j < O; ++j) {
             const T* w = Wc + j * I;
             const T g = dy[b * O + j];
-            for (std::size_t i = 0; i < I; ++i) factor[i] = nru_factor(xr[i], w[i], training);
+            for (std::size_t i = 0; i < I; ++i) {
+                power[i] = nru_power(logs[i], w[i]);
+                factor[i] = sign_of(xr[i]) * power[i] * a[j * I + i] + T(1) - a[j * I + i];
+            }
             T s = T(1);
             for (std::size_t i = I; i-- > 0;) {
                 suffix[i] = s;
@@ -129,13 +156,16 @@ void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
             T prefix = T(1);
             for (std::size_t i = 0; i < I; ++i) {
                 const T others = g * (prefix * suffix[i]);
-                const T magnitude = std::fabs(xr[i]), sign = sign_of(xr[i]);
-                const T power = std::pow(magnitude, w[i]);
-                const T a = nru_gate(w[i], training);
-                const T dpower_dw = (magnitude == T(0) && w[i] >= T(0)) ? T(0) : power * std::log(magnitude);
-                dW[j * I + i] += others * (sign * a * dpower_dw + (sign * power - T(1)) * nru_gate_slope(w[i], training));
-                if (dx && w[i] != T(0))
-                    dx[b * I + i] += others * sign * a * w[i] * std::pow(magnitude, w[i] - T(1)) * sign;
+                const T magnitude = std::fabs(xr[i]), sign = sign_of(xr[i]), aw = a[j * I + i];
+                // torch's pow_backward: d|x|^w/dw = |x|^w ln|x| (0 at |x| = 0, w ≥ 0),
+                // d|x|^w/d|x| = w |x|^(w−1) (0 at w = 0)
+                const T dpower_dw = (magnitude == T(0) && w[i] >= T(0)) ? T(0) : power[i] * logs[i];
+                dW[j * I + i] += others * (sign * aw * dpower_dw + (sign * power[i] - T(1)) * slope[j * I + i]);
+                if (dx && w[i] != T(0)) {
+                    const T dpower_dx = magnitude == T(0) ? w[i] * std::pow(magnitude, w[i] - T(1))
+                                                          : w[i] * power[i] / magnitude;
+                    dx[b * I + i] += others * sign * aw * dpower_dx * sign;
+                }
                 prefix *= factor[i];
             }
         }

@@ -137,13 +137,15 @@ template <class T>
 class NruLayer : public NauNmuLayer<T> {
 public:
     NruLayer(std::size_t in, std::size_t out, const Options& given = {})
-        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given, in), scratch_(checked_mul(2, in, "in_features")) {}
+        : NauNmuLayer<T>(in, out, T(-1), T(1), true, given, in),
+          scratch_(checked_mul(2, checked_mul(in, out, "W"), "W") + 4 * in) {}
     const char* kind() const override { return "NRU"; }
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool) override {
         training_ = this->training();
-        kernels<NauNmuKernels<T>>().nru_forward(y, x, this->clamped(), training_, batch, this->in_, this->out_);
+        kernels<NauNmuKernels<T>>().nru_forward(y, x, this->clamped(), scratch_.data(), training_, batch, this->in_,
+                                                this->out_);
     }
     void do_backward(const T* dy, T* dx, std::size_t batch) override {
         kernels<NauNmuKernels<T>>().nru_backward(this->grads(), dx, scratch_.data(), dy, this->input(),
