@@ -61,8 +61,8 @@ def test_an_exact_model_scores_zero_and_a_wrong_one_does_not():
     ("NMU", [("NMU", 2, 6, {"constraint": "clip"}), ("NAU", 6, 4, {"constraint": "none"})]),
     ("NALU", [("NALU", 2, 6, {"gate_bias": True}), ("NALU", 6, 4, {"gate_bias": True})]),
     ("iNALU", [("iNALU", 2, 6, {"gate": "input"}), ("iNALU", 6, 4, {"gate": "input"})]),
-    ("Dense", [("Dense", 2, 50, {"activation": "sigmoid"}), ("Dense", 50, 50, {"activation": "sigmoid"}),
-               ("Dense", 50, 4, {"activation": "identity"})]),
+    ("Dense", [("Dense", 2, 10, {"activation": "sigmoid"}), ("Dense", 10, 10, {"activation": "sigmoid"}),
+               ("Dense", 10, 4, {"activation": "identity"})]),
 ])
 def test_each_model_is_built_as_run_jl_builds_it(family, layers):
     model = sweeps.build_model(npu_simple.make_run(family, seed=1))

@@ -61,10 +61,16 @@ RECIPES: Dict[str, Recipe] = {
                            "reproduced: its second half adds 1e-5·inalu_reg(ps, c[:t]), but the run's "
                            "config has no :t (the script as published stops there with a KeyError); "
                            "we train all 20 000 steps without it"),
+    # The width that produced the published Dense figures: run.jl had Dense(2, 10, σ) until
+    # a95aef0 made it 50, and its results cache (produce_or_load, force=false) is keyed by niters,
+    # lr and run only, so the earlier results stood; width 10 reproduces the table, 50 does not
+    # (bench/npu_simple_variants.py; docs/protocols.md#the-npu-papers-simple-task).
     "Dense": Recipe(("Dense", "Dense", "Dense"), ("glorot",) * 3,
                     options=({"activation": "sigmoid"}, {"activation": "sigmoid"}, {"activation": "identity"}),
-                    lr=5e-3, batch_size=BATCH, hidden=50,
-                    source=f"{_RUNS} run_dense: Chain(Dense(2, 50, σ), Dense(50, 50, σ), Dense(50, 4)), ADAM(0.005)"),
+                    lr=5e-3, batch_size=BATCH, hidden=10,
+                    source="nmheim/NeuralPowerUnits@dbc5131 scripts/simple/run.jl run_dense: Chain(Dense(2, 10, σ), "
+                           "Dense(10, 10, σ), Dense(10, 4)), ADAM(0.005): the version whose cached results the "
+                           "table shows (e1b9a45 has width 50, under the same cache key)"),
 }
 
 
