@@ -121,7 +121,8 @@ def test_an_init_a_unit_lacks_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as usage:
         cli.main(["benchmark", "--suite", "table1", "--init", "glorot", "--no-progress"])
     assert usage.value.code == 2
-    assert "init of the NAU layer must be one of ('stable-nalu',), got 'glorot'" in capsys.readouterr().err
+    # the NAU has a Glorot init (the NPU paper's), the NMU has not
+    assert "init of the NMU layer must be one of ('stable-nalu', 'uniform'), got 'glorot'" in capsys.readouterr().err
 
 
 def test_suite_prints_both_verdicts_beside_the_published_rows_and_resumes(tmp_path, capsys):

@@ -146,7 +146,7 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
     that diverges stops there and is scored with its last good parameters."""
     from .optim import OPTIMIZERS
     from .results_file import run_id
-    from .sweeps import build_model
+    from .run_models import build_model
 
     start = time.perf_counter()
     model = build_model(spec)

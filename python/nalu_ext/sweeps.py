@@ -23,11 +23,11 @@ from ._ctrl_c import ctrl_c_as_flag
 from ._dtypes import DTypeLike, as_float_dtype
 from ._types import JudgeName
 from .errors import Interrupted
-from .model import Sequential
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import Recipe
 from .results_file import ResultsWriter, read_results, run_id
+from .run_models import FAMILIES, build_model
 from .tasks import Task, task_from_dict
 from .units import UNITS
 
@@ -35,7 +35,6 @@ from .units import UNITS
 # optimizer), as each unit's module declares it (RECIPE; a multiplying unit may follow an adding
 # one, as published). docs/protocols.md#recipes gives them with their sources.
 RECIPES: Dict[str, Recipe] = {name: cls.RECIPE for name, cls in UNITS.items()}
-FAMILIES: Dict[str, Sequence[str]] = {name: recipe.network for name, recipe in RECIPES.items()}
 # the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
 PUBLISHED_COMPARISON = tuple(name for name, recipe in RECIPES.items() if recipe.published)
 
@@ -141,28 +140,6 @@ def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[
     for unit, scheme in zip(recipe.network, schemes):
         _checks.choice(scheme, f"init of the {unit} layer", tuple(UNITS[unit].INITS))
     return schemes
-
-
-def network_of(spec: Dict[str, Any]) -> List[str]:
-    """The units of a specification's layers: its own network, or its family's."""
-    return list(spec.get("network") or FAMILIES[spec["family"]])
-
-
-def build_model(spec: Dict[str, Any]) -> Sequential:
-    network = network_of(spec)
-    if "widths" in spec:  # a protocol of its own widths (nalu_ext.npu_simple)
-        widths = tuple(spec["widths"])
-    else:
-        widths = (task_from_dict(spec["task"]).input_size, *[spec["hidden"]] * (len(network) - 1), 1)
-    layers = []
-    inits = spec.get("init") or [None] * len(network)  # older files: the units' defaults
-    for k, kind in enumerate(network):
-        kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k],
-                                  **(spec.get("options") or [{}] * len(network))[k]}
-        if UNITS[kind].BENCHMARK_REGULARIZED and "regularizer" in spec:
-            kwargs.update(spec["regularizer"])
-        layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))
-    return Sequential(*layers)
 
 
 def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
