@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
+from nalu_ext.training_rules import RegularizeWhen, Reinitialise
 from nalu_ext import single_module, sweeps
 from nalu_ext.cli import main
 from nalu_ext.tasks import ArithmeticTask, SingleModuleTask, task_from_dict
@@ -66,10 +67,18 @@ def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch)
     monkeypatch.setitem(sweeps.OPTIMIZERS, "Adam", lambda params, **kw: built.update(kw) or original(params, **kw))
     sweeps.execute(spec)
     assert built == {"lr": 1e-2, "clip_norm": 1.0}
-    inalu = nalu_ext.make_run("iNALU", task, seed=0, steps=10, recipe=single_module.recipe("iNALU", "div"))
+    inalu = nalu_ext.make_run("iNALU", task, seed=7, steps=10, recipe=single_module.recipe("iNALU", "div"))
     assert inalu["optimizer"]["clip_value"] == 0.1
+    # --reinit with its defaults, restarts seeded by the run; the conditional regularizer of the script
+    assert inalu["train_options"] == {"reinit": {"check_every": 10, "min_entries": 5000, "threshold": 1.0, "seed": 7},
+                                      "regularize_when": {"strength": 0.05, "after": 10_000, "below": 1.0}}
+    assert sweeps.build_model(inalu).layers[0].regularizer_form == "nalm-benchmark"
+    rules = {}
+    monkeypatch.setattr(sweeps, "train_task", lambda *a, **kw: rules.update(kw) or nalu_ext.train_task(*a, **kw))
+    assert sweeps.execute(inalu)["result"]["restarts"] == []
+    assert rules["reinit"] == Reinitialise(seed=7) and rules["regularize_when"] == RegularizeWhen()
     # the default recipe of the same family has two layers and no such keys
-    assert not {"network", "options"} & set(nalu_ext.make_run("NMRU", task, seed=4, steps=10))
+    assert not {"network", "options", "train_options"} & set(nalu_ext.make_run("NMRU", task, seed=4, steps=10))
 
 
 @pytest.mark.parametrize("op, beta", [("mul", (1e-7, 1e-5)), ("div", (1e-9, 1e-7))])

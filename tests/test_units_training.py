@@ -83,17 +83,35 @@ def test_npu_kinks():
     assert dx[0, 2] == 0.0  # x = 0: sign(0) = 0
 
 
-def test_inalu_regularizer_matches_reference(rng):
-    layer = nalu_ext.iNALU(3, 2, regularizer=0.5, dtype="float64", seed=0)
+@pytest.mark.parametrize("form, gate", [("schlor", "scalar"), ("nalm-benchmark", "scalar"), ("nalm-benchmark", "input")])
+def test_inalu_regularizer_matches_reference(form, gate, rng):
+    layer = nalu_ext.iNALU(3, 2, regularizer=0.5, regularizer_form=form, gate=gate, dtype="float64", seed=0)
     layer.params["W_hat_a"][0, 0] = 25.0  # beyond the bound: no contribution, no gradient
     model = nalu_ext.Sequential(layer)
     x, y = rng.uniform(0.5, 2, size=(8, 3)), rng.normal(size=(8, 2))
     params = {k: v.copy() for k, v in layer.params.items()}
     h = nalu_ext.fit(model, nalu_ext.SGD(model.parameters(), lr=0.0), x, y, steps=1)
-    reg, dreg = inalu.inalu_regularizer(*(params[k] for k in ("W_hat_a", "M_hat_a", "W_hat_m", "M_hat_m")))
+    reg, dreg = layer.regularizer_value()
     np.testing.assert_allclose(h.regularizer, [0.5 * reg], rtol=1e-12)
     pred, cache = inalu.inalu_forward(x, **params)
     _, grads = inalu.inalu_backward(2.0 * (pred - y) / pred.size, cache)
-    for name, d in dreg.items():
-        np.testing.assert_allclose(layer.grads[name], grads[name] + 0.5 * d, rtol=1e-10, atol=1e-15)
+    for name in layer.params:
+        np.testing.assert_allclose(layer.grads[name], grads[name] + 0.5 * dreg.get(name, 0.0), rtol=1e-10, atol=1e-15)
     assert dreg["W_hat_a"][0, 0] == 0.0
+    assert ("G" in dreg) == (form == "nalm-benchmark")
+
+
+def test_nalm_benchmarks_inalu_regularizer_is_the_sum_of_five_means():
+    """bmistry4/nalm-benchmark inalu.py: sum over W_a_hat, M_a_hat, W_m_hat, M_m_hat, g of
+    mean(max(min(v, -v) + 20, 0)), written out here on hand-set parameters."""
+    layer = nalu_ext.iNALU(2, 1, regularizer_form="nalm-benchmark", dtype="float64", seed=0)
+    values = {"W_hat_a": [1.0, -3.0], "M_hat_a": [0.5, 30.0], "W_hat_m": [-19.0, 0.0], "M_hat_m": [2.0, 2.0],
+              "G": [-4.0]}
+    for name, v in values.items():
+        layer.params[name][...] = np.reshape(v, layer.params[name].shape)
+    expected = (19 + 17) / 2 + (19.5 + 0) / 2 + (1 + 20) / 2 + (18 + 18) / 2 + 16 / 1
+    assert layer.regularizer_value()[0] == pytest.approx(expected, rel=1e-15)
+    schlor = nalu_ext.iNALU(2, 1, dtype="float64", seed=0)
+    for name, v in values.items():
+        schlor.params[name][...] = np.reshape(v, schlor.params[name].shape)
+    assert schlor.regularizer_value()[0] == pytest.approx((19 + 17 + 19.5 + 0 + 1 + 20 + 18 + 18) / 8, rel=1e-15)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import weakref
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import numpy as np
 
@@ -126,6 +126,11 @@ class Layer:
         parameter, in parameter order, drawn in float64 (a unit with other schemes overrides it)."""
         for p in self.params.values():
             p[...] = glorot_uniform(rng, *p.shape)
+
+    def reset_parameters(self, seed: Union[None, int, Sequence[int]] = None) -> None:
+        """Draws the parameters again with the layer's scheme (:attr:`init`), from ``numpy.random.
+        default_rng(seed)`` (what a restart of training does, :class:`nalu_ext.training_rules.Reinitialise`)."""
+        self._initialise(np.random.default_rng(seed))
 
     @property
     def init(self) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import numpy as np
 
 from . import _checks
+from ._dtypes import DTypeLike
 from .errors import Interrupted, TrainingDiverged
 from .recipes import Recipe
 from .tasks import Task
@@ -82,7 +83,7 @@ def targets(x: np.ndarray) -> np.ndarray:
 
 
 def training_rows(seed: int, first_step: int, steps: int, batch_size: int = BATCH,
-                  dtype: str = "float32") -> Tuple[np.ndarray, np.ndarray]:
+                  dtype: DTypeLike = "float32") -> Tuple[np.ndarray, np.ndarray]:
     """The batches of steps [first_step, first_step + steps), each ``batch_size`` rows, of a run's
     training stream: x ~ U(0.1, 2.1)² from the counter-based generator of every task (a pure
     function of seed, row and column; ``first_step`` a multiple of ``steps``), and their four
@@ -205,7 +206,7 @@ class Summary:
             if r["status"] == "ok":
                 groups.setdefault(r["spec"]["family"], []).append(r["result"])
         order = {f: k for k, f in enumerate(RECIPES)}
-        self.rows = []
+        self.rows: List[Dict[str, Any]] = []
         for family in sorted(groups, key=lambda f: order.get(f, len(order))):
             results = groups[family]
             for op in OPS:

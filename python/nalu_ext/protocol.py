@@ -29,6 +29,7 @@ from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer
 from .tasks import Task
 from .train import LoopRunner
+from .training_rules import ActiveRules, RegularizeWhen, Reinitialise
 from .verdicts import (EPSILON, SELECTION_WINDOW, Curves, RunResult, published_selection, success_threshold,
                        weights_sparsity_error)
 
@@ -59,7 +60,8 @@ def _mse(model: Sequential, x: np.ndarray, t: np.ndarray) -> float:
 def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer, *, steps: int,
                batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
                progress: bool = False, loss: LossName = "mse", n_eval: int = 10_000,
-               stop: Optional[threading.Event] = None) -> RunResult:
+               stop: Optional[threading.Event] = None, reinit: Optional[Reinitialise] = None,
+               regularize_when: Optional[RegularizeWhen] = None) -> RunResult:
     """Train ``model`` on ``task`` for ``steps`` steps of fresh rows; see the module docstring.
 
     The loop runs in C++ in chunks of about 0.05-0.2 s whatever ``log_every`` is, so Ctrl-C is
@@ -94,6 +96,11 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
         Rows of the validation and test sets (default 10^4).
     stop : threading.Event, optional
         Set from another thread to end the run (:class:`nalu_ext.errors.Interrupted`).
+    reinit : nalu_ext.training_rules.Reinitialise, optional
+        Re-draw the parameters when the validation error stagnates (the iNALU's training);
+        ``RunResult.restarts`` lists the steps after which it did.
+    regularize_when : nalu_ext.training_rules.RegularizeWhen, optional
+        Apply the layers' regularizer only while the validation error is small (the iNALU's).
 
     Returns
     -------
@@ -101,6 +108,8 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     """
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(model, torch.nn.Module):  # a PyTorch model: the Python loop
+        if reinit is not None or regularize_when is not None:
+            raise ValueError("reinit and regularize_when are for nalu_ext models, not PyTorch ones")
         if loss != "mse":
             raise ValueError(f"a PyTorch model is trained on the MSE loss, got loss={loss!r}")
         from ._torch_protocol import train_task as train_torch_task
@@ -109,6 +118,7 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
                                 stop_when_solved=stop_when_solved, progress=progress, n_eval=n_eval, stop=stop)
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)
+    rules = None if reinit is None and regularize_when is None else ActiveRules(seq, reinit, regularize_when)
     steps = _checks.integer(steps, "steps")
     log_every = _checks.positive(log_every, "log_every")
     batch_size = _checks.positive(batch_size, "batch_size")
@@ -125,17 +135,24 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
     losses, regs = np.empty(interval), np.empty(interval)
     diverged = False
     runner = LoopRunner(loop, steps, progress, stop)
+    validation = _mse(seq, xv, tv) if rules is not None else float("nan")  # the rules' log before training
     try:
         while runner.done < steps:
             first = runner.done
             end = min(first + log_every, steps)
-            if runner.run_until(end, losses, regs, first) is not None:
+            divergence = (runner.run_until(end, losses, regs, first) if rules is None
+                          else rules.run_interval(runner, end, losses, regs, first, validation))
+            if divergence is not None:
                 diverged = True
                 break
-            solved = curves.log(end, float(np.mean(losses[:end - first])), _mse(seq, xv, tv),
+            validation = _mse(seq, xv, tv)
+            solved = curves.log(end, float(np.mean(losses[:end - first])), validation,
                                 _mse(seq, xt, tt), sparsity_error(seq))
             if solved and stop_when_solved:
                 break
     finally:
         runner.close()
-    return curves.result(runner.done, diverged, sparsity_error(seq), lambda: _mse(seq, xt, tt))
+    result = curves.result(runner.done, diverged, sparsity_error(seq), lambda: _mse(seq, xt, tt))
+    if rules is not None:
+        result.restarts = list(rules.restarts)
+    return result

@@ -52,6 +52,10 @@ class Recipe:
         Its other settings where the recipe's differ from the defaults (e.g. RMSprop's alpha).
     clip_value, clip_norm : float, optional
         Gradient clipping of the optimizer (by value, then by global norm), where the recipe has it.
+    train_options : dict
+        ``train_task``'s rules on the validation error by name (``{"reinit": {...},
+        "regularize_when": {...}}``, the fields of nalu_ext.training_rules' classes; a restart's
+        seed is the run's).
     published : bool
         Whether the family is a model of Madsen & Johansen's comparison (their Table 1).
     source : str
@@ -74,5 +78,6 @@ class Recipe:
     hidden: int = 2
     clip_value: Optional[float] = None
     clip_norm: Optional[float] = None
+    train_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, hash=False)
     published: bool = False
     source: str = ""

@@ -54,11 +54,14 @@ _RECIPES: Dict[str, Recipe] = {
                   source=f"{_SCRIPT}: --layer-type ReRegualizedLinearMNAC --nac-mul mnac "
                          f"--regualizer-scaling-start 20000 --regualizer-scaling-end 35000 (λ̂ 10, the "
                          f"default); {_DEFAULTS}"),
-    "iNALU": Recipe(("iNALU",), ("inalu",), clip_value=0.1,
-                    source=f"{_SCRIPT}: --layer-type iNALU --clip-grad-value 0.1 --reinit; {_DEFAULTS}. "
-                           "Not reproduced: --reinit (re-initialisation when the validation error "
-                           "stagnates above 1) and the iNALU regularizer (0.05 R once the validation "
-                           "MSE is below 1 after step 10 000)"),
+    "iNALU": Recipe(("iNALU",), ("inalu",), options=({"regularizer_form": "nalm-benchmark"},), clip_value=0.1,
+                    train_options={"reinit": {"check_every": 10, "min_entries": 5000, "threshold": 1.0},
+                                   "regularize_when": {"strength": 0.05, "after": 10_000, "below": 1.0}},
+                    source=f"{_SCRIPT}: --layer-type iNALU --clip-grad-value 0.1 --reinit (its defaults: "
+                           "--reinit-epoch-interval 10 --reinit-max-stored-losses 5000 --reinit-loss-thr 1); "
+                           "the iNALU regularizer, sum over W_a_hat, M_a_hat, W_m_hat, M_m_hat, g of "
+                           "mean(max(0, 20 - |v|)), times 0.05 while the validation MSE is below 1 after "
+                           f"step 10 000; {_DEFAULTS}"),
     # β of the L1 penalty from 1e-7 to 1e-5 (÷: 1e-9 to 1e-7), times 10 every 10 000 steps
     # (--regualizer-beta-step and -growth: single_layer_benchmark.py's defaults)
     "NPU": Recipe(("NPU",), ("nalm-benchmark",), lr=5e-3, regularizer=1e-5, reg_initial=1e-7, reg_growth=10.0,
@@ -85,8 +88,9 @@ _RECIPES["sNMU"] = dataclasses.replace(
     _RECIPES["NMU"], network=("sNMU",),
     source=f"{NALM_ROBUST_NMU} lfs_batch_jobs/icml_2022/single_module.sh: --layer-type "
            "ReRegualizedLinearMNAC --nac-mul mnac --nmu-noise --regualizer-scaling-start 20000 "
-           f"--regualizer-scaling-end 35000; {_DEFAULTS}. The published run (batch-sNMU) draws its "
-           "noise from batch statistics; nalu_ext's sNMU draws U[1, 5)")
+           f"--regualizer-scaling-end 35000; {_DEFAULTS}; the noise U[1, 5) (--noise-range's default: "
+           "the run is named batch-sNMU, but it does not pass --noise-range [1,0], the batch-statistics "
+           "noise that other scripts of the repository ask for)")
 
 
 def families() -> List[str]:

@@ -18,7 +18,7 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from . import _checks, stats
+from . import _checks, stats, training_rules
 from ._ctrl_c import ctrl_c_as_flag
 from ._dtypes import DTypeLike, as_float_dtype
 from ._types import JudgeName
@@ -99,7 +99,7 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     for clip in ("clip_value", "clip_norm"):  # only when set: older specs (and their ids) stay as they were
         if getattr(recipe, clip) is not None:
             optimizer_spec[clip] = _checks.real(getattr(recipe, clip), clip, minimum=0.0)
-    spec = {
+    spec: Dict[str, Any] = {
         "family": family, "task": task.to_dict(),
         "seed": _checks.integer(seed, "seed", maximum=None),  # of the layers: seed·1000 + k
         "steps": steps, "hidden": _checks.positive(given(hidden, recipe.hidden), "hidden"),
@@ -123,6 +123,11 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
             raise ValueError(f"the recipe's options must be one dict per layer ({len(recipe.network)}), "
                              f"got {recipe.options!r}")
         spec["options"] = [dict(o) for o in recipe.options]
+    if recipe.train_options:  # train_task's rules, only when there are any (older ids stay)
+        spec["train_options"] = {name: dict(fields) for name, fields in recipe.train_options.items()}
+        if "reinit" in spec["train_options"]:
+            spec["train_options"]["reinit"].setdefault("seed", seed)
+        training_rules.from_dict(spec["train_options"])  # checked now, not when the run starts
     return spec
 
 
@@ -158,7 +163,8 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
     settings = dict(spec["optimizer"])
     opt = OPTIMIZERS[settings.pop("kind")](model.parameters(), **settings)
     result = train_task(model, task_from_dict(spec["task"]), opt, steps=spec["steps"],
-                        batch_size=spec["batch_size"], log_every=spec["log_every"], stop=stop)
+                        batch_size=spec["batch_size"], log_every=spec["log_every"], stop=stop,
+                        **training_rules.from_dict(spec.get("train_options", {})))
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}
 
 

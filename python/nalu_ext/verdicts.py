@@ -123,9 +123,9 @@ class RunResult:
 
     Parameters
     ----------
-    steps, logged_steps, interpolation_mse, extrapolation_mse, train_loss, success, solved_at, sparsity_error, threshold, test_mse, diverged, seconds, selected_step, selected_test_mse, selected_success, selected_sparsity_error, sparsity_error_curve
+    steps, logged_steps, interpolation_mse, extrapolation_mse, train_loss, success, solved_at, sparsity_error, threshold, test_mse, diverged, seconds, selected_step, selected_test_mse, selected_success, selected_sparsity_error, sparsity_error_curve, restarts
         As the comments of the fields say: the steps done, the logged curves, the final verdict,
-        and the published analysis' verdict (see :func:`published_selection`).
+        the published analysis' verdict (see :func:`published_selection`), and the restarts.
     """
 
     steps: int                          # training steps done
@@ -147,6 +147,7 @@ class RunResult:
     selected_success: bool = False
     selected_sparsity_error: float = float("nan")
     sparsity_error_curve: np.ndarray = field(default_factory=lambda: np.empty(0))  # at each log
+    restarts: List[int] = field(default_factory=list)  # steps after which train_task's reinit re-drew the parameters
 
     def to_dict(self) -> Dict[str, Any]:
         """Plain data (lists, numbers) that strict JSON allows: one line of a sweep's results file.

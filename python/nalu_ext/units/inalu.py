@@ -13,6 +13,9 @@ from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
+# the saturation regularizer's forms: Schlör et al.'s and bmistry4/nalm-benchmark's (docs/units.md#inalu)
+REGULARIZER_FORMS = ("schlor", "nalm-benchmark")
+
 
 
 @register
@@ -31,7 +34,7 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     G ~ N(0, 0.2). The original training clips gradients by value (0.1): pass ``clip_value=0.1``
     to the optimizer; and regularizes R = mean max(0, 20 - |v|) over W_hat_a, M_hat_a, W_hat_m,
     M_hat_m once the loss is small: ``regularizer=`` with ``reg_start``/``reg_end`` (the schedule λ(t)
-    of every unit with a regularizer).
+    of every unit with a regularizer; ``train_task``'s ``regularize_when`` starts it on the loss).
 
     Parameters
     ----------
@@ -42,6 +45,9 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         ω, the clip of the exponent (default 20).
     gate : "scalar" or "input"
         The gate σ(G) per output (default), or σ(x Gᵀ) per row and output.
+    regularizer_form : "schlor" or "nalm-benchmark"
+        R as above (default), or as bmistry4/nalm-benchmark's inalu.py: the sum over W_hat_a,
+        M_hat_a, W_hat_m, M_hat_m and G of each array's mean of max(0, 20 - |v|).
     <schedule parameters>
     """
 
@@ -53,15 +59,16 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 omega: float = 20.0, gate: str = "scalar", regularizer: float = 0.0, reg_start: int = 0,
-                 reg_end: int = 0, dtype: DTypeLike = "float32", seed: SeedLike = None,
-                 init: Optional[str] = None) -> None:
+                 omega: float = 20.0, gate: str = "scalar", regularizer_form: str = "schlor",
+                 regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
+                 seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         eps = _checks.real(eps, "eps", finite=False)  # their ranges are the C++ layer's rules
         omega = _checks.real(omega, "omega", finite=False)
         input_gate = _checks.choice(gate, "gate", ("scalar", "input")) == "input"
+        benchmark = _checks.choice(regularizer_form, "regularizer_form", REGULARIZER_FORMS) == "nalm-benchmark"
         Layer.__init__(self, in_features, out_features, dtype, seed, init, eps=eps, omega=omega,
-                       input_gate=input_gate)
+                       input_gate=input_gate, benchmark_regularizer=benchmark)
         self.set_regularizer(regularizer, reg_start, reg_end)
 
     def _initialise(self, rng: np.random.Generator) -> None:
@@ -88,12 +95,25 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         """"scalar" (σ(G) per output) or "input" (σ(x Gᵀ))."""
         return "input" if self._option("input_gate") else "scalar"
 
+    @property
+    def regularizer_form(self) -> str:
+        """"schlor" or "nalm-benchmark" (see the class docstring)."""
+        return REGULARIZER_FORMS[bool(self._option("benchmark_regularizer"))]
+
     def config(self) -> Dict[str, Any]:
-        return dict(Layer.config(self), eps=self.eps, omega=self.omega, gate=self.gate, **self._schedule_config())
+        form = {} if self.regularizer_form == "schlor" else {"regularizer_form": self.regularizer_form}
+        return dict(Layer.config(self), eps=self.eps, omega=self.omega, gate=self.gate, **form,
+                    **self._schedule_config())
 
     def _extra_repr(self) -> str:
         gate = "" if self.gate == "scalar" else ", gate='input'"
-        return f", eps={self.eps:g}, omega={self.omega:g}{gate}{self._schedule_repr()}"
+        form = "" if self.regularizer_form == "schlor" else f", regularizer_form={self.regularizer_form!r}"
+        return f", eps={self.eps:g}, omega={self.omega:g}{gate}{form}{self._schedule_repr()}"
+
+    def regularizer_value(self) -> Tuple[float, Grads]:
+        """The reference (float64) of the regularizer R and dR/dparams at the current parameters."""
+        p = self._params64()
+        return inalu_regularizer(p["W_hat_a"], p["M_hat_a"], p["W_hat_m"], p["M_hat_m"], p["G"], form=self.regularizer_form)
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return inalu_forward(x, eps=self.eps, omega=self.omega, **self._params64())
@@ -157,11 +177,21 @@ def inalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
                 "M_hat_m": gm["M_hat"], "G": dG}
 
 
-def inalu_regularizer(W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any,
-                      bound: float = 20.0) -> Tuple[float, Dict[str, np.ndarray]]:
-    """(R, dR/dparams) with R = mean over all four arrays of max(0, bound - |v|)."""
+def inalu_regularizer(W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any, G: Any = None, *,
+                      form: str = "schlor", bound: float = 20.0) -> Tuple[float, Dict[str, np.ndarray]]:
+    """(R, dR/dparams): form "schlor", R = mean over the four weight arrays together of
+    max(0, bound - |v|); form "nalm-benchmark", R = the sum over the four and G of each array's
+    mean (G required)."""
     arrays = {"W_hat_a": f64(W_hat_a), "M_hat_a": f64(M_hat_a), "W_hat_m": f64(W_hat_m),
               "M_hat_m": f64(M_hat_m)}
-    n = sum(a.size for a in arrays.values())
-    R = sum(float(np.sum(np.maximum(0.0, bound - np.abs(a)))) for a in arrays.values()) / n
-    return R, {k: -np.sign(a) * (np.abs(a) < bound) / n for k, a in arrays.items()}
+    if form == "nalm-benchmark":
+        arrays["G"] = f64(G)
+        spans = [{k: a} for k, a in arrays.items()]
+    else:
+        spans = [arrays]
+    R, grads = 0.0, {}
+    for span in spans:
+        n = sum(a.size for a in span.values())
+        R += sum(float(np.sum(np.maximum(0.0, bound - np.abs(a)))) for a in span.values()) / n
+        grads.update({k: -np.sign(a) * (np.abs(a) < bound) / n for k, a in span.items()})
+    return R, grads
