@@ -120,6 +120,8 @@ def test_schedule_arguments_are_checked_and_survive_a_save(tmp_path):
 
 def test_every_published_pair_has_a_recipe_and_unknown_units_are_refused():
     assert set(single_module.families()) >= {"NAU", "NMU", "NALU", "iNALU", "NPU", "RealNPU", "NMRU", "sNMU"}
+    # division: the division units beside the NMU and the NALU, on the same seeds and ranges
+    assert {("NMU", "div"), ("NALU", "div"), ("NRU", "div"), ("NMRU", "div")} <= set(single_module.pairs(["div"]))
     for family, op in single_module.pairs(list(single_module.PAIRS)):
         recipe = single_module.recipe(family, op)
         assert len(recipe.network) == 1 and recipe.source

@@ -144,3 +144,20 @@ def test_summary_reports_the_sparsity_of_the_judged_model():
     assert sw.SweepSummary([record], judge="published").rows[0]["sparsity_error_mean"] is None
     record["result"]["sparsity_error_curve"] = [0.3, 0.2, 1e-6]     # the selection is log 1
     assert sw.SweepSummary([record], judge="published").rows[0]["sparsity_error_mean"] == 0.2
+
+
+def test_the_benchmark_report_names_the_runs_that_diverged():
+    from nalu_ext.benchmark_cli import divergence_note
+
+    task = ArithmeticTask("mul", input_size=10, seed=0)
+    calm = nalu_ext.make_run("NAC", task, seed=0, steps=200, log_every=100, lr=1e-3)
+    wild = nalu_ext.make_run("NAC", task, seed=1, steps=200, log_every=100, optimizer="SGD", lr=1e38)
+    summary = nalu_ext.sweep([calm, wild], executor=InlineExecutor(), progress=False)
+    diverged = [r for r in summary.records if r["result"]["diverged"]]
+    assert [r["spec"]["seed"] for r in diverged] == [1]
+    steps = diverged[0]["result"]["steps"]
+    assert steps < 200
+    assert divergence_note(summary) == (
+        "note: 1 run diverged (a non-finite update, not applied; judged on the last good parameters): "
+        f"NAC × seed 1 after {steps} steps")
+    assert divergence_note(nalu_ext.sweep([calm], executor=InlineExecutor(), progress=False)) == ""

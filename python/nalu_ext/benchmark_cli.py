@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import npu_simple, single_module
 from ._types import JudgeName
 from .errors import UsageError
-from .published import SUITES, comparison_table, suite_pairs
+from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
 from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
@@ -204,6 +204,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
         if isinstance(executor, cf.ThreadPoolExecutor):
             executor.shutdown(cancel_futures=True)
     report(summary, args)
+    if args.suite != "npu-simple":  # its table counts its own
+        note = divergence_note(summary)
+        if note:
+            print(note)
     print(compute_time(summary, time.monotonic() - start))
     if args.plot:
         from .plot import PlottingUnavailable, plot_success
@@ -240,6 +244,19 @@ def report(summary: Any, args: argparse.Namespace) -> None:
         print(comparison_table(judged_summary, args.suite))
     if summary.failed:
         print(f"({summary.failed} runs failed; the first error: {summary.errors[0]})")
+
+
+def divergence_note(summary: SweepSummary, shown: int = 5) -> str:
+    """A line naming the runs that diverged (stopped before their last step, judged on their last
+    good parameters), or "" when none did; the tables alone would not show them."""
+    diverged = [r for r in summary.records if r["status"] == "ok" and r["result"].get("diverged")]
+    if not diverged:
+        return ""
+    named = [f"{r['spec']['family']} {OP_SYMBOLS.get(r['spec']['task']['op'], r['spec']['task']['op'])} "
+             f"seed {r['spec']['seed']} after {r['result']['steps']} steps" for r in diverged[:shown]]
+    more = f" and {len(diverged) - shown} more" if len(diverged) > shown else ""
+    return (f"note: {len(diverged)} run{'s' if len(diverged) > 1 else ''} diverged (a non-finite update, not applied; "
+            f"judged on the last good parameters): {', '.join(named)}{more}")
 
 
 def compute_time(summary: SweepSummary, wall_seconds: float) -> str:
