@@ -74,6 +74,18 @@ def test_sigmoid_saturates_without_overflow(dtype):
     np.testing.assert_array_equal(dx.ravel(), [0.0, 0.0, 0.25])
 
 
+def test_sigmoid_keeps_its_relative_precision_far_below_zero():
+    """The reference once wrote σ(z) as (1 + tanh(z/2))/2, which cancels for z ≪ 0 (5e-10 relative
+    at z = −16, found by the property tests): kernel and reference must both hold 1e-14 there."""
+    z = np.linspace(-700.0, -1.0, 301)
+    exact = np.exp(z) / (1.0 + np.exp(z))  # no cancellation for z < 0
+    layer = nalu_ext.Dense(1, 1, dtype="float64", seed=0)
+    layer.params["W"][...] = 1.0
+    layer.params["b"][...] = 0.0
+    np.testing.assert_allclose(layer.reference_forward(z[:, None])[0].ravel(), exact, rtol=1e-14)
+    np.testing.assert_allclose(layer.forward(z[:, None]).ravel(), exact, rtol=1e-14)
+
+
 def test_relu_slope_at_zero_is_zero():
     layer = nalu_ext.Dense(1, 1, activation="relu", dtype="float64", seed=0, bias=False)
     layer.params["W"][...] = 1.0

@@ -33,6 +33,20 @@ def test_the_modes_differ_only_through_a():
     assert layer.eval().forward(x)[0, 0] == pytest.approx(0.5 * 2.0 + 0.5, rel=1e-15)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_zero_input_leaves_the_factor_sech_squared_to_full_relative_precision(dtype):
+    """Where x = 0 the factor is 1 − A(w) = sech²(1000 w) alone; written as 1 − tanh² it cancelled
+    to 0 in float32 for |w| > 0.009 (found by the property tests)."""
+    w = np.array([0.0005, 0.005, 0.012, 0.02, 0.04])  # w > 0: 0^w = 0 (a negative w divides by 0)
+    layer = nalu_ext.NRU(1, len(w), dtype=dtype, seed=0)
+    layer.params["W"][...] = w[:, None]
+    y = layer.forward(np.zeros((1, 1), dtype=dtype)).astype(np.float64).ravel()
+    exact = 1.0 / np.cosh(1000.0 * w) ** 2  # no overflow below |1000 w| = 710
+    assert np.all(exact > 0)
+    np.testing.assert_allclose(y, exact, rtol=1e-5 if dtype == "float32" else 1e-13)
+    np.testing.assert_allclose(nru_forward(np.zeros((1, 1)), w[:, None])[0].ravel(), exact, rtol=1e-13)
+
+
 @pytest.mark.parametrize("training", [True, False])
 def test_reference_gradients_match_finite_differences(training, rng):
     layer = nalu_ext.NRU(3, 2, dtype="float64", seed=2)

@@ -128,8 +128,14 @@ class Layer:
             p[...] = glorot_uniform(rng, *p.shape)
 
     def reset_parameters(self, seed: Union[None, int, Sequence[int]] = None) -> None:
-        """Draws the parameters again with the layer's scheme (:attr:`init`), from ``numpy.random.
-        default_rng(seed)`` (what a restart of training does, :class:`nalu_ext.training_rules.Reinitialise`)."""
+        """Draws the parameters again with the layer's scheme (:attr:`init`), in place (what a
+        restart of training does, :class:`nalu_ext.training_rules.Reinitialise`).
+
+        Parameters
+        ----------
+        seed : None, int or sequence of int
+            Seeds ``numpy.random.default_rng``; None draws fresh entropy.
+        """
         self._initialise(np.random.default_rng(seed))
 
     @property

@@ -12,7 +12,7 @@ from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, UNPUBLISHED, Recipe
-from ..reference import Cache, Grads, f64
+from ..reference import Cache, Grads, f64, sigmoid
 
 
 class _Affine(Layer):
@@ -123,7 +123,8 @@ class Dense(_Affine):
 
 ACTIVATION_FUNCTIONS: Dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda z: z,
-    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),  # = 1 / (1 + e^−z), without overflow
+    # not 0.5 (1 + tanh(z / 2)): for z ≪ 0 that cancels (1e-9 relative at z = −16)
+    "sigmoid": sigmoid,
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0.0),
 }

@@ -425,15 +425,20 @@ def nru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True
     Wc, passes = _used(W, -1.0, 1.0, constraint)
     w = Wc[None, :, :]
     magnitude, sign = np.abs(x)[:, None, :], np.sign(x)[:, None, :]
-    t = np.tanh(NRU_SHARPNESS * w)
-    a, da = (t * t, 2.0 * NRU_SHARPNESS * t * (1.0 - t * t)) if training else (np.abs(w), np.sign(w))
+    if training:  # 1 − A as sech²(1000 w) = 4e/(1 + e)², e = exp(−2000|w|): 1 − tanh² would cancel
+        t, e = np.tanh(NRU_SHARPNESS * w), np.exp(-2.0 * NRU_SHARPNESS * np.abs(w))
+        a, complement = t * t, 4.0 * e / (1.0 + e) ** 2
+        da = 2.0 * NRU_SHARPNESS * t * complement
+    else:
+        a, complement, da = np.abs(w), 1.0 - np.abs(w), np.sign(w)
     with np.errstate(all="ignore"):
         power = magnitude ** w
         dpower_dw = np.where((magnitude == 0) & (w >= 0), 0.0, power * np.log(magnitude))
         dpower_dx = np.where(w == 0, 0.0, w * magnitude ** (w - 1.0))
-    factors = sign * power * a + 1.0 - a                               # (B, O, I)
-    cache = {"factors": factors, "passes": passes,
-             "df_dw": sign * a * dpower_dw + (sign * power - 1.0) * da, "df_dx": sign * a * dpower_dx * sign}
+    factors = sign * power * a + complement                            # (B, O, I)
+    with np.errstate(all="ignore"):  # x = 0: non-finite gradients, as the original's
+        cache = {"factors": factors, "passes": passes,
+                 "df_dw": sign * a * dpower_dw + (sign * power - 1.0) * da, "df_dx": sign * a * dpower_dx * sign}
     return np.prod(factors, axis=2), cache
 
 

@@ -70,7 +70,10 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
             if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
-// The NRU's A(w) and dA/dw: tanh²(1000 w) in training, |w| in evaluation.
+// The NRU's A(w), its complement 1 − A(w) and dA/dw: tanh²(1000 w) in training, |w| in
+// evaluation. The complement is computed on its own, sech²(1000 w) = 4e/(1 + e)² with
+// e = exp(−2000 |w|): as 1 − tanh² it would cancel to 0 in float32 once |w| > 0.009 (and lose
+// its relative precision in float64), and it is the whole factor where x = 0.
 template <class T>
 inline T nru_gate(T w, bool training) {
     if (!training) return std::fabs(w);
@@ -79,10 +82,17 @@ inline T nru_gate(T w, bool training) {
 }
 
 template <class T>
-inline T nru_gate_slope(T w, bool training) {
+inline T nru_gate_complement(T w, bool training) {
+    if (!training) return T(1) - std::fabs(w);
+    const T e = std::exp(T(-2000) * std::fabs(w));
+    const T denominator = T(1) + e;
+    return T(4) * e / (denominator * denominator);
+}
+
+template <class T>
+inline T nru_gate_slope(T w, T complement, bool training) {
     if (!training) return static_cast<T>((w > T(0)) - (w < T(0)));  // torch's abs: sign(w), 0 at 0
-    const T t = std::tanh(T(1000) * w);
-    return T(2000) * t * (T(1) - t * t);
+    return T(2000) * std::tanh(T(1000) * w) * complement;
 }
 
 template <class T>
@@ -96,29 +106,30 @@ inline T nru_power(T log_magnitude, T w) {
     return w == T(0) ? T(1) : std::exp(w * log_magnitude);
 }
 
-// a[k] = A(W_k) and, unless null, slope[k] = dA/dW_k for the n weights; logs[i] = ln|x_i|.
+// a[k] = A(W_k), c[k] = 1 − A(W_k) and, unless null, slope[k] = dA/dW_k for the n weights.
 template <class T>
-void nru_gates(T* a, T* slope, const T* W, std::size_t n, bool training) {
+void nru_gates(T* a, T* c, T* slope, const T* W, std::size_t n, bool training) {
     for (std::size_t k = 0; k < n; ++k) {
         a[k] = nru_gate(W[k], training);
-        if (slope) slope[k] = nru_gate_slope(W[k], training);
+        c[k] = nru_gate_complement(W[k], training);
+        if (slope) slope[k] = nru_gate_slope(W[k], c[k], training);
     }
 }
 
 template <class T>
 void nru_forward(T* y, const T* x, const T* Wc, T* scratch, bool training, std::size_t B, std::size_t I,
                  std::size_t O) {
-    T* a = scratch;              // A(W), O·I
-    T* logs = scratch + O * I;   // ln|x| of one row, I
-    nru_gates(a, static_cast<T*>(nullptr), Wc, O * I, training);
+    T* a = scratch;                  // A(W), O·I
+    T* c = scratch + O * I;          // 1 − A(W), O·I
+    T* logs = scratch + 2 * O * I;   // ln|x| of one row, I
+    nru_gates(a, c, static_cast<T*>(nullptr), Wc, O * I, training);
     for (std::size_t b = 0; b < B; ++b) {
         const T* xr = x + b * I;
         for (std::size_t i = 0; i < I; ++i) logs[i] = std::log(std::fabs(xr[i]));
         for (std::size_t j = 0; j < O; ++j) {
             T p = T(1);
             for (std::size_t i = 0; i < I; ++i) {
-                const T aw = a[j * I + i];
-                p *= sign_of(xr[i]) * nru_power(logs[i], Wc[j * I + i]) * aw + T(1) - aw;
+                p *= sign_of(xr[i]) * nru_power(logs[i], Wc[j * I + i]) * a[j * I + i] + c[j * I + i];
             }
             y[b * O + j] = p;
         }
@@ -129,12 +140,13 @@ template <class T>
 void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
                   bool training, std::size_t B, std::size_t I, std::size_t O) {
     T* a = scratch;                      // A(W), O·I
-    T* slope = scratch + O * I;          // dA/dW, O·I
-    T* logs = scratch + 2 * O * I;       // ln|x| of one row, I
+    T* c = scratch + O * I;              // 1 − A(W), O·I
+    T* slope = scratch + 2 * O * I;      // dA/dW, O·I
+    T* logs = scratch + 3 * O * I;       // ln|x| of one row, I
     T* suffix = logs + I;                // Π_{k > i} f_k, I
     T* factor = suffix + I;              // f_i, I
     T* power = factor + I;               // |x_i|^w_i, I
-    nru_gates(a, slope, Wc, O * I, training);
+    nru_gates(a, c, slope, Wc, O * I, training);
     for (std::size_t k = 0; k < O * I; ++k) dW[k] = T(0);
     if (dx)
         for (std::size_t k = 0; k < B * I; ++k) dx[k] = T(0);
@@ -146,7 +158,7 @@ void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
             const T g = dy[b * O + j];
             for (std::size_t i = 0; i < I; ++i) {
                 power[i] = nru_power(logs[i], w[i]);
-                factor[i] = sign_of(xr[i]) * power[i] * a[j * I + i] + T(1) - a[j * I + i];
+                factor[i] = sign_of(xr[i]) * power[i] * a[j * I + i] + c[j * I + i];
             }
             T s = T(1);
             for (std::size_t i = I; i-- > 0;) {

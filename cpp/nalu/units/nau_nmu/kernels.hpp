@@ -36,11 +36,12 @@ struct NauNmuKernels {
     // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds I elements.
     void (*nmu_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,
                          bool masked, std::size_t B, std::size_t I, std::size_t O);
-    // NRU: y (B, O) as above, A by the mode (training: tanh², evaluation: |w|); scratch holds
-    // O·I + I elements. |x|^w is exp(w ln|x|), each ln|x| and A(w) computed once.
+    // NRU: y (B, O) as above, A by the mode (training: tanh², evaluation: |w|), 1 − A computed on
+    // its own (sech² in training); scratch holds 2·O·I + I elements. |x|^w is exp(w ln|x|), each
+    // ln|x|, A(w) and 1 − A(w) computed once.
     void (*nru_forward)(T* y, const T* x, const T* Wc, T* scratch, bool training, std::size_t B, std::size_t I,
                         std::size_t O);
-    // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds 2·O·I + 4·I elements. The
+    // dW (O, I) and dx (B, I) (unless null) from dy (B, O); scratch holds 3·O·I + 4·I elements. The
     // power's derivatives are torch's (pow_backward): d|x|^w/dw = |x|^w ln|x| (0 where |x| = 0 and
     // w ≥ 0), d|x|^w/d|x| = w |x|^(w−1) (0 where w = 0); sign(x) passes no gradient.
     void (*nru_backward)(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W, const T* Wc,

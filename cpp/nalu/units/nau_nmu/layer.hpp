@@ -138,7 +138,7 @@ class NruLayer : public NauNmuLayer<T> {
 public:
     NruLayer(std::size_t in, std::size_t out, const Options& given = {})
         : NauNmuLayer<T>(in, out, T(-1), T(1), true, given, in),
-          scratch_(checked_mul(2, checked_mul(in, out, "W"), "W") + 4 * in) {}
+          scratch_(checked_mul(3, checked_mul(in, out, "W"), "W") + 4 * in) {}
     const char* kind() const override { return "NRU"; }
 
 protected:
