@@ -8,8 +8,8 @@ import pytest
 
 import nalu_ext
 from nalu_ext import protocol
-from nalu_ext.units.nau_nmu import NMRU_EPS, nmru_forward, sign_nmru_forward
-from test_reference import numeric_gradient
+from nalu_ext.units.nau_nmu import NMRU_EPS, nmru_backward, nmru_forward, sign_nmru_backward, sign_nmru_forward
+from test_reference import check_against_fd
 from tolerances import assert_matches_reference
 
 
@@ -48,16 +48,9 @@ def test_kernels_match_the_reference_in_both_modes(unit, dtype, training, rng):
 
 @pytest.mark.parametrize("training", [True, False])
 def test_reference_gradients_match_finite_differences(training, rng):
-    layer = nalu_ext.NMRU(3, 2, dtype="float64", seed=2)
+    W = nalu_ext.NMRU(3, 2, dtype="float64", seed=2).params["W"].copy()
     x = rng.uniform(0.5, 2.0, size=(4, 3)) * rng.choice([-1.0, 1.0], size=(4, 3))
-    dy = rng.normal(size=(4, 2))
-
-    def loss():
-        return float(np.sum(nmru_forward(x, layer.params["W"], training=training)[0] * dy))
-
-    dx, grads = layer.train(training).reference_backward(dy, layer.reference_forward(x)[1])
-    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(grads["W"], numeric_gradient(loss, layer.params["W"]), rtol=1e-6, atol=1e-9)
+    check_against_fd(nmru_forward, nmru_backward, {"x": x, "W": W}, rng, training=training)
 
 
 def test_learns_division():
@@ -122,15 +115,8 @@ def test_sign_retrieval_divides_negative_inputs_and_its_reference_matches_finite
     x = rng.uniform(0.5, 2.0, size=(8, 2)) * rng.choice([-1.0, 1.0], size=(8, 2))
     expected = x[:, 0] / (x[:, 1] + (NMRU_EPS if training else 0.0))
     np.testing.assert_allclose(layer.forward(x)[:, 0], expected, rtol=1e-14)
-    layer.params["W"][...] = [[0.9, 0.2, 0.1, 0.7]]  # between the discrete weights
-    dy = rng.normal(size=(8, 1))
-
-    def loss():
-        return float(np.sum(sign_nmru_forward(x, layer.params["W"], training=training)[0] * dy))
-
-    dx, grads = layer.reference_backward(dy, layer.reference_forward(x)[1])
-    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(grads["W"], numeric_gradient(loss, layer.params["W"]), rtol=1e-6, atol=1e-9)
+    W = np.array([[0.9, 0.2, 0.1, 0.7]])  # between the discrete weights
+    check_against_fd(sign_nmru_forward, sign_nmru_backward, {"x": x, "W": W}, rng, training=training)
 
 
 def test_sign_retrieval_is_an_option_kept_by_save_and_checked(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 import nalu_ext
 from nalu_ext import single_module, sweeps
 from nalu_ext.tasks import SingleModuleTask
-from nalu_ext.units.nau_nmu import nru_forward
-from test_reference import numeric_gradient
+from nalu_ext.units.nau_nmu import nru_backward, nru_forward
+from test_reference import check_against_fd
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -49,17 +49,9 @@ def test_a_zero_input_leaves_the_factor_sech_squared_to_full_relative_precision(
 
 @pytest.mark.parametrize("training", [True, False])
 def test_reference_gradients_match_finite_differences(training, rng):
-    layer = nalu_ext.NRU(3, 2, dtype="float64", seed=2)
-    layer.params["W"][...] = [[0.4, -0.7, 0.2], [-0.3, 0.8, -0.6]]  # away from 0, where tanh(1000 w) bends
+    W = np.array([[0.4, -0.7, 0.2], [-0.3, 0.8, -0.6]])  # away from 0, where tanh(1000 w) bends
     x = rng.uniform(0.5, 2.0, size=(4, 3)) * rng.choice([-1.0, 1.0], size=(4, 3))
-    dy = rng.normal(size=(4, 2))
-
-    def loss():
-        return float(np.sum(nru_forward(x, layer.params["W"], training=training)[0] * dy))
-
-    dx, grads = layer.train(training).reference_backward(dy, layer.reference_forward(x)[1])
-    np.testing.assert_allclose(dx, numeric_gradient(loss, x), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(grads["W"], numeric_gradient(loss, layer.params["W"]), rtol=1e-6, atol=1e-9)
+    check_against_fd(nru_forward, nru_backward, {"x": x, "W": W}, rng, training=training)
 
 
 def test_parameters_initialisation_and_regularizer_are_the_naus():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Any, Callable, Dict
 
 import numpy as np
 import pytest
@@ -30,7 +30,7 @@ def numeric_gradient(f: Callable[[], float], a: np.ndarray, h: float = H) -> np.
 
 
 def check_against_fd(forward: Callable[..., tuple], backward: Callable, arrays: Dict[str, np.ndarray],
-                     rng: np.random.Generator, **kwargs: float) -> None:
+                     rng: np.random.Generator, **kwargs: Any) -> None:
     y, _ = forward(**arrays, **kwargs)
     dy = rng.normal(size=y.shape)
 
