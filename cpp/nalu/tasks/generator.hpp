@@ -86,45 +86,64 @@ struct TaskSpec {
 
 // t[r] = a_r ∘ b_r for rows r of x (rows, input_size), from what the model sees (the stored,
 // possibly float32-rounded, values); a and b are summed in double in a fixed order (row_sums).
+// Returns the rows of a division whose denominator b is exactly 0 (their t is not finite).
 template <class T>
-void targets(T* t, const T* x, const TaskSpec& spec, std::size_t rows) {
+std::vector<std::size_t> targets(T* t, const T* x, const TaskSpec& spec, std::size_t rows) {
     const auto sums = shared_kernels<T>().row_sums;
     constexpr std::size_t kChunk = 256;  // rows per pass: the sums stay on the stack
     double a[kChunk], b[kChunk];
+    std::vector<std::size_t> zero_denominators;
     for (std::size_t r0 = 0; r0 < rows; r0 += kChunk) {
         const std::size_t m = rows - r0 < kChunk ? rows - r0 : kChunk;
         const T* xr = x + r0 * spec.input_size;
         sums(a, xr, m, spec.input_size, spec.a_begin, spec.a_end);
         sums(b, xr, m, spec.input_size, spec.b_begin, spec.b_end);
-        for (std::size_t r = 0; r < m; ++r) t[r0 + r] = static_cast<T>(apply(spec.op, a[r], b[r]));
+        for (std::size_t r = 0; r < m; ++r) {
+            t[r0 + r] = static_cast<T>(apply(spec.op, a[r], b[r]));
+            if (spec.op == Op::Div && b[r] == 0.0) zero_denominators.push_back(r0 + r);
+        }
     }
+    return zero_denominators;
 }
 
 // Rows [first_row, first_row + rows) of a stream: x (rows, input_size) and t (rows, 1).
+//
+// A division row whose denominator is exactly 0 is drawn again (from the keys mix(key + k), k =
+// 1, 2, ...): the published code draws in float64, where an exact 0 has probability 0, but our
+// float32 values lie on a grid of 2^-23 of the width, which holds 0 in a range such as U[-2, 2)
+// (once in about 8·10^6 draws). Every other row is unchanged.
+constexpr std::uint64_t kRedraws = 64;
+
 template <class T>
 void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint64_t seed,
               std::uint64_t stream, std::uint64_t first_row, std::size_t rows) {
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
-    const bool one_interval = ranges.lo.size() == 1;
-    const auto fill_row = shared_kernels<T>().uniform_row;             // looked up once, not per row
-    const auto fill_unit = shared_kernels<double>().uniform_row;
-    for (std::size_t r = 0; r < rows; ++r) {
+    const auto uniform = shared_kernels<T>().uniform_row;  // looked up once, not per row
+    const auto unit = shared_kernels<double>().uniform_row;
+    const auto fill_row = [&](T* xr, std::uint64_t key_of_row) {
+        if (ranges.lo.size() == 1) {
+            uniform(xr, n, key_of_row, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
+            return;
+        }
+        constexpr std::size_t kChunk = 128;  // u in [0, 1) in double, a chunk at a time, then placed in the union
+        double u[kChunk];
+        for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+            const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
+            unit(u, m, key_of_row, i0, 0.0, 1.0);
+            for (std::size_t i = 0; i < m; ++i) xr[i0 + i] = static_cast<T>(ranges.at(u[i]));
+        }
+    };
+    for (std::size_t r = 0; r < rows; ++r) fill_row(x + r * n, row_key(key, first_row + r));
+    for (const std::size_t r : targets(t, x, spec, rows)) {
         const std::uint64_t rk = row_key(key, first_row + r);
-        T* xr = x + r * n;
-        if (one_interval) {
-            fill_row(xr, n, rk, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
-        } else {  // u in [0, 1) in double, a chunk at a time, then placed in the union
-            constexpr std::size_t kChunk = 128;
-            double u[kChunk];
-            for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
-                const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
-                fill_unit(u, m, rk, i0, 0.0, 1.0);
-                for (std::size_t i = 0; i < m; ++i) xr[i0 + i] = static_cast<T>(ranges.at(u[i]));
-            }
+        // bounded: a denominator that is 0 on most draws (a range that is almost only 0) keeps its
+        // non-finite target, which training reports as divergence
+        for (std::uint64_t k = 1; k <= kRedraws; ++k) {
+            fill_row(x + r * n, mix(rk + k));
+            if (targets(t + r, x + r * n, spec, 1).empty()) break;
         }
     }
-    targets(t, x, spec, rows);
 }
 
 }  // namespace nalu::tasks
