@@ -111,7 +111,14 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
         return f", eps={self.eps:g}, omega={self.omega:g}{gate}{form}{self._schedule_repr()}"
 
     def regularizer_value(self) -> Tuple[float, Grads]:
-        """The reference (float64) of the regularizer R and dR/dparams at the current parameters."""
+        """The reference (float64) of the regularizer R at the current parameters, in the layer's
+        ``regularizer_form``, and its gradient.
+
+        Returns
+        -------
+        (float, dict)
+            R, and dR/dparam for each parameter name.
+        """
         p = self._params64()
         return inalu_regularizer(p["W_hat_a"], p["M_hat_a"], p["W_hat_m"], p["M_hat_m"], p["G"], form=self.regularizer_form)
 
