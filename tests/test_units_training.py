@@ -105,13 +105,12 @@ def test_nalm_benchmarks_inalu_regularizer_is_the_sum_of_five_means():
     """bmistry4/nalm-benchmark inalu.py: sum over W_a_hat, M_a_hat, W_m_hat, M_m_hat, g of
     mean(max(min(v, -v) + 20, 0)), written out here on hand-set parameters."""
     layer = nalu_ext.iNALU(2, 1, regularizer_form="nalm-benchmark", dtype="float64", seed=0)
+    schlor = nalu_ext.iNALU(2, 1, dtype="float64", seed=0)
     values = {"W_hat_a": [1.0, -3.0], "M_hat_a": [0.5, 30.0], "W_hat_m": [-19.0, 0.0], "M_hat_m": [2.0, 2.0],
               "G": [-4.0]}
     for name, v in values.items():
-        layer.params[name][...] = np.reshape(v, layer.params[name].shape)
+        for each in (layer, schlor):
+            each.params[name][...] = np.reshape(v, each.params[name].shape)
     expected = (19 + 17) / 2 + (19.5 + 0) / 2 + (1 + 20) / 2 + (18 + 18) / 2 + 16 / 1
     assert layer.regularizer_value()[0] == pytest.approx(expected, rel=1e-15)
-    schlor = nalu_ext.iNALU(2, 1, dtype="float64", seed=0)
-    for name, v in values.items():
-        schlor.params[name][...] = np.reshape(v, schlor.params[name].shape)
     assert schlor.regularizer_value()[0] == pytest.approx((19 + 17 + 19.5 + 0 + 1 + 20 + 18 + 18) / 8, rel=1e-15)

@@ -173,7 +173,6 @@ class ActiveRules:
         if regularize_when is not None and not isinstance(regularize_when, RegularizeWhen):
             raise TypeError(f"regularize_when must be a nalu_ext.training_rules.RegularizeWhen, got {regularize_when!r}")
         self.model = model
-        self.reinit = reinit
         self.regularize_when = regularize_when
         self.watch = None if reinit is None else StagnationWatch(reinit)
         self.regularized = [layer for layer in model.layers if hasattr(layer, "set_regularizer")]
@@ -189,13 +188,13 @@ class ActiveRules:
         if rule is not None:
             for layer in self.regularized:  # λ from step `after` + 1 on (the layer's own step count)
                 layer.set_regularizer(rule.strength_at(validation), rule.after + 1, rule.after + 1)
+        watch = self.watch
         while True:
-            watch, reinit = self.watch, self.reinit
             restart = None if watch is None else watch.first_restart(runner.done, end, validation)
             divergence = runner.run_until(end if restart is None else restart + 1, losses, regularizers, first)
-            if divergence is not None or restart is None or watch is None or reinit is None:
+            if divergence is not None or restart is None or watch is None:
                 return divergence
             for j, layer in enumerate(self.model.layers):
-                layer.reset_parameters([reinit.seed, len(self.restarts), j])
+                layer.reset_parameters([watch.rule.seed, len(self.restarts), j])
             self.restarts.append(restart + 1)
             watch.clear()

@@ -189,6 +189,7 @@ def inalu_regularizer(W_hat_a: Any, M_hat_a: Any, W_hat_m: Any, M_hat_m: Any, G:
     """(R, dR/dparams): form "schlor", R = mean over the four weight arrays together of
     max(0, bound - |v|); form "nalm-benchmark", R = the sum over the four and G of each array's
     mean (G required)."""
+    _checks.choice(form, "form", REGULARIZER_FORMS)
     arrays = {"W_hat_a": f64(W_hat_a), "M_hat_a": f64(M_hat_a), "W_hat_m": f64(W_hat_m),
               "M_hat_m": f64(M_hat_m)}
     if form == "nalm-benchmark":

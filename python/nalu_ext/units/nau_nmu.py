@@ -431,12 +431,11 @@ def nru_forward(x: Any, W: Any, constraint: str = "clamp", training: bool = True
         da = 2.0 * NRU_SHARPNESS * t * complement
     else:
         a, complement, da = np.abs(w), 1.0 - np.abs(w), np.sign(w)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # x = 0: non-finite gradients, as the original's
         power = magnitude ** w
         dpower_dw = np.where((magnitude == 0) & (w >= 0), 0.0, power * np.log(magnitude))
         dpower_dx = np.where(w == 0, 0.0, w * magnitude ** (w - 1.0))
-    factors = sign * power * a + complement                            # (B, O, I)
-    with np.errstate(all="ignore"):  # x = 0: non-finite gradients, as the original's
+        factors = sign * power * a + complement                        # (B, O, I)
         cache = {"factors": factors, "passes": passes,
                  "df_dw": sign * a * dpower_dw + (sign * power - 1.0) * da, "df_dx": sign * a * dpower_dx * sign}
     return np.prod(factors, axis=2), cache

@@ -70,31 +70,6 @@ void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, 
             if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
 }
 
-// The NRU's A(w), its complement 1 − A(w) and dA/dw: tanh²(1000 w) in training, |w| in
-// evaluation. The complement is computed on its own, sech²(1000 w) = 4e/(1 + e)² with
-// e = exp(−2000 |w|): as 1 − tanh² it would cancel to 0 in float32 once |w| > 0.009 (and lose
-// its relative precision in float64), and it is the whole factor where x = 0.
-template <class T>
-inline T nru_gate(T w, bool training) {
-    if (!training) return std::fabs(w);
-    const T t = std::tanh(T(1000) * w);
-    return t * t;
-}
-
-template <class T>
-inline T nru_gate_complement(T w, bool training) {
-    if (!training) return T(1) - std::fabs(w);
-    const T e = std::exp(T(-2000) * std::fabs(w));
-    const T denominator = T(1) + e;
-    return T(4) * e / (denominator * denominator);
-}
-
-template <class T>
-inline T nru_gate_slope(T w, T complement, bool training) {
-    if (!training) return static_cast<T>((w > T(0)) - (w < T(0)));  // torch's abs: sign(w), 0 at 0
-    return T(2000) * std::tanh(T(1000) * w) * complement;
-}
-
 template <class T>
 inline T sign_of(T x) {
     return static_cast<T>((x > T(0)) - (x < T(0)));
@@ -106,13 +81,25 @@ inline T nru_power(T log_magnitude, T w) {
     return w == T(0) ? T(1) : std::exp(w * log_magnitude);
 }
 
-// a[k] = A(W_k), c[k] = 1 − A(W_k) and, unless null, slope[k] = dA/dW_k for the n weights.
+// a[k] = A(W_k), c[k] = 1 − A(W_k) and, unless null, slope[k] = dA/dW_k for the n weights:
+// A(w) = tanh²(1000 w) in training, |w| in evaluation. The complement is computed on its own,
+// sech²(1000 w) = 4e/(1 + e)² with e = exp(−2000 |w|): as 1 − tanh² it would cancel to 0 in
+// float32 once |w| > 0.009 (and lose its relative precision in float64), and it is the whole
+// factor where x = 0.
 template <class T>
 void nru_gates(T* a, T* c, T* slope, const T* W, std::size_t n, bool training) {
     for (std::size_t k = 0; k < n; ++k) {
-        a[k] = nru_gate(W[k], training);
-        c[k] = nru_gate_complement(W[k], training);
-        if (slope) slope[k] = nru_gate_slope(W[k], c[k], training);
+        const T w = W[k];
+        if (!training) {
+            a[k] = std::fabs(w);
+            c[k] = T(1) - a[k];
+            if (slope) slope[k] = sign_of(w);  // torch's abs: sign(w), 0 at 0
+            continue;
+        }
+        const T t = std::tanh(T(1000) * w), e = std::exp(T(-2000) * std::fabs(w)), denominator = T(1) + e;
+        a[k] = t * t;
+        c[k] = T(4) * e / (denominator * denominator);
+        if (slope) slope[k] = T(2000) * t * c[k];
     }
 }
 
