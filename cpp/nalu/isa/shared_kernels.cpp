@@ -10,7 +10,7 @@
 namespace nalu {
 namespace NALU_ISA {
 NALU_KERNEL_TABLE(SharedKernels, &squared_error<T>, &sgd_update<T>, &adam_update<T>,
-                  &rmsprop_update<T>, &uniform_row<T>, &row_sums<T>, &vec::exp<T>, &vec::log_abs_plus<T>,
+                  &rmsprop_update<T>, &uniform_rows<T>, &row_sums<T>, &vec::exp<T>, &vec::log_abs_plus<T>,
                   &vec::tanh<T>, &vec::sigmoid_pair<T>)
 
 }  // namespace NALU_ISA

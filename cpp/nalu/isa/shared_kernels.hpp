@@ -23,9 +23,9 @@ struct SharedKernels {
                         T one_minus_b2, T eps);
     bool (*rmsprop_update)(T* p, const T* g, const T* v_in, T* v_out, std::size_t n, T lr, T alpha,
                            T one_minus_alpha, T eps);
-    // tasks/uniform.hpp: one row of task inputs, the same bits on every ISA
-    void (*uniform_row)(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
-                        double width);
+    // tasks/uniform.hpp: rows of task inputs, one key each, the same bits on every ISA
+    void (*uniform_rows)(T* x, std::size_t rows, std::size_t n, const std::uint64_t* row_keys, std::size_t first,
+                         double lo, double width);
     // tasks/uniform.hpp: s[r] = Σ_{begin ≤ i < end} x[r·n + i] in double in a fixed order, for
     // r < rows (the task targets' a and b), the same bits on every ISA
     void (*row_sums)(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin,

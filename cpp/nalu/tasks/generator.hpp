@@ -119,28 +119,37 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
               std::uint64_t stream, std::uint64_t first_row, std::size_t rows) {
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
-    const auto uniform = shared_kernels<T>().uniform_row;  // looked up once, not per row
-    const auto unit = shared_kernels<double>().uniform_row;
-    const auto fill_row = [&](T* xr, std::uint64_t key_of_row) {
+    const auto uniform = shared_kernels<T>().uniform_rows;  // looked up once, not per row
+    const auto unit = shared_kernels<double>().uniform_rows;
+    // count rows at xr, row r from the key keys[r]
+    const auto fill_rows = [&](T* xr, const std::uint64_t* keys, std::size_t count) {
         if (ranges.lo.size() == 1) {
-            uniform(xr, n, key_of_row, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
+            uniform(xr, count, n, keys, 0, ranges.lo[0], ranges.hi[0] - ranges.lo[0]);
             return;
         }
         constexpr std::size_t kChunk = 128;  // u in [0, 1) in double, a chunk at a time, then placed in the union
         double u[kChunk];
-        for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
-            const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
-            unit(u, m, key_of_row, i0, 0.0, 1.0);
-            for (std::size_t i = 0; i < m; ++i) xr[i0 + i] = static_cast<T>(ranges.at(u[i]));
-        }
+        for (std::size_t r = 0; r < count; ++r)
+            for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+                const std::size_t m = n - i0 < kChunk ? n - i0 : kChunk;
+                unit(u, 1, m, keys + r, i0, 0.0, 1.0);
+                for (std::size_t i = 0; i < m; ++i) xr[r * n + i0 + i] = static_cast<T>(ranges.at(u[i]));
+            }
     };
-    for (std::size_t r = 0; r < rows; ++r) fill_row(x + r * n, row_key(key, first_row + r));
+    constexpr std::size_t kKeys = 64;  // row keys per call, on the stack
+    std::uint64_t keys[kKeys];
+    for (std::size_t r0 = 0; r0 < rows; r0 += kKeys) {
+        const std::size_t count = rows - r0 < kKeys ? rows - r0 : kKeys;
+        for (std::size_t r = 0; r < count; ++r) keys[r] = row_key(key, first_row + r0 + r);
+        fill_rows(x + r0 * n, keys, count);
+    }
     for (const std::size_t r : targets(t, x, spec, rows)) {
         const std::uint64_t rk = row_key(key, first_row + r);
         // bounded: a denominator that is 0 on most draws (a range that is almost only 0) keeps its
         // non-finite target, which training reports as divergence
         for (std::uint64_t k = 1; k <= kRedraws; ++k) {
-            fill_row(x + r * n, mix(rk + k));
+            const std::uint64_t redraw = mix(rk + k);
+            fill_rows(x + r * n, &redraw, 1);
             if (targets(t + r, x + r * n, spec, 1).empty()) break;
         }
     }

@@ -40,39 +40,70 @@ using Floats = FloatLanes::V;
 typedef std::uint32_t U32s __attribute__((vector_size(sizeof(Floats))));
 typedef std::int32_t I32s __attribute__((vector_size(sizeof(Floats))));
 
-void fill(float* x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first, double lo,
-          double width) {
+// One row's keys (k0, k1) as a lane generator: the Weyl sequence c·0x9e3779b9 + k0 of columns
+// first, first + 1, ..., kLanes at a time, hashed with k1 and placed in [lo, lo + width).
+struct FloatRow {
+    U32s weyl;
+    std::uint32_t k1;
+    FloatRow(std::uint64_t key, std::uint32_t first) : k1(static_cast<std::uint32_t>(key >> 32)) {
+        const std::uint32_t k0 = static_cast<std::uint32_t>(key);
+        for (std::size_t j = 0; j < kLanes; ++j) weyl[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u + k0;
+    }
+    // the next kLanes values
+    Floats next(const Floats& lo, const Floats& scale) {
+        const U32s h = fmix32(weyl ^ k1);
+        weyl += U32s{} + static_cast<std::uint32_t>(kLanes) * 0x9e3779b9u;
+        // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
+        return lo + __builtin_convertvector((I32s)(h >> 9), Floats) * scale;
+    }
+};
+
+inline void put(float* x, std::size_t i, std::size_t n, const Floats& v) {
+    if (n - i >= kLanes) FloatLanes::store(x + i, v);
+    else FloatLanes::store_partial(x + i, v, n - i);
+}
+
+// Rows two at a time, so that two independent hash chains are in flight (a row of 100 values is
+// only seven vectors: one row's chain leaves the vector units idle between its multiplies).
+void fill(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, std::uint32_t first,
+          double lo, double width) {
     const Floats lo_v = Floats{} + static_cast<float>(lo);
     const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-23f;
-    // the Weyl sequence c·0x9e3779b9 + k0 of columns first, first + 1, ..., kLanes at a time
-    U32s weyl;
-    for (std::size_t j = 0; j < kLanes; ++j) weyl[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u + k0;
-    const U32s step = U32s{} + static_cast<std::uint32_t>(kLanes) * 0x9e3779b9u;
-    for (std::size_t i = 0; i < n; i += kLanes, weyl += step) {
-        const U32s h = fmix32(weyl ^ k1);
-        // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
-        const Floats v = lo_v + __builtin_convertvector((I32s)(h >> 9), Floats) * scale;
-        if (n - i >= kLanes) FloatLanes::store(x + i, v);
-        else FloatLanes::store_partial(x + i, v, n - i);
+    std::size_t r = 0;
+    for (; r + 2 <= rows; r += 2) {
+        FloatRow a(keys[r], first), b(keys[r + 1], first);
+        float* xa = x + r * n;
+        float* xb = xa + n;
+        for (std::size_t i = 0; i < n; i += kLanes) {
+            const Floats va = a.next(lo_v, scale), vb = b.next(lo_v, scale);
+            put(xa, i, n, va);
+            put(xb, i, n, vb);
+        }
+    }
+    if (r < rows) {
+        FloatRow a(keys[r], first);
+        for (std::size_t i = 0; i < n; i += kLanes) put(x + r * n, i, n, a.next(lo_v, scale));
     }
 }
 
 // double: u = the hash's top 31 bits · 2⁻³¹, x = lo + u·width rounded in double.
-void fill(double* __restrict x, std::size_t n, std::uint32_t k0, std::uint32_t k1, std::uint32_t first,
+void fill(double* __restrict x, std::size_t rows, std::size_t n, const std::uint64_t* keys, std::uint32_t first,
           double lo, double width) {
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t h = column_hash(first + static_cast<std::uint32_t>(i), k0, k1);
-        const double u = static_cast<double>(static_cast<std::int32_t>(h >> 1)) * 0x1.0p-31;
-        x[i] = lo + u * width;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::uint32_t k0 = static_cast<std::uint32_t>(keys[r]), k1 = static_cast<std::uint32_t>(keys[r] >> 32);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t h = column_hash(first + static_cast<std::uint32_t>(i), k0, k1);
+            const double u = static_cast<double>(static_cast<std::int32_t>(h >> 1)) * 0x1.0p-31;
+            x[r * n + i] = lo + u * width;
+        }
     }
 }
 }  // namespace
 
 template <class T>
-void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
-                 double width) {
-    fill(x, n, static_cast<std::uint32_t>(row_key), static_cast<std::uint32_t>(row_key >> 32),
-         static_cast<std::uint32_t>(first), lo, width);
+void uniform_rows(T* x, std::size_t rows, std::size_t n, const std::uint64_t* row_keys, std::size_t first,
+                  double lo, double width) {
+    fill(x, rows, n, row_keys, static_cast<std::uint32_t>(first), lo, width);
 }
 
 namespace {
@@ -149,6 +180,19 @@ inline void combine8(double* out, const Doubles8 (&p)[8]) {
                           __builtin_shufflevector(q[0], q[1], 1, 3, 5, 7, 9, 11, 13, 15);
     std::memcpy(out, &sums, sizeof sums);
 }
+
+// partial_sums of eight rows side by side, column block by column block: eight independent
+// accumulators in flight instead of one row's chain of dependent additions at a time (the same
+// additions in the same order for each row).
+template <class T>
+inline void partial_sums8(Doubles8 (&acc)[8], const T* x, std::size_t n, std::size_t begin, std::size_t end) {
+    for (int j = 0; j < 8; ++j) acc[j] = Doubles8{};
+    std::size_t i = begin;
+    for (; i + 8 <= end; i += 8)
+        for (int j = 0; j < 8; ++j) add8(acc[j], x + j * n + i);
+    if (i < end)
+        for (int j = 0; j < 8; ++j) add8_partial(acc[j], x + j * n + i, end - i);
+}
 }  // namespace
 
 template <class T>
@@ -156,7 +200,7 @@ void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_
     std::size_t r = 0;
     Doubles8 p[8];
     for (; r + 8 <= rows; r += 8) {
-        for (int j = 0; j < 8; ++j) partial_sums(p[j], x + (r + j) * n, begin, end);
+        partial_sums8(p, x + r * n, n, begin, end);
         combine8(s + r, p);
     }
     for (; r < rows; ++r) {
@@ -165,8 +209,10 @@ void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_
     }
 }
 
-template void uniform_row<float>(float*, std::size_t, std::uint64_t, std::size_t, double, double);
-template void uniform_row<double>(double*, std::size_t, std::uint64_t, std::size_t, double, double);
+template void uniform_rows<float>(float*, std::size_t, std::size_t, const std::uint64_t*, std::size_t, double,
+                                  double);
+template void uniform_rows<double>(double*, std::size_t, std::size_t, const std::uint64_t*, std::size_t, double,
+                                   double);
 template void row_sums<float>(double*, const float*, std::size_t, std::size_t, std::size_t, std::size_t);
 template void row_sums<double>(double*, const double*, std::size_t, std::size_t, std::size_t, std::size_t);
 

@@ -1,4 +1,4 @@
-// The task generator's inner loop: one row of uniform values from a counter-based hash.
+// The task generator's inner loop: rows of uniform values from a counter-based hash.
 // Compiled once per ISA (isa/isa.hpp) with FP contraction off, so that every ISA writes the
 // same bits (the data of a run must not depend on the machine that runs it).
 #pragma once
@@ -11,15 +11,15 @@
 namespace nalu {
 namespace NALU_ISA {
 
-// x[i] = lo + u_(first+i) · width for i < n, with u_c in [0, 1) from a 32-bit hash of (row_key,
-// column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no carried state and
-// vectorises. In T's own precision: for float, u has 23 random bits and the product and sum are
-// rounded in float (on [1, 2): every float value equally likely, exactly); for double, u has 31
-// random bits and they are rounded in double. Rounding can give x = lo + width itself on ranges
-// whose width is not a power of two.
+// x[r·n + i] = lo + u_(r, first+i) for r < rows, i < n, with u_(r, c) in [0, 1) from a 32-bit hash
+// of (row_keys[r], column c) (Murmur3's finaliser over a Weyl sequence), so the loop has no
+// carried state and vectorises. In T's own precision: for float, u has 23 random bits and the
+// product and sum are rounded in float (on [1, 2): every float value equally likely, exactly); for
+// double, u has 31 random bits and they are rounded in double. Rounding can give x = lo + width
+// itself on ranges whose width is not a power of two.
 template <class T>
-void uniform_row(T* x, std::size_t n, std::uint64_t row_key, std::size_t first, double lo,
-                 double width);
+void uniform_rows(T* x, std::size_t rows, std::size_t n, const std::uint64_t* row_keys, std::size_t first,
+                  double lo, double width);
 
 // s[r] = the sum of x[r·n + i] over begin ≤ i < end in double, for r < rows, in a fixed order
 // that vectorises: eight partial sums, lane k adding columns begin + k, begin + k + 8, ... in

@@ -43,25 +43,26 @@ void nalu_forward(T* y, NaluCache<T> c, bool log_x_ready, const T* x, NaluParams
     for (std::size_t k = 0; k < n; ++k) out[k] = g[k] * a[k] + gc[k] * m[k];
 }
 
+namespace {
+// The gradients at the three pre-activations of n outputs. A function of its own: GCC vectorises
+// this loop over __restrict parameters, not over __restrict locals inside nalu_backward.
+template <class T>
+void output_gradients(T* __restrict da, T* __restrict dz_m, T* __restrict dz_g, const T* __restrict up,
+                      const T* __restrict g, const T* __restrict gc, const T* __restrict a,
+                      const T* __restrict m, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) {
+        da[k] = up[k] * g[k];
+        dz_m[k] = up[k] * gc[k] * m[k];                  // d exp(z) = exp(z)
+        dz_g[k] = up[k] * (a[k] - m[k]) * (g[k] * gc[k]);  // d σ = σ (1 − σ)
+    }
+}
+}  // namespace
+
 template <class T>
 void nalu_backward(NaluGrads<T> d, T* dx, NaluScratch<T> s, const T* dy, const T* x,
                    NaluCache<T> c, NaluParams<T> p, T eps, std::size_t B, std::size_t I,
                    std::size_t O) {
-    {
-        T* __restrict da = s.da;
-        T* __restrict dz_m = s.dz_m;
-        T* __restrict dz_g = s.dz_g;
-        const T* __restrict up = dy;
-        const T* __restrict g = c.g;
-        const T* __restrict gc = c.g_comp;
-        const T* __restrict a = c.a;
-        const T* __restrict m = c.m;
-        for (std::size_t k = 0; k < B * O; ++k) {
-            da[k] = up[k] * g[k];
-            dz_m[k] = up[k] * gc[k] * m[k];                  // d exp(z) = exp(z)
-            dz_g[k] = up[k] * (a[k] - m[k]) * (g[k] * gc[k]);  // d σ = σ (1 − σ)
-        }
-    }
+    output_gradients(s.da, s.dz_m, s.dz_g, dy, c.g, c.g_comp, c.a, c.m, B * O);
 
     const bool tied = d.dW_m == nullptr;
     T* const no_output = nullptr;

@@ -26,6 +26,9 @@ template <class T>
 struct NauNmuKernels {
     // Wc = clamp(W, lo, hi), n elements.
     void (*clamp_weights)(T* Wc, const T* W, T lo, T hi, std::size_t n);
+    // The sparsity regularizer R = mean_k min(|a_k|, |1 − a_k|), a = |W| (symmetric: the NAU) or W,
+    // summed in order in double; adds λ dR/dW to dW unless λ = 0 (layer.hpp says which derivative).
+    double (*sparsity_regularizer)(T* dW, const T* W, std::size_t n, T lambda, bool symmetric);
     // y (B, O) = x (B, I) · Wc (O, I)ᵀ
     void (*nau_forward)(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O);
     // dW (O, I) = (dyᵀ x) where lo ≤ W ≤ hi or not masked, else 0; dx (B, I) = dy Wc unless dx is null.

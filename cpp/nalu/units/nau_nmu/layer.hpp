@@ -40,27 +40,8 @@ public:
     // the tie a = ½ the derivative of the first argument is taken (one-sided, documented); at a = 0
     // the derivative is da/dW, as before the abs form (so clamped runs are unchanged).
     double regularize(T lambda) override {
-        const T* W = this->params();
-        T* dW = this->grads();
-        const std::size_t n = this->num_params();
-        const T step = lambda / static_cast<T>(n);
-        double sum = 0.0;
-        for (std::size_t k = 0; k < n; ++k) {
-            const T a = symmetric_ ? std::fabs(W[k]) : W[k];
-            const T da = symmetric_ ? (W[k] > T(0) ? T(1) : (W[k] < T(0) ? T(-1) : T(0))) : T(1);
-            T term, slope;  // slope: dR_k/da
-            if (a < T(0)) {
-                term = -a, slope = T(-1);
-            } else if (a > T(1)) {
-                term = a - T(1), slope = T(1);
-            } else {
-                const bool first = a <= T(1) - a;
-                term = first ? a : T(1) - a, slope = first ? T(1) : T(-1);
-            }
-            sum += term;
-            if (lambda != T(0)) dW[k] += step * slope * da;
-        }
-        return sum / static_cast<double>(n);
+        return kernels<NauNmuKernels<T>>().sparsity_regularizer(this->grads(), this->params(), this->num_params(),
+                                                                 lambda, symmetric_);
     }
 
 protected:
@@ -264,8 +245,10 @@ protected:
         T* kept = ensure_size(y_, batch * O);
         const std::uint64_t key = tasks::stream_key(static_cast<std::uint64_t>(seed_),
                                                     static_cast<std::uint64_t>(this->steps()));
-        const auto fill_row = shared_kernels<T>().uniform_row;
-        for (std::size_t r = 0; r < batch; ++r) fill_row(n + r * I, I, tasks::row_key(key, r), 0, low_, high_ - low_);
+        for (std::size_t r = 0; r < batch; ++r) {
+            const std::uint64_t row_key = tasks::row_key(key, r);
+            shared_kernels<T>().uniform_rows(n + r * I, 1, I, &row_key, 0, low_, high_ - low_);
+        }
         for (std::size_t q = 0; q < batch * I; ++q) z[q] = x[q] * n[q];
         k.nmu_forward(y, z, Wc, batch, I, O);
         k.nmu_forward(pn, n, Wc, batch, I, O);
