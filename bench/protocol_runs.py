@@ -3,9 +3,9 @@
     python bench/protocol_runs.py [--steps 5000000] [--json FILE] [--only ratios]
 
 1. The protocol step against the fit step: for each unit family, the µs per step of train_task
-   (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps) and of fit on
-   fixed data (the same network, full batch of 128 rows), each family's two timed in interleaved
-   rounds (medians); and each family's fit step against the NALU's.
+   (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps; and without the
+   logs), of fit on fixed data (the same network, full batch of 128 rows) and of making the fresh
+   rows alone, timed in interleaved rounds (medians); each family's fit step against the NALU's.
 2. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
    alternating rounds).
 3. Runs of published length per hour on all cores, for the published comparison's units (NAC,
@@ -25,6 +25,7 @@ import sys
 import time
 
 import nalu_ext
+from nalu_ext import _core
 from nalu_ext.tasks import ArithmeticTask
 
 
@@ -41,30 +42,48 @@ def long_run(family: str, steps: int) -> dict:
             "threshold": result.threshold}
 
 
+def _seconds_to_generate(task: ArithmeticTask, batch: int, steps: int) -> float:
+    """Seconds to make `steps` training batches of `task` in C++ (train_task's data alone)."""
+    return _core._seconds_to_generate(task.input_size, task.a, task.b, task.op, list(task.interpolation),
+                                      task.seed, batch, steps, "float32")
+
+
 def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"), steps: int = 20000,
                 rounds: int = 5) -> dict:
-    """µs per step of the protocol (train_task) and of fit on fixed data, per family, medians of
-    interleaved rounds; the ratios the throughput targets are stated in."""
-    samples: dict = {f: {"protocol": [], "fit": []} for f in families}
+    """µs per step, per family, medians of interleaved rounds: the protocol (train_task, logging
+    every 1000 steps), the same without logs (one log at the end), fit on fixed data, and the
+    task's data alone (its batches made in C++ into one buffer). The throughput targets are
+    stated in protocol / fit; (fit + data) / fit is the ratio no implementation of this step on
+    these data can go below."""
+    kinds = ("protocol", "protocol_without_logs", "fit", "data")
+    samples: dict = {f: {k: [] for k in kinds} for f in families}
+
+    def timed(run) -> float:
+        t0 = time.perf_counter()
+        run()
+        return (time.perf_counter() - t0) / steps * 1e6
+
     for _ in range(rounds):
         for family in families:
             op = "mul" if family in ("NMU", "NALU", "iNALU", "NPU", "RealNPU") else "add"
             task = ArithmeticTask(op, seed=0)
             spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
+            for kind, log_every in (("protocol", 1000), ("protocol_without_logs", steps)):
+                model = nalu_ext.sweeps.build_model(spec)
+                optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
+                samples[family][kind].append(timed(lambda: nalu_ext.train_task(
+                    model, task, optimizer, steps=steps, log_every=log_every)))
             model = nalu_ext.sweeps.build_model(spec)
-            t0 = time.perf_counter()
-            nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-3), steps=steps,
-                                log_every=1000)
-            samples[family]["protocol"].append((time.perf_counter() - t0) / steps * 1e6)
-            model = nalu_ext.sweeps.build_model(spec)
+            optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
             x, t = task.validation(128, "float32")
-            t0 = time.perf_counter()
-            nalu_ext.fit(model, nalu_ext.Adam(model.parameters(), lr=1e-3), x, t, steps=steps)
-            samples[family]["fit"].append((time.perf_counter() - t0) / steps * 1e6)
+            samples[family]["fit"].append(timed(lambda: nalu_ext.fit(model, optimizer, x, t, steps=steps)))
+            samples[family]["data"].append(_seconds_to_generate(task, 128, steps) / steps * 1e6)
     out = {}
     for family, s in samples.items():
-        protocol, fit = statistics.median(s["protocol"]), statistics.median(s["fit"])
-        out[family] = {"protocol_us": protocol, "fit_us": fit, "ratio": protocol / fit}
+        m = {f"{kind}_us": statistics.median(s[kind]) for kind in kinds}
+        fit = m["fit_us"]
+        out[family] = {**m, "ratio": m["protocol_us"] / fit, "floor": (fit + m["data_us"]) / fit,
+                       "logs_us": m["protocol_us"] - m["protocol_without_logs_us"]}
     nalu_fit = out["NALU"]["fit_us"] if "NALU" in out else float("nan")
     for family in out:
         out[family]["fit_vs_nalu"] = out[family]["fit_us"] / nalu_fit
@@ -109,11 +128,13 @@ def main() -> int:
     report = {"cores": os.cpu_count(), "isa": nalu_ext.build_info()["isa"],
               "date": time.strftime("%Y-%m-%d")}
     report["ratios"] = ratios = step_ratios()
-    print(f"per step, median of {ratios['rounds']} interleaved rounds of {ratios['steps']} steps "
-          "(protocol: train_task on fresh rows; fit: the same network on 128 fixed rows):")
+    print(f"per step, median of {ratios['rounds']} interleaved rounds of {ratios['steps']} steps (protocol: "
+          "train_task on fresh rows; logs: its evaluation every 1000 steps; fit: the same network on 128 "
+          "fixed rows; data: the fresh rows alone; floor: (fit + data) / fit):")
     for family, r in ratios["families"].items():
-        print(f"  {family:8s} protocol {r['protocol_us']:7.1f} us  fit {r['fit_us']:6.1f} us  "
-              f"protocol/fit {r['ratio']:4.2f}x  fit/NALU fit {r['fit_vs_nalu']:4.2f}x")
+        print(f"  {family:8s} protocol {r['protocol_us']:6.1f} us (logs {r['logs_us']:4.1f})  fit {r['fit_us']:5.1f} us  "
+              f"data {r['data_us']:4.1f} us  protocol/fit {r['ratio']:4.2f}x  floor {r['floor']:4.2f}x  "
+              f"fit/NALU fit {r['fit_vs_nalu']:4.2f}x")
     if args.only == "ratios":
         return _write(report, args.json)
     report["scaling"] = s = sweep_scaling()

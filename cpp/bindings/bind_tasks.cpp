@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "fit_support.hpp"
 #include "gil.hpp"
 #include "nalu/lock_set.hpp"
+#include "nalu/model/training_loop.hpp"
 #include "nalu/tasks/generator.hpp"
 
 namespace py = pybind11;
@@ -79,6 +81,21 @@ py::tuple rows_of(const nalu::tasks::TaskSpec& spec, const nalu::tasks::Ranges& 
     return py::make_tuple(x, t);
 }
 
+// Seconds to make `steps` consecutive training batches of `batch` rows into one reused buffer,
+// as TaskSource does inside train_task: the data's share of a protocol step, for
+// bench/protocol_runs.py.
+template <class T>
+double seconds_to_generate(const nalu::tasks::TaskSpec& spec, const nalu::tasks::Ranges& ranges,
+                           std::uint64_t seed, std::size_t batch, std::size_t steps) {
+    std::vector<T> x(batch * spec.input_size), t(batch);
+    ReleaseGil release;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t s = 0; s < steps; ++s)
+        nalu::tasks::generate(x.data(), t.data(), spec, ranges, seed, nalu::TaskSource<T>::kTrainStream,
+                              s * batch, batch);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 void bind_tasks(py::module_& m) {
@@ -97,6 +114,21 @@ void bind_tasks(py::module_& m) {
         py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
         py::arg("stream"), py::arg("first_row"), py::arg("rows"), py::arg("dtype"),
         "Rows [first_row, first_row + rows) of a task's stream: (x (rows, input_size), t (rows, 1)).");
+    m.def(
+        "_seconds_to_generate",
+        [](std::size_t input_size, std::pair<std::size_t, std::size_t> a, std::pair<std::size_t, std::size_t> b,
+           const std::string& op, std::vector<std::pair<double, double>> intervals, std::uint64_t seed,
+           std::size_t batch, std::size_t steps, const std::string& dtype) {
+            const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
+            const nalu::tasks::Ranges ranges = ranges_of(intervals);
+            if (batch == 0) throw py::value_error("batch must be > 0, got 0");
+            if (dtype == "float32") return seconds_to_generate<float>(spec, ranges, seed, batch, steps);
+            if (dtype == "float64") return seconds_to_generate<double>(spec, ranges, seed, batch, steps);
+            throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
+        },
+        py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
+        py::arg("batch"), py::arg("steps"), py::arg("dtype"),
+        "Benchmark support: seconds to make `steps` training batches of a task into one reused buffer.");
     bind_task_loop<float>(m);
     bind_task_loop<double>(m);
 }

@@ -41,14 +41,14 @@ typedef std::uint32_t U32s __attribute__((vector_size(sizeof(Floats))));
 typedef std::int32_t I32s __attribute__((vector_size(sizeof(Floats))));
 
 // One row's keys (k0, k1) as a lane generator: the Weyl sequence c·0x9e3779b9 + k0 of columns
-// first, first + 1, ..., kLanes at a time, hashed with k1 and placed in [lo, lo + width).
+// first, first + 1, ..., kLanes at a time, hashed with k1 and placed in [lo, lo + width). `columns`
+// holds (first + j)·0x9e3779b9 for the lanes j, the same for every row: built once, a row adds
+// its k0 with one vector addition (built lane by lane per row, it cost more than a row's hashes).
 struct FloatRow {
     U32s weyl;
     std::uint32_t k1;
-    FloatRow(std::uint64_t key, std::uint32_t first) : k1(static_cast<std::uint32_t>(key >> 32)) {
-        const std::uint32_t k0 = static_cast<std::uint32_t>(key);
-        for (std::size_t j = 0; j < kLanes; ++j) weyl[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u + k0;
-    }
+    FloatRow(std::uint64_t key, const U32s& columns)
+        : weyl(columns + static_cast<std::uint32_t>(key)), k1(static_cast<std::uint32_t>(key >> 32)) {}
     // the next kLanes values
     Floats next(const Floats& lo, const Floats& scale) {
         const U32s h = fmix32(weyl ^ k1);
@@ -69,9 +69,11 @@ void fill(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, 
           double lo, double width) {
     const Floats lo_v = Floats{} + static_cast<float>(lo);
     const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-23f;
+    U32s columns;
+    for (std::size_t j = 0; j < kLanes; ++j) columns[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u;
     std::size_t r = 0;
     for (; r + 2 <= rows; r += 2) {
-        FloatRow a(keys[r], first), b(keys[r + 1], first);
+        FloatRow a(keys[r], columns), b(keys[r + 1], columns);
         float* xa = x + r * n;
         float* xb = xa + n;
         for (std::size_t i = 0; i < n; i += kLanes) {
@@ -81,7 +83,7 @@ void fill(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, 
         }
     }
     if (r < rows) {
-        FloatRow a(keys[r], first);
+        FloatRow a(keys[r], columns);
         for (std::size_t i = 0; i < n; i += kLanes) put(x + r * n, i, n, a.next(lo_v, scale));
     }
 }
