@@ -245,10 +245,9 @@ protected:
         T* kept = ensure_size(y_, batch * O);
         const std::uint64_t key = tasks::stream_key(static_cast<std::uint64_t>(seed_),
                                                     static_cast<std::uint64_t>(this->steps()));
-        for (std::size_t r = 0; r < batch; ++r) {
-            const std::uint64_t row_key = tasks::row_key(key, r);
-            shared_kernels<T>().uniform_rows(n + r * I, 1, I, &row_key, 0, low_, high_ - low_);
-        }
+        std::uint64_t* keys = ensure_size(row_keys_, batch);
+        for (std::size_t r = 0; r < batch; ++r) keys[r] = tasks::row_key(key, r);
+        shared_kernels<T>().uniform_rows(n, batch, I, keys, 0, low_, high_ - low_);
         for (std::size_t q = 0; q < batch * I; ++q) z[q] = x[q] * n[q];
         k.nmu_forward(y, z, Wc, batch, I, O);
         k.nmu_forward(pn, n, Wc, batch, I, O);
@@ -284,6 +283,7 @@ private:
     double low_, high_, seed_;
     bool noisy_ = false;
     std::vector<T> suffix_, noise_, z_, pn_, y_, g_z_, g_n_, dz_, dW_n_;
+    std::vector<std::uint64_t> row_keys_;  // the noise rows' keys
 };
 
 }  // namespace nalu
