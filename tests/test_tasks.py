@@ -202,6 +202,22 @@ def test_bad_arguments():
         tasks.ToyTask().batch(-1, 8)
 
 
+def test_the_benchmark_generation_timer_checks_its_arguments():
+    """_core._seconds_to_generate (bench/protocol_runs.py's timer of the data alone) refuses what
+    generate would misuse, with the reason."""
+    from nalu_ext import _core
+
+    t = tasks.ArithmeticTask("mul", seed=0)
+    args = (t.input_size, t.a, t.b, t.op, list(t.interpolation), t.seed)
+    assert _core._seconds_to_generate(*args, 128, 3, "float32") >= 0.0
+    with pytest.raises(TypeError, match="dtype must be 'float32' or 'float64', got 'int8'"):
+        _core._seconds_to_generate(*args, 128, 3, "int8")
+    with pytest.raises(ValueError, match="batch must be > 0"):
+        _core._seconds_to_generate(*args, 0, 3, "float32")
+    with pytest.raises(ValueError, match="every interval needs lo < hi"):
+        _core._seconds_to_generate(t.input_size, t.a, t.b, t.op, [(2.0, 1.0)], t.seed, 128, 3, "float32")
+
+
 def test_tasks_are_plain_data():
     import json
 
