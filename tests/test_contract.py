@@ -51,6 +51,28 @@ def test_every_registered_unit_is_covered_here():
         assert cls.__module__ == f"nalu_ext.units.{cls.__module__.rsplit('.', 1)[1]}"
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", UNIT_NAMES)
+def test_the_protocol_evaluates_in_chunks_to_the_same_bits(name, dtype, rng):
+    """train_task evaluates its 10⁴-row sets in chunks of rows (protocol._predict): every row's
+    output must be the bits of one call over the whole set, including the rows after the last
+    full block of every kernel (1037 rows), on every ISA path; a model whose products may go to
+    BLAS, or a layer in training mode (the sNMU's noise depends on the row's place), is evaluated
+    whole."""
+    from nalu_ext import protocol
+
+    rows = 2 * protocol._EVAL_CHUNK_ROWS + 13
+    model = nalu_ext.Sequential(make(name, dtype, size=(20, 3)), make(name, dtype, seed=1, size=(3, 1)))
+    x = inputs(rng, rows, dtype, width=20)
+    with model.evaluating():
+        assert protocol._rows_are_batch_independent(model)
+        np.testing.assert_array_equal(protocol._predict(model, x), model.predict(x))
+    assert not protocol._rows_are_batch_independent(model)  # back in training mode
+    wide = nalu_ext.Sequential(make(name, dtype, size=(_core.BLAS_MIN_DIMENSION, _core.BLAS_MIN_DIMENSION)))
+    with wide.evaluating():
+        assert not protocol._rows_are_batch_independent(wide)
+
+
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", UNIT_NAMES)

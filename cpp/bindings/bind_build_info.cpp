@@ -58,6 +58,9 @@ void bind_build_info(py::module_& m) {
         "How the C++ core was compiled (read from the compiler's predefined macros) and which "
         "instruction-set path runs its kernels ('isa') out of those this CPU can run ('isas'), and "
         "the BLAS used for large products ('blas').");
+    // A product goes to BLAS only when each of its dimensions is at least this (blas.hpp): a layer
+    // with fewer inputs or outputs computes every row the same way whatever the batch.
+    m.attr("BLAS_MIN_DIMENSION") = nalu::blas::kMinDimension;
     m.def("set_isa", &nalu::set_isa, py::arg("name"),
           "Run the kernels on the named path ('baseline', 'avx2' or 'avx512'); for tests and benchmarks.");
     m.def("_vecmath", [](const std::string& name, py::array x, double eps) -> py::object {

@@ -5,11 +5,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+BLAS_MIN_DIMENSION: int
+
 def build_info() -> Dict[str, Any]: ...
 def set_isa(name: str) -> None: ...
 def task_rows(input_size: int, a: Tuple[int, int], b: Tuple[int, int], op: str,
               intervals: List[Tuple[float, float]], seed: int, stream: int, first_row: int,
               rows: int, dtype: str) -> Tuple[np.ndarray, np.ndarray]: ...
+def _seconds_to_generate(input_size: int, a: Tuple[int, int], b: Tuple[int, int], op: str,
+                         intervals: List[Tuple[float, float]], seed: int, batch: int, steps: int,
+                         dtype: str) -> float: ...
 def _vecmath(name: str, x: np.ndarray, eps: float = ...) -> Any: ...
 
 class _Layer:
