@@ -23,6 +23,15 @@ constexpr const char* dtype_name() {
     return sizeof(T) == 4 ? "float32" : "float64";
 }
 
+// f(float{}) or f(double{}) by a dtype's name ("float32", "float64"); any other name is a
+// TypeError that says so.
+template <class F>
+auto by_dtype(const std::string& dtype, F&& f) {
+    if (dtype == "float32") return f(float{});
+    if (dtype == "float64") return f(double{});
+    throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
+}
+
 inline std::string shape_str(const py::array& a) {
     std::string s = "(";
     for (py::ssize_t d = 0; d < a.ndim(); ++d) {

@@ -144,9 +144,9 @@ void bind_layer_base(py::module_& m, const std::string& suffix) {
 // Sizes arrive checked (nalu_ext.layers.Layer: positive integers); std::size_t refuses negatives.
 py::object make_layer(const std::string& kind, const std::string& dtype, std::size_t i, std::size_t o,
                       std::map<std::string, nalu::Options::Value> options) {
-    if (dtype == "float32") return py::cast(nalu::make_layer<float>(kind, i, o, nalu::Options(std::move(options))));
-    if (dtype == "float64") return py::cast(nalu::make_layer<double>(kind, i, o, nalu::Options(std::move(options))));
-    throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
+    return by_dtype(dtype, [&](auto zero) {
+        return py::cast(nalu::make_layer<decltype(zero)>(kind, i, o, nalu::Options(std::move(options))));
+    });
 }
 
 }  // namespace

@@ -107,9 +107,9 @@ void bind_tasks(py::module_& m) {
            std::uint64_t stream, std::uint64_t first_row, std::size_t rows, const std::string& dtype) {
             const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
             const nalu::tasks::Ranges ranges = ranges_of(intervals);
-            if (dtype == "float32") return rows_of<float>(spec, ranges, seed, stream, first_row, rows);
-            if (dtype == "float64") return rows_of<double>(spec, ranges, seed, stream, first_row, rows);
-            throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
+            return by_dtype(dtype, [&](auto zero) {
+                return rows_of<decltype(zero)>(spec, ranges, seed, stream, first_row, rows);
+            });
         },
         py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
         py::arg("stream"), py::arg("first_row"), py::arg("rows"), py::arg("dtype"),
@@ -122,9 +122,9 @@ void bind_tasks(py::module_& m) {
             const nalu::tasks::TaskSpec spec = spec_of(input_size, a, b, op);
             const nalu::tasks::Ranges ranges = ranges_of(intervals);
             if (batch == 0) throw py::value_error("batch must be > 0, got 0");
-            if (dtype == "float32") return seconds_to_generate<float>(spec, ranges, seed, batch, steps);
-            if (dtype == "float64") return seconds_to_generate<double>(spec, ranges, seed, batch, steps);
-            throw py::type_error("dtype must be 'float32' or 'float64', got '" + dtype + "'");
+            return by_dtype(dtype, [&](auto zero) {
+                return seconds_to_generate<decltype(zero)>(spec, ranges, seed, batch, steps);
+            });
         },
         py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
         py::arg("batch"), py::arg("steps"), py::arg("dtype"),

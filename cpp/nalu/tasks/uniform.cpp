@@ -153,14 +153,19 @@ inline void add8_partial(Doubles8& acc, const double* p, std::size_t m) {
 #endif
 }
 
-// acc = the eight partial sums of x[begin, end) (lane k: columns begin + k, begin + k + 8, ...).
-template <class T>
-void partial_sums(Doubles8& acc, const T* x, std::size_t begin, std::size_t end) {
-    acc = Doubles8{};
+// acc[j] = the eight partial sums of row j's x[begin, end) (lane k: columns begin + k,
+// begin + k + 8, ...), for R rows n apart. Several rows side by side, column block by column
+// block, keep R independent accumulators in flight instead of one row's chain of dependent
+// additions; each row's additions are the same, in the same order, whatever R.
+template <int R, class T>
+void partial_sums(Doubles8 (&acc)[R], const T* x, std::size_t n, std::size_t begin, std::size_t end) {
+    for (int j = 0; j < R; ++j) acc[j] = Doubles8{};
     std::size_t i = begin;
-    for (; i + 8 <= end; i += 8) add8(acc, x + i);
+    for (; i + 8 <= end; i += 8)
+        for (int j = 0; j < R; ++j) add8(acc[j], x + j * n + i);
     // missing lanes add +0.0, which changes no partial sum (none is −0.0: they start at +0.0)
-    if (i < end) add8_partial(acc, x + i, end - i);
+    if (i < end)
+        for (int j = 0; j < R; ++j) add8_partial(acc[j], x + j * n + i, end - i);
 }
 
 // ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) of one row's partial sums.
@@ -183,18 +188,6 @@ inline void combine8(double* out, const Doubles8 (&p)[8]) {
     std::memcpy(out, &sums, sizeof sums);
 }
 
-// partial_sums of eight rows side by side, column block by column block: eight independent
-// accumulators in flight instead of one row's chain of dependent additions at a time (the same
-// additions in the same order for each row).
-template <class T>
-inline void partial_sums8(Doubles8 (&acc)[8], const T* x, std::size_t n, std::size_t begin, std::size_t end) {
-    for (int j = 0; j < 8; ++j) acc[j] = Doubles8{};
-    std::size_t i = begin;
-    for (; i + 8 <= end; i += 8)
-        for (int j = 0; j < 8; ++j) add8(acc[j], x + j * n + i);
-    if (i < end)
-        for (int j = 0; j < 8; ++j) add8_partial(acc[j], x + j * n + i, end - i);
-}
 }  // namespace
 
 template <class T>
@@ -202,12 +195,13 @@ void row_sums(double* s, const T* x, std::size_t rows, std::size_t n, std::size_
     std::size_t r = 0;
     Doubles8 p[8];
     for (; r + 8 <= rows; r += 8) {
-        partial_sums8(p, x + r * n, n, begin, end);
+        partial_sums(p, x + r * n, n, begin, end);
         combine8(s + r, p);
     }
     for (; r < rows; ++r) {
-        partial_sums(p[0], x + r * n, begin, end);
-        s[r] = combine(p[0]);
+        Doubles8 one[1];
+        partial_sums(one, x + r * n, n, begin, end);
+        s[r] = combine(one[0]);
     }
 }
 
