@@ -53,7 +53,8 @@ inline __m512 log_f16(__m512 a) {
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), a);  // NaN in, NaN out
 }
 
-// out[k] = log(|x[k]| + eps), the tail as a masked vector.
+// out[k] = log(|x[k]| + eps), the tail as a masked vector whose unused lanes hold 1 (with 0 there,
+// and eps = 0, every tail would take log_f16's path for special values).
 inline void log_abs_plus_f16(float* out, const float* x, float eps, std::size_t n) {
     const __m512 e = _mm512_set1_ps(eps);
     auto one = [e](__m512 v) { return log_f16(_mm512_add_ps(_mm512_abs_ps(v), e)); };
@@ -61,7 +62,7 @@ inline void log_abs_plus_f16(float* out, const float* x, float eps, std::size_t 
     for (; k + 16 <= n; k += 16) _mm512_storeu_ps(out + k, one(_mm512_loadu_ps(x + k)));
     if (k < n) {
         const __mmask16 tail = static_cast<__mmask16>((1u << (n - k)) - 1u);
-        _mm512_mask_storeu_ps(out + k, tail, one(_mm512_maskz_loadu_ps(tail, x + k)));
+        _mm512_mask_storeu_ps(out + k, tail, one(_mm512_mask_loadu_ps(_mm512_set1_ps(1.0f), tail, x + k)));
     }
 }
 
