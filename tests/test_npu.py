@@ -29,7 +29,7 @@ def run_both(cls, dtype, x, dy, params):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("cls", [nalu_ext.NPU, nalu_ext.RealNPU], ids=["NPU", "RealNPU"])
-@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 2), (13, 17, 11), (40, 9, 3)], ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 2), (13, 40, 2), (13, 17, 11), (40, 9, 3)], ids=lambda s: "x".join(map(str, s)))
 def test_kernels_match_reference(cls, dtype, shape, rng):
     B, I, O = shape
     x = (rng.normal(size=(B, I)) * 2.0)
@@ -43,6 +43,12 @@ def test_kernels_match_reference(cls, dtype, shape, rng):
     layer, (y, dx), (y_ref, dx_ref, grads_ref), amp = run_both(cls, dtype, x, dy, params)
     assert_matches_reference(y, y_ref, n=I, amplification=amp, what="y")
     assert_matches_reference(dx, dx_ref, n=B + I + O, amplification=amp, what="dx")
+    for name in layer.grads:
+        assert_matches_reference(layer.grads[name], grads_ref[name], n=B + I + O, amplification=amp, what=name)
+    # As the first layer of a network, where no dx is wanted (the kernel's other path).
+    first = nalu_ext.Sequential(layer)
+    first.forward(x)
+    assert first.backward(dy, need_dx=False) is None
     for name in layer.grads:
         assert_matches_reference(layer.grads[name], grads_ref[name], n=B + I + O, amplification=amp, what=name)
 

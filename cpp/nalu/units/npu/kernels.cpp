@@ -36,18 +36,63 @@ void input_terms(T* __restrict r, T* __restrict k, const T* __restrict x, const 
     }
 }
 
-// One row of the input terms' backward: dg += ∂L/∂ĝ and, when WithDx, dx = ∂L/∂x, from
+// a + b c rounded as the general path rounds d[i] + b c with d[i] = a in memory: contracted to one
+// fused multiply-add where the ISA has it. Written out because in a + b c with a = m w (a product
+// in a register) the compiler may fuse either product, and the bits would follow its choice.
+template <class T>
+inline T add_product(T a, T b, T c) {
+#if defined(__FMA__)
+    return std::fma(b, c, a);
+#else
+    return a + b * c;
+#endif
+}
+
+// One element of the input terms' backward: dg += ∂L/∂ĝ and, when WithDx, dx = ∂L/∂x, from
 // d_log_r = ∂L/∂log r and d_k = ∂L/∂k (r recomputed: cheaper than storing it).
+template <bool WithDx, class T>
+inline void input_term_backward(T& dg, T& dx, T d_log_r, T d_k, T x, T g, T eps) {
+    const T gi = clip01(g), ax = std::fabs(x) + eps;
+    const T dr = d_log_r / (gi * ax + (T(1) - gi));
+    const T dk_neg = d_k * kPi<T>;
+    dg += dr * (ax - T(1)) + (x < T(0) ? dk_neg : T(0));
+    if (WithDx) dx = dr * gi * math::sign(x);
+}
+
+// One row of the input terms' backward (dx unused unless WithDx).
 template <bool WithDx, class T>
 void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restrict d_log_r,
                           const T* __restrict d_k, const T* __restrict x, const T* __restrict g,
                           T eps, std::size_t I) {
+    T unused = T(0);
+    for (std::size_t i = 0; i < I; ++i)
+        input_term_backward<WithDx>(dg[i], WithDx ? dx[i] : unused, d_log_r[i], d_k[i], x[i], g[i], eps);
+}
+
+// One row's whole backward through the input terms for a layer of two outputs (the first layer of
+// the 100→2→1 networks): both outputs' terms of d_log_r and d_k (see row_input_gradients) summed
+// in registers and used at once, where the general path writes them to a row buffer, adds the
+// second output's terms to it and reads it back. The same operations in the same order.
+template <bool WithDx, bool Complex, class T>
+void row_backward_two_outputs(T* __restrict dg, T* __restrict dx, const T* dm, const T* dp,
+                              const T* __restrict W_re, const T* __restrict W_im,
+                              const T* __restrict x, const T* __restrict g, T eps, std::size_t I) {
+    const T m0 = dm[0], p0 = dp[0], m1 = dm[1], p1 = dp[1];
+    const T* __restrict w_re1 = W_re + I;
+    const T* __restrict w_im1 = Complex ? W_im + I : nullptr;
+    T unused = T(0);
     for (std::size_t i = 0; i < I; ++i) {
-        const T gi = clip01(g[i]), xi = x[i], ax = std::fabs(xi) + eps;
-        const T dr = d_log_r[i] / (gi * ax + (T(1) - gi));
-        const T dk_neg = d_k[i] * kPi<T>;
-        dg[i] += dr * (ax - T(1)) + (xi < T(0) ? dk_neg : T(0));
-        if (WithDx) dx[i] = dr * gi * math::sign(xi);
+        T l, k;
+        if (Complex) {
+            const T l0 = m0 * W_re[i] + p0 * W_im[i], k0 = p0 * W_re[i] - m0 * W_im[i];
+            l = l0 + (m1 * w_re1[i] + p1 * w_im1[i]);
+            k = k0 + (p1 * w_re1[i] - m1 * w_im1[i]);
+        } else {
+            const T l0 = m0 * W_re[i], k0 = p0 * W_re[i];
+            l = add_product(l0, m1, w_re1[i]);
+            k = add_product(k0, p1, w_re1[i]);
+        }
+        input_term_backward<WithDx>(dg[i], WithDx ? dx[i] : unused, l, k, x[i], g[i], eps);
     }
 }
 
@@ -129,11 +174,20 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
     for (std::size_t i = 0; i < I; ++i) dg[i] = T(0);
     for (std::size_t b = 0; b < B; ++b) {
         const std::size_t q = b * I;
-        row_input_gradients(s.d_log_r, s.d_k, s.d_mag + b * O, s.d_phase + b * O, W_re, W_im, I, O);
-        if (dx)
-            input_terms_backward<true>(dg, dx + q, s.d_log_r, s.d_k, x + q, g, eps, I);
-        else
-            input_terms_backward<false>(dg, static_cast<T*>(nullptr), s.d_log_r, s.d_k, x + q, g, eps, I);
+        const T *dm = s.d_mag + b * O, *dp = s.d_phase + b * O;
+        if (O == 2) {
+            if (W_im) {
+                if (dx) row_backward_two_outputs<true, true>(dg, dx + q, dm, dp, W_re, W_im, x + q, g, eps, I);
+                else row_backward_two_outputs<false, true>(dg, dx, dm, dp, W_re, W_im, x + q, g, eps, I);
+            } else {
+                if (dx) row_backward_two_outputs<true, false>(dg, dx + q, dm, dp, W_re, W_im, x + q, g, eps, I);
+                else row_backward_two_outputs<false, false>(dg, dx, dm, dp, W_re, W_im, x + q, g, eps, I);
+            }
+            continue;
+        }
+        row_input_gradients(s.d_log_r, s.d_k, dm, dp, W_re, W_im, I, O);
+        if (dx) input_terms_backward<true>(dg, dx + q, s.d_log_r, s.d_k, x + q, g, eps, I);
+        else input_terms_backward<false>(dg, dx, s.d_log_r, s.d_k, x + q, g, eps, I);
     }
     for (std::size_t i = 0; i < I; ++i)
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range
