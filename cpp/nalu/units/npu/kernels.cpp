@@ -69,30 +69,51 @@ void input_terms_backward(T* __restrict dg, T* __restrict dx, const T* __restric
         input_term_backward<WithDx>(dg[i], WithDx ? dx[i] : unused, d_log_r[i], d_k[i], x[i], g[i], eps);
 }
 
-// One row's whole backward through the input terms for a layer of two outputs (the first layer of
-// the 100→2→1 networks): both outputs' terms of d_log_r and d_k (see row_input_gradients) summed
-// in registers and used at once, where the general path writes them to a row buffer, adds the
-// second output's terms to it and reads it back. The same operations in the same order.
-template <bool WithDx, bool Complex, class T>
-void row_backward_two_outputs(T* __restrict dg, T* __restrict dx, const T* dm, const T* dp,
+// One row's whole backward through the input terms for a layer of one or two outputs (the
+// layers of the 100→2→1 networks): the outputs' terms of d_log_r and d_k (see
+// row_input_gradients) summed in registers and used at once, where the general path writes them
+// to a row buffer, adds each further output's terms to it and reads it back. The same operations
+// in the same order.
+template <int Outputs, bool WithDx, bool Complex, class T>
+void row_backward_few_outputs(T* __restrict dg, T* __restrict dx, const T* dm, const T* dp,
                               const T* __restrict W_re, const T* __restrict W_im,
                               const T* __restrict x, const T* __restrict g, T eps, std::size_t I) {
-    const T m0 = dm[0], p0 = dp[0], m1 = dm[1], p1 = dp[1];
+    static_assert(Outputs == 1 || Outputs == 2, "one or two outputs");
+    const T m0 = dm[0], p0 = dp[0], m1 = Outputs == 2 ? dm[1] : T(0), p1 = Outputs == 2 ? dp[1] : T(0);
     const T* __restrict w_re1 = W_re + I;
     const T* __restrict w_im1 = Complex ? W_im + I : nullptr;
     T unused = T(0);
     for (std::size_t i = 0; i < I; ++i) {
         T l, k;
         if (Complex) {
-            const T l0 = m0 * W_re[i] + p0 * W_im[i], k0 = p0 * W_re[i] - m0 * W_im[i];
-            l = l0 + (m1 * w_re1[i] + p1 * w_im1[i]);
-            k = k0 + (p1 * w_re1[i] - m1 * w_im1[i]);
+            l = m0 * W_re[i] + p0 * W_im[i];
+            k = p0 * W_re[i] - m0 * W_im[i];
+            if (Outputs == 2) {
+                l = l + (m1 * w_re1[i] + p1 * w_im1[i]);
+                k = k + (p1 * w_re1[i] - m1 * w_im1[i]);
+            }
         } else {
-            const T l0 = m0 * W_re[i], k0 = p0 * W_re[i];
-            l = add_product(l0, m1, w_re1[i]);
-            k = add_product(k0, p1, w_re1[i]);
+            l = m0 * W_re[i];
+            k = p0 * W_re[i];
+            if (Outputs == 2) {
+                l = add_product(l, m1, w_re1[i]);
+                k = add_product(k, p1, w_re1[i]);
+            }
         }
         input_term_backward<WithDx>(dg[i], WithDx ? dx[i] : unused, l, k, x[i], g[i], eps);
+    }
+}
+
+// The row's backward above for every combination of its compile-time choices.
+template <int Outputs, class T>
+void row_backward_few_outputs(T* dg, T* dx, const T* dm, const T* dp, const T* W_re, const T* W_im,
+                              const T* x, const T* g, T eps, std::size_t I) {
+    if (W_im) {
+        if (dx) row_backward_few_outputs<Outputs, true, true>(dg, dx, dm, dp, W_re, W_im, x, g, eps, I);
+        else row_backward_few_outputs<Outputs, false, true>(dg, dx, dm, dp, W_re, W_im, x, g, eps, I);
+    } else {
+        if (dx) row_backward_few_outputs<Outputs, true, false>(dg, dx, dm, dp, W_re, W_im, x, g, eps, I);
+        else row_backward_few_outputs<Outputs, false, false>(dg, dx, dm, dp, W_re, W_im, x, g, eps, I);
     }
 }
 
@@ -150,7 +171,10 @@ void npu_forward(T* y, NpuCache<T> c, const T* x, const T* g, const T* W_re, con
         gemm::matmul_nt(c.phase, c.k, W_re, B, O, I);
     }
     vec::exp(c.mag, c.mag, n);
-    for (std::size_t q = 0; q < n; ++q) y[q] = c.mag[q] * std::cos(c.phase[q]);
+    for (std::size_t q = 0; q < n; ++q) {
+        c.cos_phase[q] = std::cos(c.phase[q]);
+        y[q] = c.mag[q] * c.cos_phase[q];
+    }
 }
 
 template <class T>
@@ -159,7 +183,7 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
                   std::size_t I, std::size_t O) {
     for (std::size_t q = 0; q < B * O; ++q) {
         const T up = dy[q] * c.mag[q];
-        s.d_mag[q] = up * std::cos(c.phase[q]);     // ∂/∂(exponent): e^A cos Φ
+        s.d_mag[q] = up * c.cos_phase[q];           // ∂/∂(exponent): e^A cos Φ
         s.d_phase[q] = -up * std::sin(c.phase[q]);  // ∂/∂Φ: −e^A sin Φ
         s.neg_d_mag[q] = -s.d_mag[q];
     }
@@ -175,19 +199,18 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
     for (std::size_t b = 0; b < B; ++b) {
         const std::size_t q = b * I;
         const T *dm = s.d_mag + b * O, *dp = s.d_phase + b * O;
+        T* dx_row = dx ? dx + q : nullptr;
+        if (O == 1) {
+            row_backward_few_outputs<1>(dg, dx_row, dm, dp, W_re, W_im, x + q, g, eps, I);
+            continue;
+        }
         if (O == 2) {
-            if (W_im) {
-                if (dx) row_backward_two_outputs<true, true>(dg, dx + q, dm, dp, W_re, W_im, x + q, g, eps, I);
-                else row_backward_two_outputs<false, true>(dg, dx, dm, dp, W_re, W_im, x + q, g, eps, I);
-            } else {
-                if (dx) row_backward_two_outputs<true, false>(dg, dx + q, dm, dp, W_re, W_im, x + q, g, eps, I);
-                else row_backward_two_outputs<false, false>(dg, dx, dm, dp, W_re, W_im, x + q, g, eps, I);
-            }
+            row_backward_few_outputs<2>(dg, dx_row, dm, dp, W_re, W_im, x + q, g, eps, I);
             continue;
         }
         row_input_gradients(s.d_log_r, s.d_k, dm, dp, W_re, W_im, I, O);
-        if (dx) input_terms_backward<true>(dg, dx + q, s.d_log_r, s.d_k, x + q, g, eps, I);
-        else input_terms_backward<false>(dg, dx, s.d_log_r, s.d_k, x + q, g, eps, I);
+        if (dx) input_terms_backward<true>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
+        else input_terms_backward<false>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
     }
     for (std::size_t i = 0; i < I; ++i)
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range

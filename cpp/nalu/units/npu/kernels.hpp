@@ -21,6 +21,7 @@ struct NpuCache {
     T* k;      // (B, I) π ĝ [x < 0]
     T* mag;    // (B, O) exp(exponent)
     T* phase;  // (B, O) Φ
+    T* cos_phase;  // (B, O) cos Φ (the backward's too: a libm call per output and row)
 };
 
 // NPU backward temporaries.

@@ -66,8 +66,8 @@ private:
     NpuCache<T> cache(std::size_t batch) {
         const std::size_t bo = checked_mul(batch, this->out_, "the batch");
         const std::size_t bi = checked_mul(batch, this->in_, "the batch");
-        T* c = ensure_size(cache_, checked_mul(4, bo > bi ? bo : bi, "the batch"));
-        return NpuCache<T>{c, c + bi, c + 2 * bi, c + 2 * bi + bo};
+        T* c = ensure_size(cache_, checked_mul(5, bo > bi ? bo : bi, "the batch"));
+        return NpuCache<T>{c, c + bi, c + 2 * bi, c + 2 * bi + bo, c + 2 * bi + 2 * bo};
     }
 
     bool real_;
