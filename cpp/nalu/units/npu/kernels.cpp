@@ -193,8 +193,8 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
     if (W_im)
         gemm::matmul_tn_fused(dW_im, static_cast<T*>(nullptr), s.d_phase, c.log_r, s.neg_d_mag, c.k,
                               static_cast<const T*>(nullptr), O, I, B);
-    // Row by row: the row's ∂L/∂log r and ∂L/∂k (in s.d_log_r, s.d_k: one row, I each, kept in
-    // L1), then the input terms' backward for that row.
+    // Row by row: the row's ∂L/∂log r and ∂L/∂k, in registers for one or two outputs, else in
+    // s.d_log_r and s.d_k (one row, I each, kept in L1), then the input terms' backward.
     for (std::size_t i = 0; i < I; ++i) dg[i] = T(0);
     for (std::size_t b = 0; b < B; ++b) {
         const std::size_t q = b * I;
@@ -202,15 +202,13 @@ void npu_backward(T* dW_re, T* dW_im, T* dg, T* dx, NpuScratch<T> s, const T* dy
         T* dx_row = dx ? dx + q : nullptr;
         if (O == 1) {
             row_backward_few_outputs<1>(dg, dx_row, dm, dp, W_re, W_im, x + q, g, eps, I);
-            continue;
-        }
-        if (O == 2) {
+        } else if (O == 2) {
             row_backward_few_outputs<2>(dg, dx_row, dm, dp, W_re, W_im, x + q, g, eps, I);
-            continue;
+        } else {
+            row_input_gradients(s.d_log_r, s.d_k, dm, dp, W_re, W_im, I, O);
+            if (dx) input_terms_backward<true>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
+            else input_terms_backward<false>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
         }
-        row_input_gradients(s.d_log_r, s.d_k, dm, dp, W_re, W_im, I, O);
-        if (dx) input_terms_backward<true>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
-        else input_terms_backward<false>(dg, dx_row, s.d_log_r, s.d_k, x + q, g, eps, I);
     }
     for (std::size_t i = 0; i < I; ++i)
         if (!(g[i] >= T(0) && g[i] <= T(1))) dg[i] = T(0);  // outside the clip's range

@@ -17,11 +17,11 @@ namespace nalu {
 // What the NPU forward stores for the backward.
 template <class T>
 struct NpuCache {
-    T* log_r;  // (B, I) log r
-    T* k;      // (B, I) π ĝ [x < 0]
-    T* mag;    // (B, O) exp(exponent)
-    T* phase;  // (B, O) Φ
-    T* cos_phase;  // (B, O) cos Φ (the backward's too: a libm call per output and row)
+    T* log_r;      // (B, I) log r
+    T* k;          // (B, I) π ĝ [x < 0]
+    T* mag;        // (B, O) exp(exponent)
+    T* phase;      // (B, O) Φ
+    T* cos_phase;  // (B, O) cos Φ, y's factor, kept for the backward (one libm call fewer there)
 };
 
 // NPU backward temporaries.
