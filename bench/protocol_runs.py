@@ -91,7 +91,7 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
     return {"steps": steps, "rounds": rounds, "families": out, "samples_us": samples}
 
 
-def fit_against_nalu(families=("NAU", "NMU", "NAC", "iNALU", "NPU", "RealNPU"), steps: int = 10000,
+def fit_against_nalu(families: tuple = ("NAU", "NMU", "NAC", "iNALU", "NPU", "RealNPU"), steps: int = 10000,
                      rounds: int = 9) -> dict:
     """Each family's fit step against NALU's, timed back to back (NALU's, then the family's, on
     the same 128 fixed rows) in every round: the ratio of a pair timed a second apart, median over
