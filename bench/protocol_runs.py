@@ -49,6 +49,21 @@ def _seconds_to_generate(task: ArithmeticTask, batch: int, steps: int) -> float:
                                       task.seed, batch, steps, "float32")
 
 
+def _task(family: str) -> ArithmeticTask:
+    """The task a family's step is timed on: multiplication for the multiplicative units."""
+    return ArithmeticTask("mul" if family in ("NMU", "NALU", "iNALU", "NPU", "RealNPU") else "add", seed=0)
+
+
+def _fit_us(family: str, task: ArithmeticTask, steps: int) -> float:
+    """µs per step of fit, a new model of the family on 128 fixed rows of the task."""
+    model = nalu_ext.sweeps.build_model(nalu_ext.make_run(family, task, seed=0, steps=steps))
+    optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
+    x, t = task.validation(128, "float32")
+    t0 = time.perf_counter()
+    nalu_ext.fit(model, optimizer, x, t, steps=steps)
+    return (time.perf_counter() - t0) / steps * 1e6
+
+
 def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"), steps: int = 20000,
                 rounds: int = 5) -> dict:
     """µs per step, per family, medians of interleaved rounds: the protocol (train_task, logging
@@ -66,18 +81,14 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
 
     for _ in range(rounds):
         for family in families:
-            op = "mul" if family in ("NMU", "NALU", "iNALU", "NPU", "RealNPU") else "add"
-            task = ArithmeticTask(op, seed=0)
+            task = _task(family)
             spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
             for kind, log_every in (("protocol", 1000), ("protocol_without_logs", steps)):
                 model = nalu_ext.sweeps.build_model(spec)
                 optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
                 samples[family][kind].append(timed(lambda: nalu_ext.train_task(
                     model, task, optimizer, steps=steps, log_every=log_every)))
-            model = nalu_ext.sweeps.build_model(spec)
-            optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
-            x, t = task.validation(128, "float32")
-            samples[family]["fit"].append(timed(lambda: nalu_ext.fit(model, optimizer, x, t, steps=steps)))
+            samples[family]["fit"].append(_fit_us(family, task, steps))
             samples[family]["data"].append(_seconds_to_generate(task, 128, steps) / steps * 1e6)
     out = {}
     for family, s in samples.items():
@@ -93,25 +104,15 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
 
 def fit_against_nalu(families: tuple = ("NAU", "NMU", "NAC", "iNALU", "NPU", "RealNPU"), steps: int = 10000,
                      rounds: int = 9) -> dict:
-    """Each family's fit step against NALU's, timed back to back (NALU's, then the family's, on
-    the same 128 fixed rows) in every round: the ratio of a pair timed a second apart, median over
-    the rounds. The shared machine's speed drifts within a minute, which moves the ratio of two
-    medians taken over step_ratios' longer rounds by tenths."""
-    task = ArithmeticTask("mul", seed=0)
-    x, t = task.validation(128, "float32")
-
-    def fit_us(family: str) -> float:
-        model = nalu_ext.sweeps.build_model(nalu_ext.make_run(family, task, seed=0, steps=steps))
-        optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
-        t0 = time.perf_counter()
-        nalu_ext.fit(model, optimizer, x, t, steps=steps)
-        return (time.perf_counter() - t0) / steps * 1e6
-
+    """Each family's fit step against NALU's, timed back to back (NALU's, then the family's, each
+    on its task as in step_ratios) in every round: the ratio of a pair timed a second apart,
+    median over the rounds. The shared machine's speed drifts within a minute, which moves the
+    ratio of two medians taken over step_ratios' longer rounds by tenths."""
     per_round: dict = {f: [] for f in families}
     for _ in range(rounds):
         for family in families:
-            nalu = fit_us("NALU")
-            per_round[family].append(fit_us(family) / nalu)
+            nalu = _fit_us("NALU", _task("NALU"), steps)
+            per_round[family].append(_fit_us(family, _task(family), steps) / nalu)
     return {"steps": steps, "rounds": rounds,
             "families": {f: {"median": statistics.median(r), "min": min(r), "max": max(r), "per_round": r}
                          for f, r in per_round.items()}}

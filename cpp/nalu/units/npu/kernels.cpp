@@ -48,6 +48,16 @@ inline T add_product(T a, T b, T c) {
 #endif
 }
 
+// One output's terms of ∂L/∂log r and ∂L/∂k at one input (see row_input_gradients).
+template <class T>
+inline T log_r_term(T m, T p, T w_re, T w_im) {
+    return m * w_re + p * w_im;
+}
+template <class T>
+inline T k_term(T m, T p, T w_re, T w_im) {
+    return p * w_re - m * w_im;
+}
+
 // One element of the input terms' backward: dg += ∂L/∂ĝ and, when WithDx, dx = ∂L/∂x, from
 // d_log_r = ∂L/∂log r and d_k = ∂L/∂k (r recomputed: cheaper than storing it).
 template <bool WithDx, class T>
@@ -86,11 +96,11 @@ void row_backward_few_outputs(T* __restrict dg, T* __restrict dx, const T* dm, c
     for (std::size_t i = 0; i < I; ++i) {
         T l, k;
         if (Complex) {
-            l = m0 * W_re[i] + p0 * W_im[i];
-            k = p0 * W_re[i] - m0 * W_im[i];
+            l = log_r_term(m0, p0, W_re[i], W_im[i]);
+            k = k_term(m0, p0, W_re[i], W_im[i]);
             if (Outputs == 2) {
-                l = l + (m1 * w_re1[i] + p1 * w_im1[i]);
-                k = k + (p1 * w_re1[i] - m1 * w_im1[i]);
+                l = l + log_r_term(m1, p1, w_re1[i], w_im1[i]);
+                k = k + k_term(m1, p1, w_re1[i], w_im1[i]);
             }
         } else {
             l = m0 * W_re[i];
@@ -124,7 +134,7 @@ void output_terms(T* __restrict d_log_r, T* __restrict d_k, T m, T p, const T* w
                   std::size_t I) {
     if (w_im) {
         for (std::size_t i = 0; i < I; ++i) {
-            const T l = m * w_re[i] + p * w_im[i], k = p * w_re[i] - m * w_im[i];
+            const T l = log_r_term(m, p, w_re[i], w_im[i]), k = k_term(m, p, w_re[i], w_im[i]);
             d_log_r[i] = Add ? d_log_r[i] + l : l;
             d_k[i] = Add ? d_k[i] + k : k;
         }
