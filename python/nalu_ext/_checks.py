@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import operator
 import os
+import tempfile
 from typing import Any, Optional
 
 import numpy as np
@@ -68,14 +69,23 @@ def optional_real(value: Any, name: str) -> Optional[float]:
 
 
 def new_file(path: Any, name: str) -> str:
-    """``path`` if a file can be created or replaced there: ValueError for a directory, or for a
-    path whose directory does not exist (said before the work whose result it will hold)."""
+    """``path`` if a file can be created or replaced there: ValueError for a directory, for a
+    path whose directory does not exist or cannot be written (a read-only mount, /proc), said
+    before the work whose result it will hold."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise ValueError(f"{name} {path!r} is a directory; give a file name")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise ValueError(f"{name} {path!r}: the directory {directory!r} does not exist")
+    try:  # the only sure test: create a file there (access() says yes to root on /proc)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".nalu_ext-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ValueError(f"{name} {path!r}: cannot write in {directory!r} ({err.strerror or err})") from None
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"{name} {path!r} exists and cannot be written")
     return path
 
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import npu_simple, single_module
 from ._types import JudgeName
 from .errors import UsageError
+from .results_file import scan_results
 from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
 from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
@@ -191,7 +192,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
     print(f"benchmark: {len(runs)} runs ({args.suite} suite, {setting(args, 'seeds')} seeds, "
           f"{setting(args, 'steps')} steps each)")
     if args.results and args.no_progress:  # with a progress bar, sweep says it
-        print("resuming from " + resume_message(runs, args.results))
+        stored = scan_results(args.results).records  # its problems: warned once, by the sweep
+        print("resuming from " + resume_message(runs, args.results, stored))
     executor = executor_for(args)
     start = time.monotonic()
     try:

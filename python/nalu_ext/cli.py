@@ -6,11 +6,13 @@ import argparse
 import math
 import os
 import sys
-from typing import List, Optional
+import warnings
+from typing import Any, List, Optional
 
 from . import __version__
 from ._checks import new_file
 from .errors import UsageError
+from .results_file import ResultsFileError, ResultsFileWarning, ResultsWriteError
 from .sweeps import FAMILIES, PUBLISHED_COMPARISON
 
 
@@ -52,11 +54,24 @@ def _non_negative_real(text: str) -> float:
 
 
 def _new_file(text: str) -> str:
-    """A file to write: not a directory, in a directory that exists (checked before any work)."""
+    """A file to write: not a directory, in a directory that exists and can be written (checked
+    before any work)."""
     try:
         return new_file(text, "path")
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _plot_file(text: str) -> str:
+    """A figure to write: a new file (see _new_file), matplotlib installed, a format it writes."""
+    from .plot import PlottingUnavailable, check_plot_path
+
+    path = _new_file(text)
+    try:
+        check_plot_path(path)
+    except (PlottingUnavailable, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return path
 
 
 def _directory(text: str) -> str:
@@ -153,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "or the published analysis' choice (table1, toy and single-module; table1 and "
                         "toy also print the other), the lowest validation MSE among the last 5000 logs (every log of "
                         "a 5e6-step run at the default --log-every)")
-    b.add_argument("--plot", metavar="FILE.png", type=_new_file,
+    b.add_argument("--plot", metavar="FILE.png", type=_plot_file,
                    help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     for command_parser in (d, b):  # so that main() can report a usage error as that command's
@@ -163,15 +178,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Runs a command; returns its exit status (0 success, 1 the work failed, 2 usage error,
-    130 interrupted by Ctrl-C)."""
+    130 interrupted by Ctrl-C). Output cut short by its reader (``| head``) ends it quietly,
+    every finished run recorded."""
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _run(args)
     except KeyboardInterrupt:  # a second Ctrl-C while the first one is being handled
         resume = (f"; the runs that finished are in {args.results}: run the same command again to "
                   "resume" if getattr(args, "results", None) else "")
         print(f"\n{args.command}: interrupted{resume}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout's reader is gone: nothing more can be said there
+        devnull = os.open(os.devnull, os.O_WRONLY)  # so that the interpreter's final flush cannot fail
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: Optional[str] = None) -> None:
+    """A results file's problems as one line each on stderr (no source location); nothing when
+    stderr is closed."""
+    if sys.stderr is None:
+        return
+    if issubclass(category, ResultsFileWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -180,7 +214,10 @@ def _run(args: argparse.Namespace) -> int:
 
         try:
             return run_benchmark(args)
-        except UsageError as err:
+        except ResultsWriteError as err:  # a full disk: what was kept is in the message
+            print(f"{args.command}: {err}", file=sys.stderr)
+            return 1
+        except (UsageError, ResultsFileError) as err:  # a results file is checked before any run
             args.command_parser.error(str(err))  # exits with status 2
     if args.command == "demo":
         from . import demo

@@ -171,6 +171,17 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result}
 
 
+def check_result(result: Dict[str, Any]) -> None:
+    """Raises (KeyError, TypeError) unless ``result`` holds what :class:`Summary` reads: each
+    output's mean absolute error (a number, or None for NaN) and where training diverged."""
+    mae = result["mae"]
+    for op in OPS:
+        if mae[op] is not None and (isinstance(mae[op], bool) or not isinstance(mae[op], (int, float))):
+            raise TypeError(f"the mean absolute error of {op} is {mae[op]!r:.40}, not a number")
+    if result.get("diverged_at") is not None and not isinstance(result["diverged_at"], int):
+        raise TypeError(f"diverged_at is {result['diverged_at']!r:.40}, not a step")
+
+
 @functools.lru_cache(maxsize=None)
 def published() -> Dict[str, Any]:
     """The published table (``data/npu_simple_published.json``, written by

@@ -29,6 +29,17 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
+def check_plot_path(path: Union[str, "os.PathLike[str]"]) -> None:
+    """Raises before any work what writing a figure to ``path`` would raise after it: no
+    matplotlib (PlottingUnavailable), or a file name whose extension matplotlib cannot write
+    (ValueError, listing the formats)."""
+    fig = _figure(1, 1)
+    extension = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+    formats = fig.canvas.get_supported_filetypes()
+    if extension and extension not in formats:
+        raise ValueError(f"cannot write a figure as .{extension}: matplotlib writes {', '.join(sorted(formats))}")
+
+
 def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str) -> None:
     """The loss of every step on a log scale, written to ``path`` (PNG)."""
     fig = _figure(7, 4)

@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 import traceback
+import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _checks, stats, training_rules
@@ -26,7 +27,7 @@ from .errors import Interrupted
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import Recipe
-from .results_file import ResultsWriter, read_results, run_id
+from .results_file import ResultsFileWarning, ResultsWriteError, ResultsWriter, read_results, run_id, warn_problems
 from .run_models import FAMILIES, build_model
 from .tasks import Task, task_from_dict
 from .units import UNITS
@@ -310,23 +311,27 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     SweepSummary, or what ``summarize`` returns
     """
     check_judge(judge)  # before any run: a typo must not cost a sweep
-    if results is not None:
-        results = _checks.new_file(results, "results")
-    done = read_results(results) if results else {}
+    out = None
+    if results is not None:  # opened first: it is read under its lock, its torn end cut off
+        out = ResultsWriter(_checks.new_file(results, "results"))
+        warn_problems(results, out.scan.problems)
+        if out.note:
+            warnings.warn(out.note, ResultsFileWarning, stacklevel=2)
+    done = dict(out.scan.records) if out is not None else {}
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
     own = executor is None
     pool: cf.Executor = executor if executor is not None else cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     # runs in threads of this process can be told to stop; elsewhere they can only be cancelled
     stop = threading.Event() if isinstance(pool, cf.ThreadPoolExecutor) else None
-    out = ResultsWriter(results) if results else None
     bar = None
-    if progress:
+    if progress and sys.stderr is not None:  # no progress bar where there is no stderr (2>&-)
         from tqdm.auto import tqdm
 
         if results:
             tqdm.write("sweep: " + resume_message(runs, results, done), file=sys.stderr)
-        bar = tqdm(total=len(by_id), initial=len(by_id) - len(todo), unit="run", dynamic_ncols=True)
+        bar = tqdm(total=len(by_id), initial=len(by_id) - len(todo), unit="run", dynamic_ncols=True,
+                   file=sys.stderr)
     futures: Dict[cf.Future, Dict[str, Any]] = {}
     recorded: set = set()
 
@@ -347,6 +352,13 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         if bar is not None:
             bar.update(1)
 
+    def stop_all() -> None:
+        """Cancels the queued runs and stops the running ones (on a thread pool)."""
+        if stop is not None:
+            stop.set()
+        for future in futures:
+            future.cancel()
+
     try:
         with ctrl_c_as_flag() as ctrl_c:
             try:
@@ -362,11 +374,11 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
                         pass
             except KeyboardInterrupt:  # raised by a SIGINT handler the caller installed
                 ctrl_c.press()
+            except ResultsWriteError:  # a full disk: nothing more can be kept, so nothing more runs
+                stop_all()
+                raise
             if ctrl_c.pressed:
-                if stop is not None:
-                    stop.set()
-                for future in futures:
-                    future.cancel()
+                stop_all()
                 if stop is not None:  # the running ones stop within one chunk of their loop
                     cf.wait(futures)
                 for future in futures:
