@@ -4,6 +4,7 @@ status tells whether the work succeeded (0), failed (1) or was interrupted (130)
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -57,3 +58,51 @@ def test_bad_arguments_are_usage_errors_before_any_work(argv, message):
     assert message in out.stderr and "Traceback" not in out.stderr
     assert "runs (arithmetic suite" not in out.stdout or "scheduler" in message  # no sweep started
     assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize("option, path", [("--results", "/proc/self/runs.jsonl"), ("--plot", "/proc/self/p.png")])
+def test_a_path_in_a_directory_that_cannot_be_written_is_a_usage_error(option, path):
+    """The check only asked whether the directory existed: --plot under /proc/self failed after
+    the whole sweep, with a traceback (and root passes os.access on such a directory)."""
+    out = nalu_ext_cli("benchmark", *SMALL, option, path)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert f"argument {option}: path {path!r}: cannot write in '/proc/self'" in out.stderr
+    assert "runs (arithmetic suite" not in out.stdout
+
+
+def test_plot_without_matplotlib_is_a_usage_error_before_any_run(tmp_path):
+    """Every run trained, then a note said no plot was written, exit 0."""
+    blocked = "import sys; sys.modules['matplotlib'] = None; from nalu_ext.cli import main; sys.exit(main())"
+    out = subprocess.run([sys.executable, "-c", blocked, "benchmark", *SMALL, "--plot", str(tmp_path / "p.png")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert "argument --plot: plotting needs matplotlib: pip install 'nalu_ext[plot]'" in out.stderr
+    assert "runs (arithmetic suite" not in out.stdout
+
+
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_plot_in_a_format_matplotlib_cannot_write_is_a_usage_error(tmp_path):
+    out = nalu_ext_cli("benchmark", *SMALL, "--plot", str(tmp_path / "p.docx"))
+    assert out.returncode == 2 and "cannot write a figure as .docx: matplotlib writes " in out.stderr
+
+
+def test_output_cut_short_by_its_reader_ends_quietly_with_every_run_recorded(tmp_path):
+    """``benchmark … | head -1`` ended with a BrokenPipeError traceback. Unbuffered, the first
+    line reaches ``head``, which exits; the report after the sweep then meets the closed pipe."""
+    results = tmp_path / "runs.jsonl"
+    command = " ".join([sys.executable, "-m", "nalu_ext", "benchmark", *SMALL[:-1], "--steps", "3000",
+                        "--results", str(results)])
+    out = subprocess.run(["bash", "-c", f"{command} | head -1; exit ${{PIPESTATUS[0]}}"], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr, out.stderr
+    assert out.returncode == 1 and out.stdout.startswith("benchmark: 2 runs")
+    assert len(results.read_text().splitlines()) == 2
+
+
+def test_a_closed_stderr_with_the_default_progress_bar_still_runs_and_records(tmp_path):
+    """With stderr closed (``2>&-``) the progress bar died with AttributeError, nothing recorded."""
+    results = tmp_path / "runs.jsonl"
+    command = " ".join([sys.executable, "-m", "nalu_ext", "benchmark", *SMALL[:-1], "--results", str(results)])
+    out = subprocess.run(["bash", "-c", f"{command} 2>&-"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout
+    assert "NAU" in out.stdout and len(results.read_text().splitlines()) == 2
