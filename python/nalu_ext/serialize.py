@@ -7,8 +7,9 @@ trains the model holds the parameters after one of its steps, never a mix of two
 file keeps its permissions; a new one gets the default permissions (0666 less the umask). The
 temporary file's name carries the saving process's id; a save removes the temporary files that
 killed processes left behind for the same target. Parameters round-trip bit-exactly (stored in
-their own dtype). Loading checks the file's metadata before it allocates anything: a file cannot
-make load allocate more than the parameters it stores.
+their own dtype). Loading checks every entry's header against the bytes the file holds (_npz)
+and the metadata before it allocates anything: a file cannot make load allocate more than a small
+multiple of its own size.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Protocol, U
 import numpy as np
 
 from . import _checks
+from ._npz import StrictNpz
 from .errors import ModelFileError
 from .layers import Layer, from_config
 from .units import UNITS
@@ -129,8 +131,13 @@ def _remove_stale_temporaries(directory: str, base: str) -> None:
     for name in names:
         if not (name.startswith(prefix) and name.endswith(".tmp")):
             continue
-        pid_text = name[len(prefix):].split(".", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _process_exists(int(pid_text)):
+        # exactly <pid>.<mkstemp's random part, which has no dot>: the temporary file of a save to
+        # "ckpt.20000.npz" also starts with ".ckpt." and must not be read as process 20000's
+        parts = name[len(prefix):-len(".tmp")].split(".")
+        if len(parts) != 2 or not parts[0].isdigit():
+            continue
+        pid = int(parts[0])
+        if pid == os.getpid() or _process_exists(pid):
             continue
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(directory, name))
@@ -155,49 +162,56 @@ def read_model(path: PathLike) -> StoredModel:
     """
     path = os.fspath(path)
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not hasattr(loaded, "files"):  # a single .npy array
-            raise ModelFileError(f"{path} holds a single array, not a nalu_ext model file")
-        with loaded as archive:
-            meta = _read_meta(archive, path)
-            configs = _layer_configs(meta, path)
-            shapes = _stored_shapes(archive)
-            layers = [_layer_from(config, i, shapes, path) for i, config in enumerate(configs)]
-            for i, layer in enumerate(layers):
-                for name, target in layer.params.items():
-                    key = f"layer{i}/{name}"
-                    if key not in shapes:
-                        raise ModelFileError(f"{path}: layer {i} ({type(layer).__name__}) has no stored parameter {name}")
-                    stored = archive[key]
-                    if stored.shape != target.shape or stored.dtype != target.dtype:
-                        raise ModelFileError(
-                            f"{path}: layer {i} parameter {name} is {stored.dtype}{stored.shape}, "
-                            f"the architecture says {target.dtype}{target.shape}")
-                    target[...] = stored
-            steps = meta.get("steps", {"model": 0, "layers": [0] * len(layers)})
-            try:
-                layer_steps = [_checks.integer(s, "steps") for s in steps["layers"]]
-                model_steps = _checks.integer(steps["model"], "steps")
-                if len(layer_steps) != len(layers):
-                    raise ValueError(f"{len(layer_steps)} layer step counts for {len(layers)} layers")
-            except (KeyError, TypeError, ValueError) as err:
-                raise ModelFileError(f"{path}: bad step counts: {err}") from None
-            for layer, count in zip(layers, layer_steps):
-                layer._impl.steps = count
-            return StoredModel(layers, model_steps, _read_optimizer(archive, meta, path))
+        with open(path, "rb") as f, StrictNpz(f, path) as archive:
+            return _read_archive(archive, path)
     except (FileNotFoundError, ModelFileError):
         raise
-    # NotImplementedError: zipfile's answer to a damaged version or compression field
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError,
-            NotImplementedError) as err:
+    except RecursionError:  # metadata nested too deeply for the JSON parser
+        raise ModelFileError(f"{path}: the metadata is nested too deeply to be a nalu_ext model file") from None
+    # NotImplementedError, RuntimeError: zipfile's answers to a damaged version, compression or
+    # encryption field
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError, NotImplementedError,
+            RuntimeError) as err:
         raise ModelFileError(f"{path} is not a readable nalu_ext model file: {err}") from err
+
+
+def _read_archive(archive: StrictNpz, path: str) -> StoredModel:
+    meta = _read_meta(archive, path)
+    configs = _layer_configs(meta, path)
+    shapes = {key: archive.shape(key) for key in archive.files}
+    layers = [_layer_from(config, i, shapes, path) for i, config in enumerate(configs)]
+    for i, layer in enumerate(layers):
+        for name, target in layer.params.items():
+            key = f"layer{i}/{name}"
+            if key not in shapes:
+                raise ModelFileError(f"{path}: layer {i} ({type(layer).__name__}) has no stored parameter {name}")
+            stored_dtype = archive.entries[key].dtype
+            if shapes[key] != target.shape or stored_dtype != target.dtype:
+                raise ModelFileError(
+                    f"{path}: layer {i} parameter {name} is {stored_dtype}{shapes[key]}, "
+                    f"the architecture says {target.dtype}{target.shape}")
+            target[...] = archive[key]
+    steps = meta.get("steps", {"model": 0, "layers": [0] * len(layers)})
+    try:
+        layer_steps = [_checks.integer(s, "steps") for s in steps["layers"]]
+        model_steps = _checks.integer(steps["model"], "steps")
+        if len(layer_steps) != len(layers):
+            raise ValueError(f"{len(layer_steps)} layer step counts for {len(layers)} layers")
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: bad step counts: {err}") from None
+    for layer, count in zip(layers, layer_steps):
+        layer._impl.steps = count
+    return StoredModel(layers, model_steps, _read_optimizer(archive, meta, path))
 
 
 def _read_meta(archive: Any, path: str) -> Dict[str, Any]:
     """The metadata object, its format and version checked."""
     if META_KEY not in archive.files:
         raise ModelFileError(f"{path} has no nalu_ext metadata: not a nalu_ext model file")
-    meta = json.loads(str(archive[META_KEY][()]))
+    stored = archive[META_KEY]
+    if stored.dtype.kind != "U" or stored.shape != ():
+        raise ModelFileError(f"{path}: the metadata is {stored.dtype}{stored.shape}, expected a JSON string")
+    meta = json.loads(str(stored[()]))
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: the metadata is a {type(meta).__name__}, expected a JSON object")
     if meta.get("format") != FORMAT:
@@ -229,18 +243,6 @@ def _layer_configs(meta: Dict[str, Any], path: str) -> List[Dict[str, Any]]:
     if not isinstance(configs, list) or not configs or not all(isinstance(c, dict) for c in configs):
         raise ModelFileError(f"{path}: the metadata's 'layers' must be a non-empty list of objects, got {configs!r:.200}")
     return configs
-
-
-def _stored_shapes(archive: Any) -> Dict[str, tuple]:
-    """Each stored array's shape, read from its header alone (no data is loaded)."""
-    shapes = {}
-    for key in archive.files:
-        with archive.zip.open(key + ".npy") as f:
-            version = np.lib.format.read_magic(f)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shapes[key] = read_header(f)[0]
-    return shapes
 
 
 def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], path: str) -> Layer:
