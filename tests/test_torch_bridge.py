@@ -175,3 +175,21 @@ def test_after_update_counts_the_step_so_the_snmu_noise_moves_on():
     first = unit.layer.noise(4)
     nt.after_update(torch.nn.Sequential(unit))
     assert unit.layer.steps == 1 and not np.array_equal(unit.layer.noise(4), first)
+
+
+@pytest.mark.parametrize("name", ["NAU", "NMU", "NALU"])
+def test_a_second_derivative_through_a_unit_is_an_error_not_a_silent_zero(name):
+    """A gradient penalty through an NAU gave W.grad = None with no error (gradgradcheck
+    returned False): the backward was neither twice differentiable nor once_differentiable."""
+    torch.manual_seed(0)
+    unit = getattr(nt, name)(3, 2, dtype="float64", seed=0)
+    x = torch.rand(5, 3, dtype=torch.float64, requires_grad=True) + 0.5
+    (dx,) = torch.autograd.grad(unit(x).sum(), x, create_graph=True)
+    penalty = (dx ** 2).sum()
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        penalty.backward()
+    assert all(p.grad is None for p in unit.parameters())
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        torch.autograd.gradgradcheck(lambda v: unit(v), (x,))
+    (dx_once,) = torch.autograd.grad(unit(x).sum(), x)  # first derivatives are as before
+    torch.testing.assert_close(dx_once, dx.detach())

@@ -12,7 +12,9 @@ As in stable-nalu's training loop, two things are the caller's: the sparsity reg
 to be weighted by λ(t) in the loss) and the step after an optimizer update
 (``module.after_update()``, or :func:`after_update` over a model: the NAU and NMU clamp their
 weights into range, which nalu_ext's own optimizers do themselves). docs/units.md describes each
-unit. A module is for one thread at a time, like the layer it wraps.
+unit. A module is for one thread at a time, like the layer it wraps. The backward is once
+differentiable: a second derivative through a unit (a gradient penalty, ``create_graph=True``,
+``gradgradcheck``) raises PyTorch's "differentiate twice" RuntimeError instead of being zero.
 
 Any PyTorch model (these modules or plain ones) runs the benchmark protocol:
 ``nalu_ext.train_task(model, task, torch_optimizer, steps=...)`` trains it on the same C++ task
@@ -53,6 +55,31 @@ def _array(t: "torch.Tensor", what: str, dtype: np.dtype) -> np.ndarray:
     return t.detach().contiguous().numpy()
 
 
+def _once_differentiable(backward: Callable[..., Tuple[Optional["torch.Tensor"], ...]]) -> Callable[..., Any]:
+    """``torch.autograd.function.once_differentiable``, but also when only the saved tensors (the
+    parameters, the input) require grad: a gradient penalty sum((dL/dx)²) has a constant dy, so
+    torch's version left dL/dx without a graph and W.grad silently None. The C++ backward has no
+    graph of its own: with create_graph=True its results are wired to a node that raises when a
+    second derivative is asked of it."""
+
+    def wrapper(ctx: Any, *grads: "torch.Tensor") -> Tuple[Optional["torch.Tensor"], ...]:
+        with torch.no_grad():
+            outputs = backward(ctx, *grads)
+        linked = [t for t in (*grads, *ctx.saved_tensors) if isinstance(t, torch.Tensor) and t.requires_grad]
+        if not torch.is_grad_enabled() or not linked:
+            return outputs
+        # the node takes the tensors the true second derivative depends on as inputs too, so that
+        # asking for a gradient with respect to any of them reaches it (and raises)
+        error = torch._C._functions.DelayedError(
+            b"trying to differentiate twice a nalu_ext.torch unit: its C++ backward is once "
+            b"differentiable (no second derivatives: no gradient penalty, no gradgradcheck)",
+            len(outputs) + len(linked))
+        aliases = [None if v is None else v.detach().requires_grad_() for v in outputs]
+        return tuple(error(*aliases, *linked)[: len(outputs)])
+
+    return wrapper
+
+
 class _UnitFunction(torch.autograd.Function):
     """y = unit(x) with the parameters given as inputs (so autograd, gradcheck and optimizers see
     them). The layer keeps only its last forward's input; a backward whose forward was not the
@@ -68,6 +95,7 @@ class _UnitFunction(torch.autograd.Function):
         return torch.from_numpy(y)
 
     @staticmethod
+    @_once_differentiable
     def backward(ctx: Any, dy: "torch.Tensor") -> Tuple[Optional["torch.Tensor"], ...]:
         x, *params = ctx.saved_tensors
         module: Unit = ctx.module
@@ -97,6 +125,7 @@ class _RegularizerFunction(torch.autograd.Function):
         return torch.tensor(value, dtype=_TORCH_DTYPES[layer.dtype])
 
     @staticmethod
+    @_once_differentiable
     def backward(ctx: Any, dr: "torch.Tensor") -> Tuple[Optional["torch.Tensor"], ...]:
         return (None, *(dr * torch.from_numpy(g) for g in ctx.gradients))
 
