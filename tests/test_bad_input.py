@@ -145,5 +145,8 @@ def test_bad_eps(eps, exc):
 def test_impossible_sizes_raise_instead_of_crashing(cls):
     with pytest.raises((ValueError, MemoryError)):
         cls(10**10, 10**10)  # 1e20 parameters: the size itself overflows
-    with pytest.raises(MemoryError):
+    # it said MemoryError('std::bad_alloc'), naming neither the layer nor the size
+    with pytest.raises(MemoryError, match=rf"^{cls.__name__}\(1000000, 1000000\): the parameters do not fit in "
+                                          r"memory \(one \(1000000, 1000000\) weight matrix alone is 1e\+12 float32 "
+                                          r"values, 4\.0 TB\)$"):
         cls(10**6, 10**6)    # 1e12 parameters: 4 TB

@@ -4,6 +4,7 @@ copy trained M steps ends bit-identical (parameters, optimizer state, losses, st
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
 
 import numpy as np
@@ -143,3 +144,21 @@ def test_zero_grad_and_parameters():
     layer.zero_grad()
     np.testing.assert_array_equal(layer.grads["W"], 0.0)
     assert [np.shares_memory(p, q) for p, q in zip(layer.parameters(), layer.params.values())] == [True]
+
+
+@pytest.mark.parametrize("copy_of", [lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy], ids=["pickle", "deepcopy"])
+def test_an_optimizer_whose_layer_object_was_collected_still_pickles(copy_of):
+    """The optimizer still stepped (its arrays keep the C++ layer alive), but pickle and
+    deepcopy raised ValueError: they looked the Python layer up among the live ones."""
+    layer = nalu_ext.NAU(3, 2, dtype="float64", seed=0)
+    opt = nalu_ext.Adam(layer.parameters(), lr=0.1)
+    W = layer.params["W"]
+    layer.grads["W"][...] = 1.0
+    del layer
+    gc.collect()
+    opt.step()
+    again = copy_of(opt)
+    assert again.steps == 1 and again.state_dict()["hyper"] == opt.state_dict()["hyper"]
+    np.testing.assert_array_equal(again.params[0], W)
+    for a, b in zip(again.state_dict()["state"]["exp_avg"], opt.state_dict()["state"]["exp_avg"]):
+        np.testing.assert_array_equal(a, b)

@@ -73,3 +73,25 @@ def test_learns_division_on_the_single_module_task():
     assert result["selected_success"], result["selected_test_mse"]
     model = sweeps.build_model(spec)
     assert model.layers[0].params["W"].shape == (1, 2)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dx_at_an_infinite_input_is_the_references_not_nan(training, dtype):
+    """dx was NaN at x = ±inf with 0 < w ≤ 1 (inf/inf in the kernel) on every ISA path, where the
+    reference gives w |x|^(w−1) times the other factors: 0 for w < 1, their finite product at
+    w = 1."""
+    w = np.array([[0.25, 0.5], [1.0, 0.5], [0.5, 1.0]])
+    x = np.array([[np.inf, 2.0], [-np.inf, 3.0], [4.0, np.inf], [1.5, -np.inf]])
+    layer = nalu_ext.NRU(2, 3, dtype=dtype, seed=0).train(training)
+    layer.params["W"][...] = w
+    dy = np.ones((4, 3), dtype=dtype)
+    with np.errstate(all="ignore"):
+        layer.forward(x.astype(dtype))
+        dx = layer.backward(dy)
+        expected, _ = nru_backward(dy, nru_forward(x, w, training=training)[1])
+    assert np.isnan(dx).sum() == np.isnan(expected).sum()
+    finite = np.isfinite(expected)
+    assert finite.sum() >= 4  # the w < 1 entries (0) and the other input's (w = 1: finite products)
+    np.testing.assert_allclose(dx[finite], expected[finite], rtol=1e-5 if dtype == "float32" else 1e-12)
+    np.testing.assert_array_equal(np.isinf(dx), np.isinf(expected))

@@ -62,6 +62,16 @@ def stable_nalu_nac_range(in_features: int, out_features: int) -> float:
 _LIVE_LAYERS: "weakref.WeakSet[Layer]" = weakref.WeakSet()
 
 
+def _bytes(count: int) -> str:
+    """A byte count in words: 4.0 TB."""
+    value = float(count)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
 class Layer:
     """Common behaviour of every unit; use a concrete unit (``nalu_ext.UNITS`` lists them).
 
@@ -107,8 +117,16 @@ class Layer:
             seed = _checks.integer(seed, "seed", maximum=None)  # numpy's SeedSequence takes any size
         self._init: str = _checks.choice(next(iter(self.INITS)) if init is None else init, "init",
                                          tuple(self.INITS))
-        impl = _core.make_layer(self._CORE_KIND or type(self).__name__, str(as_float_dtype(dtype)),
-                                in_features, out_features, options)
+        dtype_name = str(as_float_dtype(dtype))
+        try:
+            impl = _core.make_layer(self._CORE_KIND or type(self).__name__, dtype_name, in_features,
+                                    out_features, options)
+        except MemoryError:  # the C++ allocation's own message is a bare "std::bad_alloc"
+            values = in_features * out_features
+            raise MemoryError(
+                f"{type(self).__name__}({in_features}, {out_features}): the parameters do not fit in memory "
+                f"(one ({out_features}, {in_features}) weight matrix alone is {values:.3g} {dtype_name} values, "
+                f"{_bytes(values * np.dtype(dtype_name).itemsize)})") from None
         self._impl = impl
         # Read-only mappings: replacing an entry would silently unlink it from the layer; writing
         # into the arrays is what changes the layer.

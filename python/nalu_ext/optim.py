@@ -58,6 +58,12 @@ class Optimizer:
         them); ``args``: the real hyper-parameters, in the C++ constructor's order (their ranges
         are checked there)."""
         self._params, self.dtype = _parameter_list(params)
+        # the layers (and names) of the parameters, held now: the arrays keep the C++ layer alive,
+        # not its Python object, which pickling needs after the caller let go of it
+        try:
+            self._owners: Optional[List[Tuple[Layer, str]]] = [owner_of(p) for p in self._params]
+        except ValueError:  # arrays that are not (or no longer) a live layer's: pickling says so
+            self._owners = None
         self._impl = getattr(_core, kind + core_suffix(self.dtype))(
             self._params, *args, optional_real(clip_value, "clip_value"), optional_real(clip_norm, "clip_norm"))
         self._hyper = dict(hyper, clip_value=optional_real(clip_value, "clip_value"),
@@ -121,7 +127,8 @@ class Optimizer:
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
         """Pickling and copy.deepcopy: the optimizer with the layers it updates (pickled along,
         so a model and its optimizer pickled together stay linked) and its state."""
-        return (_rebuild, (type(self), [owner_of(p) for p in self._params], self._hyper, self.state_dict()))
+        owners = self._owners if self._owners is not None else [owner_of(p) for p in self._params]
+        return (_rebuild, (type(self), owners, self._hyper, self.state_dict()))
 
     def step(self) -> None:
         """Apply one update from the gradients the layers hold now (after ``backward``).

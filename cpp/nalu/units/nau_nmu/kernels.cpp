@@ -192,8 +192,10 @@ void nru_backward(T* dW, T* dx, T* scratch, const T* dy, const T* x, const T* W,
                 const T dpower_dw = (magnitude == T(0) && w[i] >= T(0)) ? T(0) : power[i] * logs[i];
                 dW[j * I + i] += others * (sign * aw * dpower_dw + (sign * power[i] - T(1)) * slope[j * I + i]);
                 if (dx && w[i] != T(0)) {
-                    const T dpower_dx = magnitude == T(0) ? w[i] * std::pow(magnitude, w[i] - T(1))
-                                                          : w[i] * power[i] / magnitude;
+                    // at |x| = 0 or ∞, power/|x| is 0/0 or ∞/∞: the power itself, as the reference
+                    const T dpower_dx = magnitude == T(0) || std::isinf(magnitude)
+                                            ? w[i] * std::pow(magnitude, w[i] - T(1))
+                                            : w[i] * power[i] / magnitude;
                     dx[b * I + i] += others * sign * aw * dpower_dx * sign;
                 }
                 prefix *= factor[i];
