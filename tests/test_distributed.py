@@ -29,3 +29,60 @@ def test_dask_cluster_matches_serial_run(tmp_path):
         assert records[rid]["status"] == "ok"
         assert records[rid]["result"]["train_loss"] == expected["train_loss"]
         assert records[rid]["result"]["extrapolation_mse"] == expected["extrapolation_mse"]
+
+
+@pytest.mark.kills_processes
+def test_lost_workers_are_reported_and_losing_all_gives_up_with_the_finished_runs_kept(tmp_path):
+    """When one worker was lost nothing said its runs were recomputed; when every worker was lost
+    the command waited for ever (--scheduler-timeout covered only the first connection)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scheduler_file = tmp_path / "scheduler.json"
+    quiet = {**os.environ, "DASK_LOGGING__DISTRIBUTED": "error"}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file",
+                                  str(scheduler_file), "--port", "0", "--dashboard-address", ":0", "--no-show"],
+                                 env=quiet, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                     "--nworkers", "1", "--no-nanny", "--no-dashboard"], env=quiet,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        results = tmp_path / "runs.jsonl"
+        command = subprocess.Popen(
+            [sys.executable, "-m", "nalu_ext", "benchmark", "--units", "NAU", "--ops", "add", "--seeds", "40",
+             "--steps", "20000", "--log-every", "10000", "--no-progress", "--results", str(results),
+             "--scheduler", address, "--scheduler-timeout", "4"],
+            env=quiet, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def finished():
+            return len(results.read_text().splitlines()) if results.exists() else 0
+
+        for worker in workers:  # one, once a run has finished; then the other, once another has
+            target = finished() + 1
+            while finished() < target and time.monotonic() < deadline + 120 and command.poll() is None:
+                time.sleep(0.05)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            time.sleep(1.5)  # the watch polls every second
+        out, err = command.communicate(timeout=60)
+    finally:
+        for process in (*workers, scheduler):
+            process.kill()
+            process.wait()
+    assert command.returncode == 1, (out, err)
+    assert "was lost; the runs it was running start again on the others (1 left)" in err
+    assert "(0 left)" in err
+    assert "dask: no worker is connected for 4 s; giving up on the runs that had not finished; the runs " \
+           f"that finished are in {results}: run the same command again to resume" in err
+    assert "Traceback" not in err
+    kept = nalu_ext.read_results(str(results))
+    assert 2 <= len(kept) < 40 and all(r["status"] == "ok" for r in kept.values())

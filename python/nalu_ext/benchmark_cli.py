@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import npu_simple, single_module
 from ._types import JudgeName
+from .dask_watch import WorkerWatch, WorkersLost
 from .errors import UsageError
 from .results_file import scan_results
 from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
@@ -163,20 +164,31 @@ def torch_factory(name: str) -> Any:
         raise UsageError(f"cannot import the PyTorch model factory {name!r}: {err}") from None
 
 
-def executor_for(args: argparse.Namespace) -> Optional[cf.Executor]:
+def executor_for(args: argparse.Namespace) -> Tuple[Optional[cf.Executor], Optional[WorkerWatch]]:
+    """The executor of --scheduler (with a watch over its workers) or --jobs; (None, None) for
+    the sweep's default thread pool."""
     if args.scheduler:
         try:
             from distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs Dask: pip install 'nalu_ext[distributed]'") from None
         try:
-            return Client(args.scheduler, timeout=args.scheduler_timeout).get_executor()
+            client = Client(args.scheduler, timeout=args.scheduler_timeout)
         except (OSError, TimeoutError, ValueError, TypeError) as err:
             raise UsageError(f"cannot reach the Dask scheduler at {args.scheduler!r} within "
                              f"{args.scheduler_timeout:g} s: {err}") from None
+        return client.get_executor(), WorkerWatch(client, args.scheduler_timeout, say=_say)
     if args.jobs:
-        return cf.ThreadPoolExecutor(max_workers=args.jobs)
-    return None
+        return cf.ThreadPoolExecutor(max_workers=args.jobs), None
+    return None, None
+
+
+def _say(line: str) -> None:
+    """A line on stderr, above the progress bar when there is one."""
+    if sys.stderr is not None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(line, file=sys.stderr)
 
 
 def judge_of(args: argparse.Namespace) -> JudgeName:
@@ -194,17 +206,25 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if args.results and args.no_progress:  # with a progress bar, sweep says it
         stored = scan_results(args.results).records  # its problems: warned once, by the sweep
         print("resuming from " + resume_message(runs, args.results, stored))
-    executor = executor_for(args)
+    executor, watch = executor_for(args)
     start = time.monotonic()
     try:
         summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
-                        judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None)
+                        judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None,
+                        watch=watch)
     except SweepInterrupted as err:
         print(f"\nbenchmark: {err}", file=sys.stderr)
         return 130
+    except WorkersLost as err:
+        kept = (f"the runs that finished are in {args.results}: run the same command again to resume"
+                if args.results else "pass --results FILE to keep finished runs")
+        print(f"\nbenchmark: {err}; {kept}", file=sys.stderr)
+        return 1
     finally:
         if isinstance(executor, cf.ThreadPoolExecutor):
             executor.shutdown(cancel_futures=True)
+        if watch is not None:
+            watch.close()
     report(summary, args)
     if args.suite != "npu-simple":  # its table counts its own
         note = divergence_note(summary)

@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
                    "needs pip install 'nalu_ext[distributed]')")
     b.add_argument("--scheduler-timeout", metavar="SECONDS", type=_positive_real, default=30.0,
-                   help="how long to try to reach --scheduler (default 30)")
+                   help="how long to try to reach --scheduler, and to wait for a worker while none is "
+                        "connected before giving up (exit 1, finished runs kept; default 30)")
     b.add_argument("--judge", choices=("final", "published"), default=None,
                    help="which model decides success: the final one (the default of arithmetic), "
                         "or the published analysis' choice (table1, toy and single-module; table1 and "

@@ -27,7 +27,7 @@ from .errors import Interrupted
 from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import Recipe
-from .results_file import ResultsFileWarning, ResultsWriteError, ResultsWriter, read_results, run_id, warn_problems
+from .results_file import ResultsFileWarning, ResultsWriter, read_results, run_id, warn_problems
 from .run_models import FAMILIES, build_model
 from .tasks import Task, task_from_dict
 from .units import UNITS
@@ -280,7 +280,8 @@ class SweepSummary:
 
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
           results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final",
-          summarize: Optional[Callable[[List[Dict[str, Any]]], Any]] = None) -> Any:
+          summarize: Optional[Callable[[List[Dict[str, Any]]], Any]] = None,
+          watch: Optional[Callable[[], None]] = None) -> Any:
     """Executes every run (skipping those a results file already holds as finished), appending each
     finished or failed run to ``results`` as one flushed JSON line, and summarises them all.
 
@@ -305,6 +306,10 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     summarize : callable, optional
         Makes the returned summary from the records (default: a SweepSummary under ``judge``;
         ``nalu_ext.npu_simple.Summary`` for that protocol's runs).
+    watch : callable, optional
+        Called between waits (about every 0.1 s), e.g. a :class:`~nalu_ext.dask_watch.WorkerWatch`.
+        An exception it raises stops the sweep as a full disk does: queued runs are cancelled,
+        running ones stopped, finished ones kept, and the exception propagates.
 
     Returns
     -------
@@ -372,9 +377,11 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
                         record(completed.get(timeout=0.1))
                     except queue.Empty:
                         pass
+                    if watch is not None:
+                        watch()
             except KeyboardInterrupt:  # raised by a SIGINT handler the caller installed
                 ctrl_c.press()
-            except ResultsWriteError:  # a full disk: nothing more can be kept, so nothing more runs
+            except Exception:  # a full disk (ResultsWriteError), a watch that gave up: nothing more runs
                 stop_all()
                 raise
             if ctrl_c.pressed:
