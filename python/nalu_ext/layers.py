@@ -121,7 +121,9 @@ class Layer:
         try:
             impl = _core.make_layer(self._CORE_KIND or type(self).__name__, dtype_name, in_features,
                                     out_features, options)
-        except MemoryError:  # the C++ allocation's own message is a bare "std::bad_alloc"
+        except MemoryError as err:
+            if str(err) != "std::bad_alloc":  # a size that overflows says so itself
+                raise
             values = in_features * out_features
             raise MemoryError(
                 f"{type(self).__name__}({in_features}, {out_features}): the parameters do not fit in memory "

@@ -141,12 +141,12 @@ def make_run(family: str, *, seed: int, steps: int = STEPS) -> Dict[str, Any]:
             "options": [dict(o) for o in recipe.options], "optimizer": optimizer}
 
 
-def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
-    """Trains one specification and scores it; returns its record (``"result"``: the mean
-    absolute errors, the last training loss, whether and where it diverged, seconds). Training
-    that diverges stops there and is scored with its last good parameters."""
+def result_of(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
+    """Trains one specification and scores it; returns its record's ``"result"``: the mean
+    absolute errors, the last training loss, whether and where it diverged, seconds (the sweep's
+    execute makes the record). Training that diverges stops there and is scored with its last
+    good parameters."""
     from .optim import OPTIMIZERS
-    from .results_file import run_id
     from .run_models import build_model
 
     start = time.perf_counter()
@@ -166,9 +166,8 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
         except TrainingDiverged as err:
             diverged_at = err.step
             break
-    result = {"mae": mean_absolute_errors(model), "train_loss": loss, "diverged_at": diverged_at,
-              "seconds": time.perf_counter() - start}
-    return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result}
+    return {"mae": mean_absolute_errors(model), "train_loss": loss, "diverged_at": diverged_at,
+            "seconds": time.perf_counter() - start}
 
 
 def check_result(result: Dict[str, Any]) -> None:

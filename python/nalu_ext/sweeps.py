@@ -157,9 +157,9 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
 
         return execute_torch(spec, stop)
     if spec.get("protocol") == "npu-simple":
-        from .npu_simple import execute as execute_npu_simple
+        from .npu_simple import result_of
 
-        return execute_npu_simple(spec, stop)
+        return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result_of(spec, stop)}
     model = build_model(spec)
     settings = dict(spec["optimizer"])
     opt = OPTIMIZERS[settings.pop("kind")](model.parameters(), **settings)
