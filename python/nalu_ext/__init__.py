@@ -29,6 +29,7 @@ from .model import Sequential, load, load_checkpoint
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .recipes import Recipe
+from .results_file import ResultsFileError, ResultsFileWarning, ResultsWriteError
 from .sweeps import RECIPES, SweepSummary, make_run, read_results, run_id, sweep
 from .train import History, fit
 from .units import UNITS
@@ -40,7 +41,8 @@ __all__ = [
     "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "single_module", "stats",
     "tasks",
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
-    "SweepSummary", "read_results", "run_id", "Recipe", "RECIPES", "__version__",
+    "SweepSummary", "read_results", "run_id", "ResultsFileError", "ResultsWriteError", "ResultsFileWarning",
+    "Recipe", "RECIPES", "__version__",
 ]
 
 

@@ -71,7 +71,8 @@ class StrictNpz:
         if info.flag_bits & 0x1:
             raise self._error(info, "is encrypted")
         if info.compress_type != zipfile.ZIP_STORED:
-            raise self._error(info, f"is compressed (method {info.compress_type}); nalu_ext stores its arrays uncompressed")
+            raise self._error(info, f"is compressed (method {info.compress_type}); nalu_ext stores its "
+                                    "arrays uncompressed")
         if info.compress_size != info.file_size or info.header_offset + info.file_size > size:
             raise self._error(info, f"declares {info.file_size} bytes, more than the file holds")
         with self.zip.open(info) as f:
@@ -93,6 +94,9 @@ class StrictNpz:
 
     def shape(self, name: str) -> Tuple[int, ...]:
         return self.entries[name].shape
+
+    def dtype(self, name: str) -> np.dtype:
+        return self.entries[name].dtype
 
     def __getitem__(self, name: str) -> np.ndarray:
         """The array ``name`` (KeyError when the archive has none), read from its checked bytes."""

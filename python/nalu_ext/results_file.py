@@ -202,19 +202,19 @@ def _read_lines(chunks: Iterator[bytes], scan: Scan, first_line: int = 1) -> int
     number of the next line. An unterminated last line is a record only when it is valid (one
     that lost its newline); otherwise it is a record torn by a stopped writer, and ``scan.end``
     (advanced over every other line) stops before it."""
-    number = first_line
+    following = first_line
     for number, (line, length, terminated) in enumerate(_lines(chunks), start=first_line):
+        following = number + 1
         record, why = _parse(line)
         if record is not None:
             scan.records[record["id"]] = record
         elif not terminated:
             scan.torn = f"line {number} (the last) is incomplete, a record torn by a stopped sweep"
-            return number + 1
-        elif (line or b"x").strip():
+            break
+        elif line is None or line.strip():  # (blank lines are no loss)
             scan.problems.append(f"line {number} is not a valid record: {why}; ignored")
         scan.end += length
-        number += 1
-    return number
+    return following
 
 
 class _Members:
@@ -235,7 +235,7 @@ class _Members:
                 yield data
                 start = end
                 continue
-            following = self._next_magic(start + 1)
+            following = _next_magic(self.f, start + 1, self.scan.size)
             if end < 0 and following == self.scan.size:
                 self.scan.torn = (f"bytes {start}-{self.scan.size} are an incomplete last gzip member, a record "
                                   "torn by a stopped sweep")
@@ -270,36 +270,36 @@ class _Members:
             out.append(piece)
         return b"".join(out), position - len(d.unused_data)
 
-    def _next_magic(self, offset: int) -> int:
-        """The offset of the next gzip header at or after ``offset`` (the file's size if none)."""
-        self.f.seek(offset)
-        carry, base = b"", offset
-        while True:
-            chunk = self.f.read(_CHUNK)
-            if not chunk:
-                return self.scan.size
-            data = carry + chunk
-            found = data.find(GZIP_MAGIC)
-            if found >= 0:
-                return base + found
-            carry = data[-(len(GZIP_MAGIC) - 1):]
-            base += len(data) - len(carry)
+
+def _next_magic(f: Any, offset: int, size: int) -> int:
+    """The offset of the next gzip header in ``f`` at or after ``offset`` (``size`` if none)."""
+    f.seek(offset)
+    carry, base = b"", offset
+    while True:
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            return size
+        data = carry + chunk
+        found = data.find(GZIP_MAGIC)
+        if found >= 0:
+            return base + found
+        carry = data[-(len(GZIP_MAGIC) - 1):]
+        base += len(data) - len(carry)
 
 
 def _scan_compressed(f: Any, path: str, scan: Scan) -> None:
-    members = _Members(f, scan)
-    if scan.size and f.read(len(GZIP_MAGIC)) != GZIP_MAGIC and members._next_magic(0) == scan.size:
+    if scan.size and f.read(len(GZIP_MAGIC)) != GZIP_MAGIC and _next_magic(f, 0, scan.size) == scan.size:
         f.seek(0)
         raise ResultsFileError(
             f"{path} is named .gz but is not gzip (it starts with {f.read(40)!r}); a results file ending in "
             ".gz must be one. If it holds plain JSON lines, rename it to end in .jsonl")
-    end_of_members = Scan()  # the lines' own byte counts do not apply to compressed data
+    lines = Scan()  # the decompressed lines' byte counts are not offsets in the file: scan.end is the members'
     number = 1
-    for data in members:
-        number = _read_lines(iter([data]), end_of_members, number)
-    scan.records.update(end_of_members.records)
-    scan.problems.extend(end_of_members.problems)
-    scan.torn = scan.torn or end_of_members.torn
+    for data in _Members(f, scan):
+        number = _read_lines(iter([data]), lines, number)
+    scan.records.update(lines.records)
+    scan.problems.extend(lines.problems)
+    scan.torn = scan.torn or lines.torn
 
 
 def scan_results(path: str) -> Scan:
@@ -370,7 +370,7 @@ class ResultsWriter:
     one ``write`` of a complete line (a complete gzip member for ``.gz``) under an exclusive
     ``flock``, so that sweeps in other processes can append to the same file. Opening cuts off a
     record torn by a killed writer (nothing complete is removed); a write that fails (a full disk)
-    is cut back off and raises :class:`ResultsFileError` saying what the file holds."""
+    is cut back off and raises :class:`ResultsWriteError` saying what the file holds."""
 
     def __init__(self, path: str) -> None:
         """Opens (creates) ``path`` for appending, cutting off a torn last record; ``scan`` is
@@ -390,10 +390,10 @@ class ResultsWriter:
     def _cut_torn_end(self) -> None:
         self.scan = scan_results(self.path)
         if self.scan.problems and not self.scan.records:
-            raise ResultsFileError(
-                f"{self.path} holds no results records ({self.scan.problems[0].replace('; ignored', '')}); it is not appended to: "
-                "give another file, or remove this one")
-        if self.scan.end < self.scan.size:
+            first = self.scan.problems[0].replace("; ignored", "")
+            raise ResultsFileError(f"{self.path} holds no results records ({first}); it is not appended to: "
+                                   "give another file, or remove this one")
+        if self.scan.torn and self.scan.end < self.scan.size:  # (damage elsewhere stays, reported)
             os.ftruncate(self._fd, self.scan.end)
             self.note = f"{self.path}: {self.scan.torn}; cut off (every complete record is kept)"
 
@@ -402,7 +402,7 @@ class ResultsWriter:
         data = (json.dumps(record, allow_nan=False) + "\n").encode("utf-8")
         if len(data) > MAX_RECORD_BYTES:
             raise ResultsWriteError(f"a record of {len(data)} bytes is longer than a results file holds "
-                             f"({MAX_RECORD_BYTES}); log less often (a larger log_every)")
+                                    f"({MAX_RECORD_BYTES}); log less often (a larger log_every)")
         if _compressed(self.path):
             data = gzip.compress(data, mtime=0)
         with _locked(self._fd):

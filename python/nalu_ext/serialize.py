@@ -176,6 +176,8 @@ def read_model(path: PathLike) -> StoredModel:
 
 
 def _read_archive(archive: StrictNpz, path: str) -> StoredModel:
+    """The model in a checked archive: metadata first, each layer built only once the file is
+    known to store its values, then its parameters copied in."""
     meta = _read_meta(archive, path)
     configs = _layer_configs(meta, path)
     shapes = {key: archive.shape(key) for key in archive.files}
@@ -185,7 +187,7 @@ def _read_archive(archive: StrictNpz, path: str) -> StoredModel:
             key = f"layer{i}/{name}"
             if key not in shapes:
                 raise ModelFileError(f"{path}: layer {i} ({type(layer).__name__}) has no stored parameter {name}")
-            stored_dtype = archive.entries[key].dtype
+            stored_dtype = archive.dtype(key)
             if shapes[key] != target.shape or stored_dtype != target.dtype:
                 raise ModelFileError(
                     f"{path}: layer {i} parameter {name} is {stored_dtype}{shapes[key]}, "

@@ -74,7 +74,8 @@ def _once_differentiable(backward: Callable[..., Tuple[Optional["torch.Tensor"],
             b"trying to differentiate twice a nalu_ext.torch unit: its C++ backward is once "
             b"differentiable (no second derivatives: no gradient penalty, no gradgradcheck)",
             len(outputs) + len(linked))
-        aliases = [None if v is None else v.detach().requires_grad_() for v in outputs]
+        # None (no gradient for that input) passes through the node, as in torch's own decorator
+        aliases: List[Any] = [None if v is None else v.detach().requires_grad_() for v in outputs]
         return tuple(error(*aliases, *linked)[: len(outputs)])
 
     return wrapper
