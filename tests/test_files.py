@@ -21,19 +21,9 @@ import pytest
 import nalu_ext
 from nalu_ext.sweeps import read_results, run_id
 from nalu_ext.tasks import ArithmeticTask
+from helpers import InlineExecutor
 
 ISA_INDEPENDENT = True
-
-
-class InlineExecutor:
-    """Runs each submitted call at once, in this thread (a minimal concurrent.futures executor)."""
-
-    def submit(self, fn, *args):
-        import concurrent.futures as cf
-
-        future = cf.Future()
-        future.set_result(fn(*args))
-        return future
 
 
 def small_run(seed):

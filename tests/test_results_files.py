@@ -24,20 +24,9 @@ from nalu_ext import results_file
 from nalu_ext.results_file import (ResultsFileError, ResultsFileWarning, ResultsWriteError, ResultsWriter,
                                    read_results, run_id)
 from nalu_ext.tasks import ArithmeticTask
-from test_files import InlineExecutor
+from helpers import InlineExecutor
 
 ISA_INDEPENDENT = True
-
-
-class CountingExecutor(InlineExecutor):
-    """Runs each submitted call at once, in this thread, counting them."""
-
-    def __init__(self):
-        self.calls = 0
-
-    def submit(self, fn, *args):
-        self.calls += 1
-        return super().submit(fn, *args)
 
 
 def tiny_run(seed):
@@ -46,7 +35,7 @@ def tiny_run(seed):
 
 
 def sweep(runs, path, executor=None):
-    return nalu_ext.sweep(runs, results=str(path), progress=False, executor=executor or CountingExecutor())
+    return nalu_ext.sweep(runs, results=str(path), progress=False, executor=executor or InlineExecutor())
 
 
 def member_offsets(data):
@@ -91,7 +80,7 @@ def test_a_damaged_first_member_costs_only_its_own_record(tmp_path, where):
     with pytest.warns(ResultsFileWarning, match=rf"bytes 0-{starts[1]}: a damaged gzip member"):
         records = read_results(str(path))
     assert set(records) == {run_id(spec) for spec in runs[1:]}
-    counting = CountingExecutor()
+    counting = InlineExecutor()
     with pytest.warns(ResultsFileWarning, match="damaged gzip member"):
         sweep(runs, path, counting)
     assert counting.calls == 1  # only the lost record's run, once
@@ -191,7 +180,7 @@ def test_a_line_that_is_not_a_record_is_reported_by_number_and_its_run_runs_agai
     with pytest.warns(ResultsFileWarning, match="line 3 is not a valid record"):
         records = read_results(str(path))
     assert set(records) == {run_id(spec) for spec in runs[:2]}
-    counting = CountingExecutor()
+    counting = InlineExecutor()
     with pytest.warns(ResultsFileWarning, match="line 3"):
         summary = sweep(runs, path, counting)
     assert counting.calls == 1 and summary.rows[0]["runs"] == 3

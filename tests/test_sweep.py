@@ -11,6 +11,7 @@ import pytest
 import nalu_ext
 from nalu_ext import sweeps as sw
 from nalu_ext.tasks import ArithmeticTask
+from helpers import InlineExecutor
 
 ISA_INDEPENDENT = True  # orchestration: the kernels are tested elsewhere
 
@@ -22,22 +23,6 @@ def small_runs(seeds=range(3), steps=3000):
                               steps=steps, lr=1e-2, log_every=1000, regularizer=0.01,
                               reg_start=steps // 10, reg_end=steps // 5)
             for f, op in (("NAU", "add"), ("NMU", "mul")) for s in seeds]
-
-
-class InlineExecutor(cf.Executor):
-    """Runs each task at once on the calling thread, counting them."""
-
-    def __init__(self):
-        self.calls = 0
-
-    def submit(self, fn, *args, **kwargs):
-        self.calls += 1
-        future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as err:
-            future.set_exception(err)
-        return future
 
 
 def results_by_id(path):
