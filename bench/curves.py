@@ -4,7 +4,7 @@ sparsity error against the step.
 
     python bench/curves.py RESULTS.jsonl --family Linear --op sub [--plot curves.png]
 
-Nothing is run: the records (nalu_ext.read_results) hold every log of every run.
+Nothing is run: the records (nalu_ext.benchmark.read_results) hold every log of every run.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import math
 import numpy as np
 
 import nalu_ext
-from nalu_ext.protocol import published_selection
+from nalu_ext.benchmark.protocol import published_selection
 
 
 def runs_of(path: str, family: str, op: str) -> list:
-    records = [r for r in nalu_ext.read_results(path).values()
+    records = [r for r in nalu_ext.benchmark.read_results(path).values()
                if r["status"] == "ok" and r["spec"]["family"] == family and r["spec"]["task"]["op"] == op]
     return sorted(records, key=lambda r: r["spec"]["seed"])
 

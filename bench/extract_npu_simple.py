@@ -1,4 +1,4 @@
-"""Writes python/nalu_ext/data/npu_simple_published.json, the NPU paper's table of its simple
+"""Writes python/nalu_ext/benchmark/data/npu_simple_published.json, the NPU paper's table of its simple
 arithmetic task (Heim, Pevný & Šmídl 2020), which `python -m nalu_ext benchmark --suite npu-simple`
 prints and plots beside its own, from the LaTeX table the paper's code wrote:
 
@@ -20,7 +20,7 @@ from pathlib import Path
 COMMIT = "e1b9a4523a63962ff9c4d767bfeddd96c0304844"
 REPOSITORY = "nmheim/NeuralPowerUnits"
 FILE = "plots/simple_err_table.tex"
-OUT = Path(__file__).resolve().parents[1] / "python" / "nalu_ext" / "data" / "npu_simple_published.json"
+OUT = Path(__file__).resolve().parents[1] / "python" / "nalu_ext" / "benchmark" / "data" / "npu_simple_published.json"
 OPS = {"$+$": "add", r"$\times$": "mul", r"$\div$": "div", r"$\sqrt{\cdot}$": "sqrt"}
 
 

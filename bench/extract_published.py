@@ -1,4 +1,4 @@
-"""Writes python/nalu_ext/data/published.json, the published figures that
+"""Writes python/nalu_ext/benchmark/data/published.json, the published figures that
 `python -m nalu_ext benchmark --suite table1|toy` prints and plots beside its own, from the LaTeX
 tables that stable-nalu's analysis wrote (export/function_task_static.r and export/simple_mul.r).
 
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional
 
 COMMIT = "3e31a1db655afe26d42d24dac30104223751b716"
 REPOSITORY = "AndreasMadsen/stable-nalu"
-OUT = Path(__file__).resolve().parents[1] / "python" / "nalu_ext" / "data" / "published.json"
+OUT = Path(__file__).resolve().parents[1] / "python" / "nalu_ext" / "benchmark" / "data" / "published.json"
 
 MODELS = {  # the table's model label -> nalu_ext's family (the others have no family here)
     r"$\mathrm{NAC}_{\bullet}$": "NACMul", r"$\mathrm{NAC}_{+}$": "NAC", "Linear": "Linear",

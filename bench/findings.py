@@ -20,8 +20,8 @@ import sys
 import time
 from typing import Any, Dict, List
 
-from nalu_ext import sweeps
-from nalu_ext.protocol import published_selection
+from nalu_ext.benchmark import sweeps
+from nalu_ext.benchmark.protocol import published_selection
 
 # Madsen & Johansen 2020, table 1 (100 seeds each): success rate, median solved-at step,
 # mean sparsity error of the selected successful models

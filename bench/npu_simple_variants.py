@@ -27,7 +27,7 @@ import sys
 import time
 
 import nalu_ext
-from nalu_ext import npu_simple
+from nalu_ext.benchmark import npu_simple
 
 
 def variants(seed: int) -> dict:
@@ -59,7 +59,7 @@ def main() -> int:
             runs[name].append(spec)
     report = {"date": time.strftime("%Y-%m-%d"), "seeds": args.seeds, "variants": {}}
     for name, specs in runs.items():
-        summary = nalu_ext.sweep(specs, progress=False, summarize=npu_simple.Summary)
+        summary = nalu_ext.benchmark.sweep(specs, progress=False, summarize=npu_simple.Summary)
         family = specs[0]["family"]
         report["variants"][name] = {r["op"]: {"mean": r["mean"], "se": r["se"]} for r in summary.rows}
         cells = "  ".join(f"{npu_simple.SYMBOLS[r['op']]} {r['mean']:.3g} ± {r['se']:.2g}" for r in summary.rows)

@@ -27,15 +27,15 @@ import time
 
 import nalu_ext
 from nalu_ext import _core
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark.tasks import ArithmeticTask
 
 
 def long_run(family: str, steps: int) -> dict:
     task = ArithmeticTask("mul", seed=0)
-    spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
-    model = nalu_ext.sweeps.build_model(spec)
+    spec = nalu_ext.benchmark.make_run(family, task, seed=0, steps=steps)
+    model = nalu_ext.benchmark.sweeps.build_model(spec)
     t0 = time.perf_counter()
-    result = nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-3), steps=steps,
+    result = nalu_ext.benchmark.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-3), steps=steps,
                                  log_every=1000)
     seconds = time.perf_counter() - t0
     return {"family": family, "steps": steps, "seconds": seconds, "us_per_step": 1e6 * seconds / steps,
@@ -56,7 +56,7 @@ def _task(family: str) -> ArithmeticTask:
 
 def _fit_us(family: str, task: ArithmeticTask, steps: int) -> float:
     """µs per step of fit, a new model of the family on 128 fixed rows of the task."""
-    model = nalu_ext.sweeps.build_model(nalu_ext.make_run(family, task, seed=0, steps=steps))
+    model = nalu_ext.benchmark.sweeps.build_model(nalu_ext.benchmark.make_run(family, task, seed=0, steps=steps))
     optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
     x, t = task.validation(128, "float32")
     t0 = time.perf_counter()
@@ -82,11 +82,11 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
     for _ in range(rounds):
         for family in families:
             task = _task(family)
-            spec = nalu_ext.make_run(family, task, seed=0, steps=steps)
+            spec = nalu_ext.benchmark.make_run(family, task, seed=0, steps=steps)
             for kind, log_every in (("protocol", 1000), ("protocol_without_logs", steps)):
-                model = nalu_ext.sweeps.build_model(spec)
+                model = nalu_ext.benchmark.sweeps.build_model(spec)
                 optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
-                samples[family][kind].append(timed(lambda: nalu_ext.train_task(
+                samples[family][kind].append(timed(lambda: nalu_ext.benchmark.train_task(
                     model, task, optimizer, steps=steps, log_every=log_every)))
             samples[family]["fit"].append(_fit_us(family, task, steps))
             samples[family]["data"].append(_seconds_to_generate(task, 128, steps) / steps * 1e6)
@@ -121,7 +121,7 @@ def fit_against_nalu(families: tuple = ("NAU", "NMU", "NAC", "iNALU", "NPU", "Re
 def sweep_scaling(runs_per_worker: int = 8, steps: int = 20000, rounds: int = 5) -> dict:
     """Median wall time of the same sweep on one and on two worker threads, the two timed in
     alternation so that a slow spell of the shared machine hits both alike."""
-    runs = [nalu_ext.make_run("NMU", ArithmeticTask("mul", seed=s), seed=s, steps=steps)
+    runs = [nalu_ext.benchmark.make_run("NMU", ArithmeticTask("mul", seed=s), seed=s, steps=steps)
             for s in range(2 * runs_per_worker)]
     times: dict = {1: [], 2: []}
     for _ in range(rounds):
@@ -129,7 +129,7 @@ def sweep_scaling(runs_per_worker: int = 8, steps: int = 20000, rounds: int = 5)
             with cf.ThreadPoolExecutor(max_workers=workers) as pool:
                 time.sleep(0.3)
                 t0 = time.perf_counter()
-                nalu_ext.sweep(runs, executor=pool, progress=False)
+                nalu_ext.benchmark.sweep(runs, executor=pool, progress=False)
                 times[workers].append(time.perf_counter() - t0)
     one, two = statistics.median(times[1]), statistics.median(times[2])
     return {"runs": len(runs), "steps_per_run": steps, "rounds": rounds, "seconds_1_thread": one,

@@ -18,7 +18,7 @@ import time
 
 
 import nalu_ext
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark.tasks import ArithmeticTask
 from torch_recipe import transcriptions  # bench/, beside this script
 
 

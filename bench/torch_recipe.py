@@ -6,7 +6,7 @@ weights (needs torch; it is never a dependency of the package):
 The PyTorch side transcribes stable-nalu's layers (AndreasMadsen/stable-nalu@3e31a1d, cited per
 unit below) and its training loop (experiments/simple_function_static.py): MSE plus
 λ(t)·Σ regularizer for the NAU/NMU layers, `torch.optim.Adam`, batch 128, the NAU/NMU weights
-clamped after each step, with the family's recipe (`nalu_ext.RECIPES`: its regularizer schedule,
+clamped after each step, with the family's recipe (`nalu_ext.benchmark.RECIPES`: its regularizer schedule,
 initialisation and learning rate). Both sides log validation MSE, test MSE over the success
 threshold and the sparsity error every 1000 steps. Printed: the medians of each phase of the
 regularizer's schedule (or of the run's fifths when there is none) and the model the published
@@ -25,9 +25,9 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 
 import nalu_ext
-from nalu_ext.sweeps import RECIPES, build_model, make_run
-from nalu_ext.tasks import ArithmeticTask
-from nalu_ext.verdicts import weights_sparsity_error
+from nalu_ext.benchmark.sweeps import RECIPES, build_model, make_run
+from nalu_ext.benchmark.tasks import ArithmeticTask
+from nalu_ext.benchmark.verdicts import weights_sparsity_error
 
 LOG_EVERY = 1000
 EPS = 1e-7  # stable-nalu's eps of log(|x| + eps) (network/simple_function_static.py, layer/_abstract_nalu.py)
@@ -90,7 +90,7 @@ def torch_run(task: ArithmeticTask, spec: dict, steps: int) -> Dict[str, np.ndar
 
     xv, tv = (torch.from_numpy(a) for a in task.validation(10_000, "float32"))
     xt, tt = (torch.from_numpy(a) for a in task.test(10_000, "float32"))
-    threshold = nalu_ext.success_threshold(task)
+    threshold = nalu_ext.benchmark.success_threshold(task)
     logs: Dict[str, list] = {"val": [], "test_over_threshold": [], "sparsity": []}
     for step in range(steps):
         x, t = (torch.from_numpy(a) for a in task.batch(step, spec["batch_size"], "float32"))
@@ -116,7 +116,7 @@ def torch_run(task: ArithmeticTask, spec: dict, steps: int) -> Dict[str, np.ndar
 
 def nalu_ext_run(task: ArithmeticTask, spec: dict, steps: int) -> Dict[str, np.ndarray]:
     model = build_model(spec)
-    r = nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=spec["optimizer"]["lr"]),
+    r = nalu_ext.benchmark.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=spec["optimizer"]["lr"]),
                             steps=steps, batch_size=spec["batch_size"], log_every=LOG_EVERY)
     # logged after steps 1000, 2000, ...: as the PyTorch side
     return {"val": r.interpolation_mse, "test_over_threshold": r.extrapolation_mse / r.threshold,

@@ -1,9 +1,9 @@
 """A family's network written in plain PyTorch, as a module the benchmark protocol can run
-(``nalu_ext.torch.make_run(TranscribedStack, task, seed=, steps=, kwargs={"family": "NAU"})``).
+(``nalu_ext.benchmark.torch_runs.make_run(TranscribedStack, task, seed=, steps=, kwargs={"family": "NAU"})``).
 
 The layers are torch_recipe.py's transcriptions of stable-nalu's (AndreasMadsen/stable-nalu@3e31a1d);
 the regularizer schedule and the clamping after each step are its training loop's
-(experiments/simple_function_static.py), with the family's published recipe (``nalu_ext.RECIPES``).
+(experiments/simple_function_static.py), with the family's published recipe (``nalu_ext.benchmark.RECIPES``).
 The module starts from the parameters nalu_ext's compiled run of the same seed starts from, so the
 two differ only in their arithmetic (autograd and PyTorch's kernels against nalu_ext's). Needs
 torch; this file lives in bench/ and is imported by name (``torch_transcribed``) from scripts there.
@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import torch
 
-from nalu_ext.sweeps import build_model, make_run
-from nalu_ext.tasks import task_from_dict
+from nalu_ext.benchmark.sweeps import build_model, make_run
+from nalu_ext.benchmark.tasks import task_from_dict
 from torch_recipe import transcriptions
 
 

@@ -4,9 +4,9 @@ same seeds (issue 17's check of the "bring your own unit" path; needs torch):
     python bench/torch_transcription.py [--family NAU] [--op add] [--seeds 10] [--steps 100000]
                                         [--results bench/results/torch-transcription-NAU-add.jsonl.gz]
 
-Both sides run through ``nalu_ext.sweep`` into one results file (resumable): the compiled family
-(``nalu_ext.make_run``) and torch_transcribed.TranscribedStack, the same network in plain PyTorch
-starting from the same parameters (``nalu_ext.torch.make_run``), with the family's published recipe
+Both sides run through ``nalu_ext.benchmark.sweep`` into one results file (resumable): the compiled family
+(``nalu_ext.benchmark.make_run``) and torch_transcribed.TranscribedStack, the same network in plain PyTorch
+starting from the same parameters (``nalu_ext.benchmark.torch_runs.make_run``), with the family's published recipe
 (regularizer schedule, learning rate, batch). Printed: success rates with Wilson intervals and
 solved-at medians with their order-statistic intervals, under both verdicts, and whether each pair
 of intervals overlaps. Two float32 implementations part after a few thousand steps (rounding), so
@@ -22,8 +22,8 @@ import sys
 import time
 
 import nalu_ext
-from nalu_ext.sweeps import RECIPES
-from nalu_ext.tasks import OPS, ArithmeticTask
+from nalu_ext.benchmark.sweeps import RECIPES
+from nalu_ext.benchmark.tasks import OPS, ArithmeticTask
 
 
 def overlap(a, b) -> bool:
@@ -40,7 +40,7 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     args = parser.parse_args()
     try:
-        import nalu_ext.torch as nt
+        from nalu_ext.benchmark import torch_runs as torch_specs
         from torch_transcribed import TranscribedStack
     except ImportError as err:
         print(f"needs PyTorch ({err}): pip install torch==2.13.0", file=sys.stderr)
@@ -50,14 +50,14 @@ def main() -> int:
     recipe_runs, torch_runs = [], []
     for seed in range(args.seeds):
         task = ArithmeticTask(args.op, seed=seed)
-        spec = nalu_ext.make_run(args.family, task, seed=seed, steps=args.steps)  # the published recipe
+        spec = nalu_ext.benchmark.make_run(args.family, task, seed=seed, steps=args.steps)  # the published recipe
         recipe_runs.append(spec)
-        torch_runs.append(nt.make_run(TranscribedStack, task, seed=seed, steps=args.steps,
+        torch_runs.append(torch_specs.make_run(TranscribedStack, task, seed=seed, steps=args.steps,
                                       family=f"{args.family} in PyTorch", lr=spec["optimizer"]["lr"],
                                       batch_size=spec["batch_size"], log_every=spec["log_every"],
                                       kwargs={"family": args.family, "task": task.to_dict()}))
     start = time.perf_counter()
-    summaries = {judge: nalu_ext.sweep(recipe_runs + torch_runs, results=results, judge=judge, progress=True)
+    summaries = {judge: nalu_ext.benchmark.sweep(recipe_runs + torch_runs, results=results, judge=judge, progress=True)
                  for judge in ("published", "final")}
     report = {"family": args.family, "op": args.op, "seeds": args.seeds, "steps": args.steps, "results": results,
               "date": time.strftime("%Y-%m-%d"), "seconds_this_call": time.perf_counter() - start, "verdicts": {}}

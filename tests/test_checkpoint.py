@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
+from nalu_ext.benchmark.recipes import RECIPES
 
 ISA_INDEPENDENT = True
 OPTIMIZERS = {
@@ -26,7 +27,7 @@ def network(unit: str) -> nalu_ext.Sequential:
     """The unit's benchmark network, 3 -> 2 -> 1, float64; a regularizer whose schedule starts
     between N and N + M where the unit has one, so the restored clock matters."""
     layers = []
-    for k, name in enumerate(nalu_ext.UNITS[unit].RECIPE.network):
+    for k, name in enumerate(RECIPES[unit].network):
         layer = nalu_ext.UNITS[name]((3, 2)[k], (2, 1)[k], dtype="float64", seed=k)
         if layer.has_regularizer:
             layer.set_regularizer(0.1, N + 2, N + 5)

@@ -59,7 +59,7 @@ def test_the_protocol_evaluates_in_chunks_to_the_same_bits(name, dtype, rng):
     full block of every kernel (1037 rows), on every ISA path; a model whose products may go to
     BLAS, or a layer in training mode (the sNMU's noise depends on the row's place), is evaluated
     whole."""
-    from nalu_ext import protocol
+    from nalu_ext.benchmark import protocol
 
     rows = 2 * protocol._EVAL_CHUNK_ROWS + 13
     model = nalu_ext.Sequential(make(name, dtype, size=(20, 3)), make(name, dtype, seed=1, size=(3, 1)))

@@ -103,7 +103,7 @@ def test_benchmark_command_runs_resumes_and_reports(tmp_path, capsys):
 
 
 def test_benchmark_pairs_select_unit_operation_combinations():
-    from nalu_ext.benchmark_cli import build_runs
+    from nalu_ext.benchmark.cli import build_runs
     from nalu_ext.errors import UsageError
 
     def runs(*argv):

@@ -115,7 +115,7 @@ def test_bad_activation_names_the_choices():
 
 def test_repr_and_recipe():
     assert repr(nalu_ext.Dense(3, 2, activation="tanh")) == "Dense(3, 2, activation='tanh', dtype='float32')"
-    assert nalu_ext.RECIPES["Dense"].network == ("Dense", "Linear")
+    assert nalu_ext.benchmark.RECIPES["Dense"].network == ("Dense", "Linear")
 
 
 def test_a_sigmoid_network_fits_a_smooth_function():

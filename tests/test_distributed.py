@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 import nalu_ext
-from nalu_ext import sweeps
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark import sweeps
+from nalu_ext.benchmark.tasks import ArithmeticTask
 
 ISA_INDEPENDENT = True
 
@@ -15,13 +15,13 @@ distributed = pytest.importorskip("distributed")
 
 
 def test_dask_cluster_matches_serial_run(tmp_path):
-    runs = [nalu_ext.make_run(f, ArithmeticTask(op, input_size=10, subset_ratio=0.2, seed=s), seed=s,
+    runs = [nalu_ext.benchmark.make_run(f, ArithmeticTask(op, input_size=10, subset_ratio=0.2, seed=s), seed=s,
                               steps=2000, lr=1e-2, log_every=1000)
             for f, op in (("NAU", "add"), ("NMU", "mul")) for s in range(2)]
     serial = {sweeps.run_id(r): sweeps.execute(r)["result"] for r in runs}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        summary = nalu_ext.sweep(runs, executor=client.get_executor(), results=str(tmp_path / "d.jsonl"),
+        summary = nalu_ext.benchmark.sweep(runs, executor=client.get_executor(), results=str(tmp_path / "d.jsonl"),
                                  progress=False)
     records = sweeps.read_results(str(tmp_path / "d.jsonl"))
     assert len(records) == len(runs) and summary.failed == 0
@@ -84,5 +84,5 @@ def test_lost_workers_are_reported_and_losing_all_gives_up_with_the_finished_run
     assert "dask: no worker is connected for 4 s; giving up on the runs that had not finished; the runs " \
            f"that finished are in {results}: run the same command again to resume" in err
     assert "Traceback" not in err
-    kept = nalu_ext.read_results(str(results))
+    kept = nalu_ext.benchmark.read_results(str(results))
     assert 2 <= len(kept) < 40 and all(r["status"] == "ok" for r in kept.values())

@@ -138,9 +138,9 @@ def test_an_optimizer_of_another_model_is_refused_everywhere():
         model.train_step(x, y, opt)
     with pytest.raises(ValueError, match=message):
         nalu_ext.fit(model, opt, x, y, steps=10)
-    task = nalu_ext.tasks.ArithmeticTask("add", input_size=4, subset_ratio=0.5, seed=0)
+    task = nalu_ext.benchmark.tasks.ArithmeticTask("add", input_size=4, subset_ratio=0.5, seed=0)
     with pytest.raises(ValueError, match=message):
-        nalu_ext.train_task(model, task, opt, steps=10)
+        nalu_ext.benchmark.train_task(model, task, opt, steps=10)
 
 
 def test_an_optimizer_of_part_of_the_model_trains_that_part():

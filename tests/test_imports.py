@@ -97,7 +97,7 @@ def test_the_cycle_finder_finds_cycles():
 
 
 # modules of an optional extra: without it installed, importing them says what to install
-OPTIONAL = {"nalu_ext.torch": "torch", "nalu_ext._torch_protocol": "torch"}
+OPTIONAL = {"nalu_ext.torch": "torch", "nalu_ext.benchmark.torch_runs": "torch"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n != "nalu_ext.__main__"))

@@ -18,7 +18,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.errors import Interrupted
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark.tasks import ArithmeticTask
 
 ISA_INDEPENDENT = True
 
@@ -93,7 +93,7 @@ def test_ctrl_c_stops_a_long_train_task_chunk_promptly():
     code = """
         import os, signal, threading, time
         import nalu_ext
-        from nalu_ext.tasks import ArithmeticTask
+        from nalu_ext.benchmark.tasks import ArithmeticTask
         model = nalu_ext.Sequential(nalu_ext.NAU(100, 2, seed=0), nalu_ext.NAU(2, 1, seed=1))
         opt = nalu_ext.Adam(model.parameters())
         sent = {}
@@ -102,7 +102,7 @@ def test_ctrl_c_stops_a_long_train_task_chunk_promptly():
             os.kill(os.getpid(), signal.SIGINT)
         threading.Timer(1.0, interrupt).start()
         try:
-            nalu_ext.train_task(model, ArithmeticTask("add", seed=0), opt, steps=10**8, log_every=10**8)
+            nalu_ext.benchmark.train_task(model, ArithmeticTask("add", seed=0), opt, steps=10**8, log_every=10**8)
         except KeyboardInterrupt:
             print(f"answered after {time.perf_counter() - sent['at']:.3f} s, steps applied {opt.steps}")
     """
@@ -120,7 +120,7 @@ def test_a_stop_event_ends_train_task_from_another_thread():
     threading.Timer(0.5, stop.set).start()
     start = time.perf_counter()
     with pytest.raises(Interrupted, match="stopped at step"):
-        nalu_ext.train_task(model, ArithmeticTask("add", seed=0), opt, steps=10**8, log_every=10**8, stop=stop)
+        nalu_ext.benchmark.train_task(model, ArithmeticTask("add", seed=0), opt, steps=10**8, log_every=10**8, stop=stop)
     assert time.perf_counter() - start < 2.0
     assert opt.steps > 0 and model.layers[0].steps == opt.steps
 
@@ -128,12 +128,12 @@ def test_a_stop_event_ends_train_task_from_another_thread():
 SWEEP_SCRIPT = """
     import json, sys
     import nalu_ext
-    from nalu_ext.tasks import ArithmeticTask
-    short = [nalu_ext.make_run("NAU", ArithmeticTask("add", seed=s), seed=s, steps=1000) for s in range(4)]
-    long = [nalu_ext.make_run("NAU", ArithmeticTask("add", seed=s), seed=s, steps=10**8) for s in range(12)]
+    from nalu_ext.benchmark.tasks import ArithmeticTask
+    short = [nalu_ext.benchmark.make_run("NAU", ArithmeticTask("add", seed=s), seed=s, steps=1000) for s in range(4)]
+    long = [nalu_ext.benchmark.make_run("NAU", ArithmeticTask("add", seed=s), seed=s, steps=10**8) for s in range(12)]
     try:
-        nalu_ext.sweep(short + long, results=sys.argv[1], progress=False)
-    except nalu_ext.sweeps.SweepInterrupted as err:
+        nalu_ext.benchmark.sweep(short + long, results=sys.argv[1], progress=False)
+    except nalu_ext.benchmark.sweeps.SweepInterrupted as err:
         print("INTERRUPTED", err.finished, err.total, str(err), flush=True)
 """
 
@@ -204,7 +204,7 @@ def test_ctrl_c_as_flag_turns_presses_into_a_flag_and_restores_the_handler():
     raises nothing; after it, Ctrl-C raises again; in another thread the block changes nothing."""
     proc = python("""
         import os, signal, threading, time
-        from nalu_ext._ctrl_c import ctrl_c_as_flag
+        from nalu_ext.benchmark._ctrl_c import ctrl_c_as_flag
         with ctrl_c_as_flag() as ctrl_c:
             os.kill(os.getpid(), signal.SIGINT)
             os.kill(os.getpid(), signal.SIGINT)

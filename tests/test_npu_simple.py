@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import npu_simple, sweeps
+from nalu_ext.benchmark import npu_simple, sweeps
 from nalu_ext.cli import main
 
 
@@ -80,7 +80,7 @@ def test_a_sweep_of_runs_gives_the_summary_beside_the_published_table(tmp_path):
     runs = [npu_simple.make_run(f, seed=s, steps=300) for s in range(2) for f in ("NMU", "Dense")]
     assert runs[0]["optimizer"] == {"kind": "Adam", "lr": 5e-3}
     assert npu_simple.make_run("NALU", seed=0)["optimizer"] == {"kind": "RMSprop", "lr": 5e-3, "alpha": 0.9}
-    summary = nalu_ext.sweep(runs, results=str(tmp_path / "r.jsonl"), progress=False, summarize=npu_simple.Summary)
+    summary = nalu_ext.benchmark.sweep(runs, results=str(tmp_path / "r.jsonl"), progress=False, summarize=npu_simple.Summary)
     assert [(r["family"], r["op"], r["runs"]) for r in summary.rows] == [
         (f, op, 2) for f in ("NMU", "Dense") for op in ("add", "mul", "div", "sqrt")]
     row = summary.rows[2]
@@ -89,7 +89,7 @@ def test_a_sweep_of_runs_gives_the_summary_beside_the_published_table(tmp_path):
     assert row["published"] == {"family": "NMU", "op": "div", "mae_mean": 11.399, "mae_se": 0.035}
     text = str(summary)
     assert "nmheim/NeuralPowerUnits@e1b9a45" in text and "÷  NMU" in text
-    again = nalu_ext.sweep(runs, results=str(tmp_path / "r.jsonl"), progress=False, summarize=npu_simple.Summary)
+    again = nalu_ext.benchmark.sweep(runs, results=str(tmp_path / "r.jsonl"), progress=False, summarize=npu_simple.Summary)
     assert [r["mean"] for r in again.rows] == [r["mean"] for r in summary.rows]  # resumed, not re-run
 
 

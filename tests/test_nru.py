@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import single_module, sweeps
-from nalu_ext.tasks import SingleModuleTask
+from nalu_ext.benchmark import single_module, sweeps
+from nalu_ext.benchmark.tasks import SingleModuleTask
 from nalu_ext.units.nau_nmu import nru_backward, nru_forward
 from test_reference import check_against_fd
 
@@ -67,7 +67,7 @@ def test_parameters_initialisation_and_regularizer_are_the_naus():
 
 def test_learns_division_on_the_single_module_task():
     task = SingleModuleTask("div", (1.0, 2.0), (2.0, 6.0), seed=0)
-    spec = nalu_ext.make_run("NRU", task, seed=0, steps=50_000, recipe=single_module.recipe("NRU", "div"))
+    spec = nalu_ext.benchmark.make_run("NRU", task, seed=0, steps=50_000, recipe=single_module.recipe("NRU", "div"))
     assert spec["optimizer"]["lr"] == 1.0 and spec["network"] == ["NRU"]
     result = sweeps.execute(spec)["result"]
     assert result["selected_success"], result["selected_test_mse"]

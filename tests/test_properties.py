@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import nalu_ext  # noqa: E402
-from nalu_ext.tasks import OPS, Task  # noqa: E402
+from nalu_ext.benchmark.tasks import OPS, Task  # noqa: E402
 
 ISA_INDEPENDENT = True
 

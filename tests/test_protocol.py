@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext.tasks import ArithmeticTask, ToyTask
+from nalu_ext.benchmark.tasks import ArithmeticTask, ToyTask
 
 SMALL_ADD = dict(input_size=10, subset_ratio=0.2)
 
@@ -23,7 +23,7 @@ def nau_nau(seed, dtype="float32"):
 def run(seed, steps=20000, log_every=1000, **kwargs):
     model = nau_nau(seed)
     task = ArithmeticTask("add", seed=seed, **SMALL_ADD)
-    return nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps,
+    return nalu_ext.benchmark.train_task(model, task, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps,
                                log_every=log_every, **kwargs), model
 
 
@@ -86,30 +86,30 @@ def test_threshold_is_the_nearly_perfect_models_mse(name, op):
     task = ArithmeticTask(name, seed=3, **SMALL_ADD)
     expected = nearly_perfect_mse(task, op)
     assert expected > 0  # the deviations do not cancel, not even in a - b
-    assert nalu_ext.success_threshold(task) == pytest.approx(expected, rel=1e-9)
+    assert nalu_ext.benchmark.success_threshold(task) == pytest.approx(expected, rel=1e-9)
 
 
 def test_threshold_is_cached_and_defined_for_every_task():
     task = ArithmeticTask("add", seed=0, **SMALL_ADD)
-    nalu_ext.success_threshold(task)
-    from nalu_ext import verdicts
+    nalu_ext.benchmark.success_threshold(task)
+    from nalu_ext.benchmark import verdicts
 
     cached = len(verdicts._THRESHOLDS)
-    nalu_ext.success_threshold(task)
+    nalu_ext.benchmark.success_threshold(task)
     assert len(verdicts._THRESHOLDS) == cached  # computed once per task, then cached
     toy = ToyTask(seed=0)
-    assert 0 < nalu_ext.success_threshold(toy) == pytest.approx(nearly_perfect_mse(toy, np.multiply), rel=1e-9)
+    assert 0 < nalu_ext.benchmark.success_threshold(toy) == pytest.approx(nearly_perfect_mse(toy, np.multiply), rel=1e-9)
 
 
 def test_sparsity_error():
     nau = nalu_ext.NAU(3, 1, dtype="float64")
     nau.params["W"][...] = [[1.0, 0.0, -1.0]]
-    assert nalu_ext.sparsity_error(nau) == 0.0
+    assert nalu_ext.benchmark.sparsity_error(nau) == 0.0
     nau.params["W"][...] = [[1.0, 0.5, -1.0]]
-    assert nalu_ext.sparsity_error(nau) == 0.5
+    assert nalu_ext.benchmark.sparsity_error(nau) == 0.5
     nmu = nalu_ext.NMU(2, 1, dtype="float64")
     nmu.params["W"][...] = [[0.9, 0.05]]
-    assert nalu_ext.sparsity_error(nalu_ext.Sequential(nmu)) == pytest.approx(0.1)
+    assert nalu_ext.benchmark.sparsity_error(nalu_ext.Sequential(nmu)) == pytest.approx(0.1)
 
 
 def test_result_is_plain_data():
@@ -122,14 +122,14 @@ def test_bad_arguments():
     task = ArithmeticTask("add", seed=0, **SMALL_ADD)
     wrong = nalu_ext.Sequential(nalu_ext.NAU(3, 1))
     with pytest.raises(ValueError, match="the task needs 10 -> 1"):
-        nalu_ext.train_task(wrong, task, nalu_ext.Adam(wrong.parameters()), steps=10)
+        nalu_ext.benchmark.train_task(wrong, task, nalu_ext.Adam(wrong.parameters()), steps=10)
     model = nau_nau(0)
     with pytest.raises(ValueError, match="log_every must be a positive integer"):
-        nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
+        nalu_ext.benchmark.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10, log_every=0)
 
 
 def test_published_selection_picks_the_best_validation_model_of_the_last_window_logs():
-    from nalu_ext.protocol import published_selection
+    from nalu_ext.benchmark.protocol import published_selection
 
     interp = np.linspace(2.0, 1.0, 150)
     interp[10] = 0.0       # better, but outside the last 100 logs: not eligible
@@ -150,7 +150,7 @@ def test_published_selection_picks_the_best_validation_model_of_the_last_window_
 def test_published_selection_of_a_model_whose_test_mse_overflowed():
     """A results file stores an infinite test MSE as null: the selected model then fails (the
     published analysis' replace_na(... < threshold, FALSE)); reading it raised TypeError."""
-    from nalu_ext.protocol import published_selection
+    from nalu_ext.benchmark.protocol import published_selection
 
     index, mse, ok = published_selection([3.0, 1.0, None], [2.0, None, 0.0], threshold=5.0)
     assert index == 1 and np.isnan(mse) and not ok
@@ -159,7 +159,7 @@ def test_published_selection_of_a_model_whose_test_mse_overflowed():
 
 
 def test_the_default_window_spans_a_published_run():
-    from nalu_ext.protocol import published_selection
+    from nalu_ext.benchmark.protocol import published_selection
 
     # 5e6 steps logged every 1000: 5000 logs; the paper's script chose among all of them
     interp = np.ones(5000)
@@ -174,7 +174,7 @@ def test_run_result_carries_the_published_verdict_and_the_sparsity_curve():
     assert result.selected_test_mse == result.extrapolation_mse[k]
     assert result.selected_success == (result.selected_test_mse < result.threshold)
     assert result.sparsity_error_curve.shape == result.logged_steps.shape
-    assert result.sparsity_error_curve[-1] == result.sparsity_error == nalu_ext.sparsity_error(model)
+    assert result.sparsity_error_curve[-1] == result.sparsity_error == nalu_ext.benchmark.sparsity_error(model)
     assert result.selected_sparsity_error == result.sparsity_error_curve[k]
 
 

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext import cli, stats
-from nalu_ext.benchmark_cli import build_runs
-from nalu_ext.published import comparison_table, intervals_overlap, published_row, published_table, suite_pairs
-from nalu_ext.sweeps import make_run, read_results, run_id
+from nalu_ext import cli
+from nalu_ext.benchmark import stats
+from nalu_ext.benchmark.cli import build_runs
+from nalu_ext.benchmark.published import comparison_table, intervals_overlap, published_row, published_table, suite_pairs
+from nalu_ext.benchmark.sweeps import make_run, read_results, run_id
 
 ISA_INDEPENDENT = True
 
@@ -98,7 +99,7 @@ def test_table1_suite_runs_the_papers_rows_with_their_recipes():
     assert nau["regularizer"] == {"regularizer": 0.01, "reg_start": 5000, "reg_end": 50000}
     assert nau["task"]["input_size"] == 100 and nau["init"] == ["stable-nalu", "stable-nalu"]
     # the same specification as make_run's: a results file of either resumes the other
-    task = nalu_ext.tasks.ArithmeticTask("add", seed=0)
+    task = nalu_ext.benchmark.tasks.ArithmeticTask("add", seed=0)
     assert run_id(nau) == run_id(make_run("NAU", task, seed=0, steps=5_000_000))
     assert len(build_runs(parse("--suite", "table1", "--seeds", "2", "--ops", "div,square,sqrt"))) == 36
 
@@ -141,30 +142,30 @@ def test_suite_prints_both_verdicts_beside_the_published_rows_and_resumes(tmp_pa
 
 
 def test_sweep_with_a_progress_bar_says_what_it_resumed(tmp_path, capsys):
-    task = nalu_ext.tasks.ToyTask(seed=0)
+    task = nalu_ext.benchmark.tasks.ToyTask(seed=0)
     runs = [make_run("NMU", task, seed=s, steps=500, log_every=250) for s in range(2)]
     results = str(tmp_path / "r.jsonl")
-    nalu_ext.sweep(runs[:1], results=results, progress=False)
-    nalu_ext.sweep(runs, results=results, progress=True)
+    nalu_ext.benchmark.sweep(runs[:1], results=results, progress=False)
+    nalu_ext.benchmark.sweep(runs, results=results, progress=True)
     assert "loaded 1 records; 1 of these 2 runs had finished, starting 1" in capsys.readouterr().err
 
 
 def test_results_files_are_read_with_public_helpers(tmp_path):
-    task = nalu_ext.tasks.ToyTask(seed=0)
+    task = nalu_ext.benchmark.tasks.ToyTask(seed=0)
     spec = make_run("NAU", task, seed=0, steps=300, log_every=100)
     results = str(tmp_path / "r.jsonl")
-    nalu_ext.sweep([spec], results=results, progress=False)
-    records = nalu_ext.read_results(results)
-    assert list(records) == [nalu_ext.run_id(spec)]
-    record = records[nalu_ext.run_id(spec)]
+    nalu_ext.benchmark.sweep([spec], results=results, progress=False)
+    records = nalu_ext.benchmark.read_results(results)
+    assert list(records) == [nalu_ext.benchmark.run_id(spec)]
+    record = records[nalu_ext.benchmark.run_id(spec)]
     assert record["status"] == "ok" and record["spec"] == spec and record["result"]["steps"] == 300
-    summary = nalu_ext.SweepSummary(records.values(), judge="published")
+    summary = nalu_ext.benchmark.SweepSummary(records.values(), judge="published")
     assert summary.rows[0]["runs"] == 1 and summary.rows[0]["family"] == "NAU"
 
 
 def test_success_figure_shows_a_zero_row_and_the_published_interval(tmp_path):
     pytest.importorskip("matplotlib")
-    from nalu_ext.plot import plot_success, success_figure
+    from nalu_ext.benchmark.plot import plot_success, success_figure
 
     summary = Rows(NALU_mul=[False] * 10, NMU_mul=[True] * 9 + [False])
     fig = success_figure(summary, "table1")

@@ -1,4 +1,4 @@
-"""Initialisation schemes (init=) and the families' published recipes (RECIPE, make_run's
+"""Initialisation schemes (init=) and the families' published recipes (RECIPES, make_run's
 defaults): docs/protocols.md#recipes."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 import nalu_ext
 from nalu_ext.layers import stable_nalu_nac_range
-from nalu_ext.sweeps import PUBLISHED_COMPARISON, RECIPES, build_model, make_run
-from nalu_ext.tasks import ArithmeticTask, ToyTask
+from nalu_ext.benchmark.sweeps import PUBLISHED_COMPARISON, RECIPES, build_model, make_run
+from nalu_ext.benchmark.tasks import ArithmeticTask, ToyTask
 
 UNITS = sorted(nalu_ext.UNITS)
 

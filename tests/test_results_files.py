@@ -20,22 +20,22 @@ import zlib
 import pytest
 
 import nalu_ext
-from nalu_ext import results_file
-from nalu_ext.results_file import (ResultsFileError, ResultsFileWarning, ResultsWriteError, ResultsWriter,
+from nalu_ext.benchmark import results_file
+from nalu_ext.benchmark.results_file import (ResultsFileError, ResultsFileWarning, ResultsWriteError, ResultsWriter,
                                    read_results, run_id)
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark.tasks import ArithmeticTask
 from helpers import InlineExecutor
 
 ISA_INDEPENDENT = True
 
 
 def tiny_run(seed):
-    return nalu_ext.make_run("NAU", ArithmeticTask("add", input_size=4, seed=seed), seed=seed,
+    return nalu_ext.benchmark.make_run("NAU", ArithmeticTask("add", input_size=4, seed=seed), seed=seed,
                              steps=50, log_every=25)
 
 
 def sweep(runs, path, executor=None):
-    return nalu_ext.sweep(runs, results=str(path), progress=False, executor=executor or InlineExecutor())
+    return nalu_ext.benchmark.sweep(runs, results=str(path), progress=False, executor=executor or InlineExecutor())
 
 
 def member_offsets(data):
@@ -111,7 +111,7 @@ def test_a_torn_member_in_the_middle_is_skipped_and_the_rest_read(tmp_path):
 
 WRITER = textwrap.dedent("""
     import os, sys
-    from nalu_ext.results_file import ResultsWriter, run_id
+    from nalu_ext.benchmark.results_file import ResultsWriter, run_id
     path, who, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     out = ResultsWriter(path)
     for k in range(count):
@@ -139,11 +139,11 @@ def test_two_sweeps_on_one_gzip_file_keep_every_run(tmp_path):
     path = tmp_path / "runs.jsonl.gz"
     script = textwrap.dedent("""
         import sys, nalu_ext
-        from nalu_ext.tasks import ArithmeticTask
+        from nalu_ext.benchmark.tasks import ArithmeticTask
         first = int(sys.argv[2])
-        runs = [nalu_ext.make_run("NAU", ArithmeticTask("add", input_size=4, seed=s), seed=s, steps=400,
+        runs = [nalu_ext.benchmark.make_run("NAU", ArithmeticTask("add", input_size=4, seed=s), seed=s, steps=400,
                                   log_every=1) for s in range(first, first + 30)]
-        nalu_ext.sweep(runs, results=sys.argv[1], progress=False)
+        nalu_ext.benchmark.sweep(runs, results=sys.argv[1], progress=False)
     """)
     sweeps = [subprocess.Popen([sys.executable, "-c", script, str(path), str(first)]) for first in (0, 30)]
     assert [s.wait(timeout=300) for s in sweeps] == [0, 0]

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext.training_rules import RegularizeWhen, Reinitialise
-from nalu_ext import single_module, sweeps
+from nalu_ext.benchmark.training_rules import RegularizeWhen, Reinitialise
+from nalu_ext.benchmark import single_module, sweeps
 from nalu_ext.cli import main
-from nalu_ext.tasks import ArithmeticTask, SingleModuleTask, task_from_dict
+from nalu_ext.benchmark.tasks import ArithmeticTask, SingleModuleTask, task_from_dict
 
 EPS = 1e-4
 
@@ -34,7 +34,7 @@ def test_the_output_rule_threshold_is_the_expected_squared_error(op, interpolati
                 "mul": ((1 - EPS) ** 2 - 1) ** 2 * m2 * m2,
                 "div": ((1 - EPS) / (1 + EPS) - 1) ** 2 * m2 * inv2}[op]
     task = SingleModuleTask(op, interpolation, extrapolation, seed=3)
-    assert nalu_ext.success_threshold(task) == pytest.approx(expected, rel=5e-3)
+    assert nalu_ext.benchmark.success_threshold(task) == pytest.approx(expected, rel=5e-3)
 
 
 def test_the_weights_rule_would_give_two_input_addition_no_room():
@@ -42,7 +42,7 @@ def test_the_weights_rule_would_give_two_input_addition_no_room():
     # a + b of two inputs is exact, so the old rule's threshold is rounding noise
     task = SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0))
     weights_rule = task_from_dict({**task.to_dict(), "threshold_rule": "weights"})
-    assert nalu_ext.success_threshold(weights_rule) < 1e-25 < 1e-7 < nalu_ext.success_threshold(task)
+    assert nalu_ext.benchmark.success_threshold(weights_rule) < 1e-25 < 1e-7 < nalu_ext.benchmark.success_threshold(task)
 
 
 def test_the_threshold_rule_is_part_of_the_task_and_only_written_when_not_the_default():
@@ -50,12 +50,12 @@ def test_the_threshold_rule_is_part_of_the_task_and_only_written_when_not_the_de
     assert task.threshold_rule == "output" and task_from_dict(task.to_dict()) == task
     assert "threshold_rule" not in ArithmeticTask("add").to_dict()  # older run ids stay as they were
     with pytest.raises(ValueError, match="threshold_rule must be one of"):
-        nalu_ext.tasks.Task("add", 2, (0, 1), (1, 2), (1, 2), (2, 6), 0, threshold_rule="loose")
+        nalu_ext.benchmark.tasks.Task("add", 2, (0, 1), (1, 2), (1, 2), (2, 6), 0, threshold_rule="loose")
 
 
 def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch):
     task = SingleModuleTask("div", (1.0, 2.0), (2.0, 6.0))
-    spec = nalu_ext.make_run("NMRU", task, seed=4, steps=10, recipe=single_module.recipe("NMRU", "div"))
+    spec = nalu_ext.benchmark.make_run("NMRU", task, seed=4, steps=10, recipe=single_module.recipe("NMRU", "div"))
     assert spec["network"] == ["NMRU"] and spec["optimizer"] == {"kind": "Adam", "lr": 1e-2, "clip_norm": 1.0}
     assert spec["options"] == [{"sign_retrieval": True}]  # the published runs' SignNMRU
     assert spec["regularizer"] == {"regularizer": 10.0, "reg_start": 20_000, "reg_end": 35_000}
@@ -67,24 +67,24 @@ def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch)
     monkeypatch.setitem(sweeps.OPTIMIZERS, "Adam", lambda params, **kw: built.update(kw) or original(params, **kw))
     sweeps.execute(spec)
     assert built == {"lr": 1e-2, "clip_norm": 1.0}
-    inalu = nalu_ext.make_run("iNALU", task, seed=7, steps=10, recipe=single_module.recipe("iNALU", "div"))
+    inalu = nalu_ext.benchmark.make_run("iNALU", task, seed=7, steps=10, recipe=single_module.recipe("iNALU", "div"))
     assert inalu["optimizer"]["clip_value"] == 0.1
     # --reinit with its defaults, restarts seeded by the run; the conditional regularizer of the script
     assert inalu["train_options"] == {"reinit": {"check_every": 10, "min_entries": 5000, "threshold": 1.0, "seed": 7},
                                       "regularize_when": {"strength": 0.05, "after": 10_000, "below": 1.0}}
     assert sweeps.build_model(inalu).layers[0].regularizer_form == "nalm-benchmark"
     rules = {}
-    monkeypatch.setattr(sweeps, "train_task", lambda *a, **kw: rules.update(kw) or nalu_ext.train_task(*a, **kw))
+    monkeypatch.setattr(sweeps, "train_task", lambda *a, **kw: rules.update(kw) or nalu_ext.benchmark.train_task(*a, **kw))
     assert sweeps.execute(inalu)["result"]["restarts"] == []
     assert rules["reinit"] == Reinitialise(seed=7) and rules["regularize_when"] == RegularizeWhen()
     # the default recipe of the same family has two layers and no such keys
-    assert not {"network", "options", "train_options"} & set(nalu_ext.make_run("NMRU", task, seed=4, steps=10))
+    assert not {"network", "options", "train_options"} & set(nalu_ext.benchmark.make_run("NMRU", task, seed=4, steps=10))
 
 
 @pytest.mark.parametrize("op, beta", [("mul", (1e-7, 1e-5)), ("div", (1e-9, 1e-7))])
 def test_the_power_units_get_the_scripts_l1_schedule(op, beta):
     task = SingleModuleTask(op, (1.0, 2.0), (2.0, 6.0))
-    spec = nalu_ext.make_run("RealNPU", task, seed=0, steps=10, recipe=single_module.recipe("RealNPU", op))
+    spec = nalu_ext.benchmark.make_run("RealNPU", task, seed=0, steps=10, recipe=single_module.recipe("RealNPU", op))
     assert spec["regularizer"] == {"regularizer": beta[1], "reg_start": 0, "reg_end": 0, "reg_initial": beta[0],
                                    "reg_growth": 10.0, "reg_every": 10_000}
     layer = sweeps.build_model(spec).layers[0]

@@ -9,8 +9,8 @@ import math
 import pytest
 
 import nalu_ext
-from nalu_ext import sweeps as sw
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark import sweeps as sw
+from nalu_ext.benchmark.tasks import ArithmeticTask
 from helpers import InlineExecutor
 
 ISA_INDEPENDENT = True  # orchestration: the kernels are tested elsewhere
@@ -19,7 +19,7 @@ ISA_INDEPENDENT = True  # orchestration: the kernels are tested elsewhere
 def small_runs(seeds=range(3), steps=3000):
     """Small, fast runs: 10 inputs, lr 1e-2 and a mild early regularizer (NMU learns x here in
     20000 steps; the published λ̂ = 10 schedule of make_run's defaults is for 5·10⁶-step runs)."""
-    return [nalu_ext.make_run(f, ArithmeticTask(op, input_size=10, subset_ratio=0.2, seed=s), seed=s,
+    return [nalu_ext.benchmark.make_run(f, ArithmeticTask(op, input_size=10, subset_ratio=0.2, seed=s), seed=s,
                               steps=steps, lr=1e-2, log_every=1000, regularizer=0.01,
                               reg_start=steps // 10, reg_end=steps // 5)
             for f, op in (("NAU", "add"), ("NMU", "mul")) for s in seeds]
@@ -37,10 +37,10 @@ def test_runs_are_plain_data():
 
 def test_same_results_serially_in_threads_and_in_processes(tmp_path):
     runs = small_runs(seeds=range(2), steps=2000)
-    nalu_ext.sweep(runs, executor=InlineExecutor(), results=str(tmp_path / "serial.jsonl"), progress=False)
-    nalu_ext.sweep(runs, results=str(tmp_path / "threads.jsonl"), progress=False)
+    nalu_ext.benchmark.sweep(runs, executor=InlineExecutor(), results=str(tmp_path / "serial.jsonl"), progress=False)
+    nalu_ext.benchmark.sweep(runs, results=str(tmp_path / "threads.jsonl"), progress=False)
     with cf.ProcessPoolExecutor(max_workers=2) as pool:
-        nalu_ext.sweep(runs, executor=pool, results=str(tmp_path / "processes.jsonl"), progress=False)
+        nalu_ext.benchmark.sweep(runs, executor=pool, results=str(tmp_path / "processes.jsonl"), progress=False)
     serial = results_by_id(tmp_path / "serial.jsonl")
     for other in ("threads.jsonl", "processes.jsonl"):
         got = results_by_id(tmp_path / other)
@@ -54,12 +54,12 @@ def test_same_results_serially_in_threads_and_in_processes(tmp_path):
 def test_interrupted_sweep_resumes_with_only_the_missing_runs(tmp_path):
     runs = small_runs()
     full = tmp_path / "full.jsonl"
-    complete = nalu_ext.sweep(runs, results=str(full), progress=False)
+    complete = nalu_ext.benchmark.sweep(runs, results=str(full), progress=False)
     lines = full.read_text().splitlines()
     partial = tmp_path / "partial.jsonl"
     partial.write_text("\n".join(lines[:3]) + "\n" + lines[3][: len(lines[3]) // 2])  # a torn last line
     counting = InlineExecutor()
-    resumed = nalu_ext.sweep(runs, executor=counting, results=str(partial), progress=False)
+    resumed = nalu_ext.benchmark.sweep(runs, executor=counting, results=str(partial), progress=False)
     assert counting.calls == len(runs) - 3
     assert resumed.rows == complete.rows
     assert str(resumed) == str(complete)
@@ -70,19 +70,19 @@ def test_a_failing_run_is_recorded_and_retried_without_stopping_the_others(tmp_p
     broken = json.loads(json.dumps(runs[0]))
     broken["optimizer"]["lr"] = -1.0  # the optimizer refuses it when the run starts
     path = tmp_path / "r.jsonl"
-    summary = nalu_ext.sweep(runs[1:] + [broken], results=str(path), progress=False)
+    summary = nalu_ext.benchmark.sweep(runs[1:] + [broken], results=str(path), progress=False)
     records = sw.read_results(str(path))
     assert records[sw.run_id(broken)]["status"] == "failed"
     assert "lr must be a finite number >= 0" in records[sw.run_id(broken)]["error"]
     assert sum(r["status"] == "ok" for r in records.values()) == len(runs) - 1
     assert summary.failed == 1 and "1 runs failed" in str(summary)
     counting = InlineExecutor()
-    nalu_ext.sweep(runs[1:] + [broken], executor=counting, results=str(path), progress=False)
+    nalu_ext.benchmark.sweep(runs[1:] + [broken], executor=counting, results=str(path), progress=False)
     assert counting.calls == 1  # only the failed run is tried again
 
 
 def test_summary_rows_and_table():
-    summary = nalu_ext.sweep(small_runs(steps=20000), executor=InlineExecutor(), progress=False)
+    summary = nalu_ext.benchmark.sweep(small_runs(steps=20000), executor=InlineExecutor(), progress=False)
     rows = {(r["family"], r["op"]): r for r in summary.rows}
     assert set(rows) == {("NAU", "add"), ("NMU", "mul")}
     for r in rows.values():
@@ -94,9 +94,9 @@ def test_summary_rows_and_table():
 def test_bad_specifications():
     task = ArithmeticTask("add", seed=0)
     with pytest.raises(ValueError, match="family must be one of"):
-        nalu_ext.make_run("LSTM", task, seed=0, steps=10)
+        nalu_ext.benchmark.make_run("LSTM", task, seed=0, steps=10)
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        nalu_ext.make_run("NAU", task, seed=0, steps=10, optimizer="Adagrad")
+        nalu_ext.benchmark.make_run("NAU", task, seed=0, steps=10, optimizer="Adagrad")
 
 
 def fake_record(family, success, interp, extrap, threshold=1.0):
@@ -117,7 +117,7 @@ def test_summary_judges_the_final_or_the_published_model():
     with pytest.raises(ValueError, match="judge must be one of"):
         sw.SweepSummary(records, judge="best")
     with pytest.raises(ValueError, match="judge must be one of"):
-        nalu_ext.sweep([], judge="best")
+        nalu_ext.benchmark.sweep([], judge="best")
 
 
 def test_summary_reports_the_sparsity_of_the_judged_model():
@@ -132,12 +132,12 @@ def test_summary_reports_the_sparsity_of_the_judged_model():
 
 
 def test_the_benchmark_report_names_the_runs_that_diverged():
-    from nalu_ext.benchmark_cli import divergence_note
+    from nalu_ext.benchmark.cli import divergence_note
 
     task = ArithmeticTask("mul", input_size=10, seed=0)
-    calm = nalu_ext.make_run("NAC", task, seed=0, steps=200, log_every=100, lr=1e-3)
-    wild = nalu_ext.make_run("NAC", task, seed=1, steps=200, log_every=100, optimizer="SGD", lr=1e38)
-    summary = nalu_ext.sweep([calm, wild], executor=InlineExecutor(), progress=False)
+    calm = nalu_ext.benchmark.make_run("NAC", task, seed=0, steps=200, log_every=100, lr=1e-3)
+    wild = nalu_ext.benchmark.make_run("NAC", task, seed=1, steps=200, log_every=100, optimizer="SGD", lr=1e38)
+    summary = nalu_ext.benchmark.sweep([calm, wild], executor=InlineExecutor(), progress=False)
     diverged = [r for r in summary.records if r["result"]["diverged"]]
     assert [r["spec"]["seed"] for r in diverged] == [1]
     steps = diverged[0]["result"]["steps"]
@@ -145,4 +145,4 @@ def test_the_benchmark_report_names_the_runs_that_diverged():
     assert divergence_note(summary) == (
         "note: 1 run diverged (a non-finite update, not applied; judged on the last good parameters): "
         f"NAC × seed 1 after {steps} steps")
-    assert divergence_note(nalu_ext.sweep([calm], executor=InlineExecutor(), progress=False)) == ""
+    assert divergence_note(nalu_ext.benchmark.sweep([calm], executor=InlineExecutor(), progress=False)) == ""

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from nalu_ext import stats, tasks
+from nalu_ext.benchmark import stats, tasks
 
 ISA_INDEPENDENT = True  # data generation and statistics use no unit kernels
 

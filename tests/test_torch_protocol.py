@@ -12,10 +12,11 @@ import pytest
 
 import nalu_ext
 from nalu_ext.errors import Interrupted
-from nalu_ext.tasks import ArithmeticTask
+from nalu_ext.benchmark.tasks import ArithmeticTask
 
 torch = pytest.importorskip("torch")
 nt = pytest.importorskip("nalu_ext.torch")
+torch_runs = pytest.importorskip("nalu_ext.benchmark.torch_runs")
 
 ISA_INDEPENDENT = True  # the Python loop; the kernels under it are tested per path in test_torch_bridge.py
 TASK = ArithmeticTask("add", input_size=10, seed=3)
@@ -62,12 +63,12 @@ def test_the_compiled_units_in_torch_follow_the_compiled_run():
     compiled loop (float64; the two Adams round differently in the last bits)."""
     steps = 1500
     torch_model = compiled_nau(10, seed=5)
-    torch_result = nalu_ext.train_task(torch_model, TASK, torch.optim.Adam(torch_model.parameters(), lr=1e-2),
+    torch_result = nalu_ext.benchmark.train_task(torch_model, TASK, torch.optim.Adam(torch_model.parameters(), lr=1e-2),
                                        steps=steps, log_every=100)
     model = nalu_ext.Sequential(*(nalu_ext.NAU(i, o, seed=s, dtype="float64", regularizer=0.1, reg_start=200,
                                                reg_end=600) for i, o, s in ((10, 2, 5), (2, 1, 6))))
-    result = nalu_ext.train_task(model, TASK, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps, log_every=100)
-    assert isinstance(torch_result, nalu_ext.RunResult) and torch_result.steps == steps
+    result = nalu_ext.benchmark.train_task(model, TASK, nalu_ext.Adam(model.parameters(), lr=1e-2), steps=steps, log_every=100)
+    assert isinstance(torch_result, nalu_ext.benchmark.RunResult) and torch_result.steps == steps
     np.testing.assert_array_equal(torch_result.logged_steps, result.logged_steps)
     np.testing.assert_allclose(torch_result.interpolation_mse, result.interpolation_mse, rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(torch_result.sparsity_error_curve, result.sparsity_error_curve, rtol=1e-6, atol=1e-9)
@@ -76,7 +77,7 @@ def test_the_compiled_units_in_torch_follow_the_compiled_run():
 
 def test_a_plain_pytorch_unit_is_judged_like_a_compiled_one():
     model = PlainNAU(10, seed=1, regularizer=0.01, reg_start=500, reg_end=1000)
-    result = nalu_ext.train_task(model, TASK, torch.optim.Adam(model.parameters(), lr=1e-2), steps=3000,
+    result = nalu_ext.benchmark.train_task(model, TASK, torch.optim.Adam(model.parameters(), lr=1e-2), steps=3000,
                                  log_every=500)
     assert list(result.logged_steps) == [500, 1000, 1500, 2000, 2500, 3000]
     assert result.extrapolation_mse[-1] < result.extrapolation_mse[0]
@@ -89,18 +90,18 @@ def test_a_plain_pytorch_unit_is_judged_like_a_compiled_one():
 
 def test_a_sweep_mixes_compiled_and_pytorch_runs_and_resumes(tmp_path):
     results = str(tmp_path / "mixed.jsonl")
-    compiled = [nalu_ext.make_run("NAU", TASK, seed=s, steps=600, log_every=200, lr=1e-2) for s in range(2)]
-    plain = [nt.make_run(PlainNAU, TASK, seed=s, steps=600, log_every=200, lr=1e-2, family="torch NAU",
+    compiled = [nalu_ext.benchmark.make_run("NAU", TASK, seed=s, steps=600, log_every=200, lr=1e-2) for s in range(2)]
+    plain = [torch_runs.make_run(PlainNAU, TASK, seed=s, steps=600, log_every=200, lr=1e-2, family="torch NAU",
                          kwargs={"regularizer": 0.01, "reg_start": 5000, "reg_end": 50000}) for s in range(2)]
-    summary = nalu_ext.sweep(compiled + plain, results=results, progress=False)
+    summary = nalu_ext.benchmark.sweep(compiled + plain, results=results, progress=False)
     assert {(r["family"], r["runs"]) for r in summary.rows} == {("NAU", 2), ("torch NAU", 2)}
-    records = nalu_ext.read_results(results)
+    records = nalu_ext.benchmark.read_results(results)
     assert len(records) == 4 and all(r["status"] == "ok" for r in records.values())
     assert {r["spec"].get("factory") for r in records.values()} == {None, "test_torch_protocol:PlainNAU"}
-    again = nalu_ext.sweep(compiled + plain, results=results, progress=False)  # nothing runs again
-    assert len(nalu_ext.read_results(results)) == 4 and again.rows == summary.rows
+    again = nalu_ext.benchmark.sweep(compiled + plain, results=results, progress=False)  # nothing runs again
+    assert len(nalu_ext.benchmark.read_results(results)) == 4 and again.rows == summary.rows
     # the same specification gives the same result
-    rerun = nalu_ext.sweeps.execute(plain[0])
+    rerun = nalu_ext.benchmark.sweeps.execute(plain[0])
     assert rerun["result"]["interpolation_mse"] == records[rerun["id"]]["result"]["interpolation_mse"]
 
 
@@ -123,7 +124,7 @@ def test_the_benchmark_command_runs_a_pytorch_factory_beside_the_compiled_units(
     def table(out):
         return [line for line in out.splitlines() if line.split()[:1] in (["NAU"], ["my_units:plain_nau"])]
     assert [line.split()[:2] for line in table(first.stdout)] == [["NAU", "add"], ["my_units:plain_nau", "add"]]
-    records = nalu_ext.read_results(str(tmp_path / "runs.jsonl"))
+    records = nalu_ext.benchmark.read_results(str(tmp_path / "runs.jsonl"))
     assert sorted(r["spec"]["family"] for r in records.values()) == ["NAU", "NAU", "my_units:plain_nau",
                                                                       "my_units:plain_nau"]
     assert (tmp_path / "rates.png").stat().st_size > 0
@@ -134,9 +135,9 @@ def test_the_benchmark_command_runs_a_pytorch_factory_beside_the_compiled_units(
 
 def test_make_run_needs_an_importable_factory():
     with pytest.raises(ValueError, match="module-level function or class"):
-        nt.make_run(lambda n, seed: PlainNAU(n, seed), TASK, seed=0, steps=10)
+        torch_runs.make_run(lambda n, seed: PlainNAU(n, seed), TASK, seed=0, steps=10)
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        nt.make_run(PlainNAU, TASK, seed=0, steps=10, optimizer="LBFGS")
+        torch_runs.make_run(PlainNAU, TASK, seed=0, steps=10, optimizer="LBFGS")
 
 
 def test_stop_event_ends_a_pytorch_run():
@@ -144,13 +145,13 @@ def test_stop_event_ends_a_pytorch_run():
     stop.set()
     model = PlainNAU(10)
     with pytest.raises(Interrupted):
-        nalu_ext.train_task(model, TASK, torch.optim.Adam(model.parameters()), steps=100, stop=stop)
+        nalu_ext.benchmark.train_task(model, TASK, torch.optim.Adam(model.parameters()), steps=100, stop=stop)
 
 
 def test_a_diverging_pytorch_run_is_recorded_as_diverged_with_its_last_good_parameters():
     model = torch.nn.Sequential(torch.nn.Linear(10, 1))
     first = [p.detach().clone() for p in model.parameters()]
-    result = nalu_ext.train_task(model, ArithmeticTask("mul", input_size=10, seed=0),
+    result = nalu_ext.benchmark.train_task(model, ArithmeticTask("mul", input_size=10, seed=0),
                                  torch.optim.SGD(model.parameters(), lr=1e30), steps=200, log_every=50)
     assert result.diverged and not result.success and result.steps < 200
     assert all(torch.isfinite(p).all() for p in model.parameters())

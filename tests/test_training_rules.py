@@ -1,4 +1,4 @@
-"""train_task's rules on the validation error (nalu_ext.training_rules): the iNALU's restarts and
+"""train_task's rules on the validation error (nalu_ext.benchmark.training_rules): the iNALU's restarts and
 conditional regularizer as bmistry4/nalm-benchmark's experiments/single_layer_benchmark.py runs
 them, checked against a transcription of the script's per-step loop."""
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext.tasks import SingleModuleTask
-from nalu_ext.training_rules import RegularizeWhen, Reinitialise, StagnationWatch
+from nalu_ext.benchmark.tasks import SingleModuleTask
+from nalu_ext.benchmark.training_rules import RegularizeWhen, Reinitialise, StagnationWatch
 
 ISA_INDEPENDENT = True
 
@@ -60,7 +60,7 @@ def test_a_stagnating_run_restarts_with_fresh_parameters_where_the_script_would(
     layer = nalu_ext.iNALU(2, 1, dtype="float64", seed=5, init="inalu")
     first_draw = {k: v.copy() for k, v in layer.params.items()}
     rule = Reinitialise(check_every=10, min_entries=30, threshold=0.0, seed=11)
-    result = nalu_ext.train_task(layer, task, nalu_ext.SGD(layer.parameters(), lr=0.0), steps=600, log_every=50,
+    result = nalu_ext.benchmark.train_task(layer, task, nalu_ext.SGD(layer.parameters(), lr=0.0), steps=600, log_every=50,
                                  reinit=rule)
     assert result.restarts, "an unsolved run at threshold 0 stagnates"
     xv, tv = task.validation(10_000, "float64")
@@ -77,7 +77,7 @@ def test_a_stagnating_run_restarts_with_fresh_parameters_where_the_script_would(
 def test_without_stagnation_nothing_restarts():
     task = SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0), seed=0)
     layer = nalu_ext.iNALU(2, 1, dtype="float64", seed=0)
-    result = nalu_ext.train_task(layer, task, nalu_ext.SGD(layer.parameters(), lr=0.0), steps=300, log_every=50,
+    result = nalu_ext.benchmark.train_task(layer, task, nalu_ext.SGD(layer.parameters(), lr=0.0), steps=300, log_every=50,
                                  reinit=Reinitialise(min_entries=30, threshold=1e300))
     assert result.restarts == []
 
@@ -87,7 +87,7 @@ def final_parameters(regularize_when=None, schedule=None, steps=400):
     layer = nalu_ext.iNALU(2, 1, dtype="float64", seed=2, regularizer_form="nalm-benchmark")
     if schedule is not None:
         layer.set_regularizer(*schedule)
-    nalu_ext.train_task(layer, task, nalu_ext.Adam(layer.parameters(), lr=1e-2), steps=steps, log_every=100,
+    nalu_ext.benchmark.train_task(layer, task, nalu_ext.Adam(layer.parameters(), lr=1e-2), steps=steps, log_every=100,
                         regularize_when=regularize_when)
     return {k: v.copy() for k, v in layer.params.items()}
 
@@ -116,8 +116,8 @@ def test_rules_are_checked():
         RegularizeWhen(strength=-1.0)
     layer = nalu_ext.NAC(2, 1)
     with pytest.raises(ValueError, match="regularize_when needs a layer with a regularizer"):
-        nalu_ext.train_task(layer, SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0)), nalu_ext.SGD(layer.parameters(), lr=0.1),
+        nalu_ext.benchmark.train_task(layer, SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0)), nalu_ext.SGD(layer.parameters(), lr=0.1),
                             steps=10, regularize_when=RegularizeWhen())
     with pytest.raises(TypeError, match="reinit must be"):
-        nalu_ext.train_task(layer, SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0)), nalu_ext.SGD(layer.parameters(), lr=0.1),
+        nalu_ext.benchmark.train_task(layer, SingleModuleTask("add", (1.0, 2.0), (2.0, 6.0)), nalu_ext.SGD(layer.parameters(), lr=0.1),
                             steps=10, reinit={"check_every": 10})

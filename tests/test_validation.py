@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext.tasks import ArithmeticTask, Task
+from nalu_ext.benchmark.tasks import ArithmeticTask, Task
 
 ISA_INDEPENDENT = True
 
@@ -101,9 +101,9 @@ def test_task_ranges_beyond_float32_are_refused_for_float32_only():
     assert np.isfinite(x).all() and np.isfinite(t).all()
     model = nalu_ext.Sequential(nalu_ext.NAU(100, 2), nalu_ext.NMU(2, 1))
     with pytest.raises(ValueError, match="beyond the range of float32"):
-        nalu_ext.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10)
+        nalu_ext.benchmark.train_task(model, task, nalu_ext.Adam(model.parameters()), steps=10)
     with pytest.raises(ValueError, match="beyond the range of float32"):
-        nalu_ext.make_run("NMU", task, seed=0, steps=10)
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=10)
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -123,6 +123,6 @@ def test_make_run_checks_every_argument(kwargs, error, message):
     """make_run checked nothing: bad values surfaced only as failed runs."""
     kwargs = dict(dict(seed=0, steps=10), **kwargs)
     with pytest.raises(error, match=message):
-        nalu_ext.make_run("NAU", ArithmeticTask("add"), **kwargs)
-    with pytest.raises(TypeError, match="task must be a nalu_ext.tasks.Task"):
-        nalu_ext.make_run("NAU", {"op": "add"}, seed=0, steps=10)
+        nalu_ext.benchmark.make_run("NAU", ArithmeticTask("add"), **kwargs)
+    with pytest.raises(TypeError, match="task must be a nalu_ext.benchmark.tasks.Task"):
+        nalu_ext.benchmark.make_run("NAU", {"op": "add"}, seed=0, steps=10)

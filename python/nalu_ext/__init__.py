@@ -4,10 +4,9 @@ Units: every class of ``UNITS`` (name -> class), e.g. ``nalu_ext.NAC``, ``nalu_e
 defined in its module of :mod:`nalu_ext.units`. Models: :class:`Sequential` (``train_step``, ``save``) and
 :func:`load`. Optimizers: :class:`SGD`, :class:`Adam`, :class:`RMSprop`. Training: :func:`fit`,
 returning a :class:`History`; :class:`TrainingDiverged` when the loss stops being finite.
-:mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel. Benchmarks: :func:`make_run`
-(each family's published recipe, :data:`RECIPES`), :func:`sweep`, :func:`read_results` and
-:class:`SweepSummary` for a results file; :mod:`nalu_ext.single_module`, the recipes of Mistry,
-Farrahi & Hare's single-module benchmark.
+:mod:`nalu_ext.reference` is the NumPy float64 oracle of every kernel. The benchmark (the
+published protocols, their tasks, sweeps, results files and tables) is :mod:`nalu_ext.benchmark`,
+imported when used.
 """
 
 import os as _os
@@ -15,7 +14,7 @@ from typing import Any as _Any, List as _List
 
 import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
 
-from . import _core, reference, single_module, stats, tasks
+from . import _core, reference
 from ._core import build_info
 
 if _os.environ.get("NALU_EXT_ISA"):  # force a kernel path; an unknown or unsupported name is an error
@@ -27,10 +26,6 @@ from .errors import ModelFileError, TrainingDiverged
 from .layers import Layer
 from .model import Sequential, load, load_checkpoint
 from .optim import SGD, Adam, Optimizer, RMSprop
-from .protocol import RunResult, sparsity_error, success_threshold, train_task
-from .recipes import Recipe
-from .results_file import ResultsFileError, ResultsFileWarning, ResultsWriteError
-from .sweeps import RECIPES, SweepSummary, make_run, read_results, run_id, sweep
 from .train import History, fit
 from .units import UNITS
 
@@ -38,18 +33,18 @@ __version__ = "0.2.0"
 
 __all__ = [
     *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
-    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "single_module", "stats",
-    "tasks",
-    "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run",
-    "SweepSummary", "read_results", "run_id", "ResultsFileError", "ResultsWriteError", "ResultsFileWarning",
-    "Recipe", "RECIPES", "__version__",
+    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "__version__",
 ]
 
 
 def __getattr__(name: str) -> _Any:
     """The units by name (nalu_ext.NAC is nalu_ext.UNITS["NAC"]): the registry is their one list.
     Type checkers see them as Any here; import a unit from its module (nalu_ext.units.<unit>) for
-    its precise type."""
+    its precise type. ``nalu_ext.benchmark`` is imported on first use."""
+    if name == "benchmark":
+        import importlib
+
+        return importlib.import_module(".benchmark", __name__)
     try:
         return UNITS[name]
     except KeyError:

@@ -21,7 +21,6 @@ import numpy as np
 
 from . import _checks, _core
 from ._dtypes import DTypeLike, as_float_dtype
-from .recipes import Recipe
 
 SeedLike = Optional[int]
 
@@ -82,8 +81,8 @@ class Layer:
     its C++ unit (cpp/nalu/units/<unit>/register.cpp; default: the class name), the options it
     passes there, :meth:`_initialise`, :meth:`reference_forward` and :meth:`reference_backward`
     (the NumPy float64 formulas the tests compare the kernels with), :meth:`effective_weights`
-    (what the benchmark measures sparsity on), ``INITS`` (its initialisation schemes by name) and
-    ``RECIPE`` (how its family is trained on the arithmetic benchmark, :class:`~nalu_ext.recipes.Recipe`).
+    (what the benchmark measures sparsity on) and ``INITS`` (its initialisation schemes by name).
+    How a family is trained is the benchmark's (nalu_ext.benchmark.recipes), not the unit's.
 
     Parameters
     ----------
@@ -102,10 +101,6 @@ class Layer:
     _CORE_KIND: Optional[str] = None
     # the initialisation schemes of the unit, name -> what it draws; the first is the default
     INITS: Mapping[str, str] = {"glorot": "every parameter Glorot-uniform, U(-r, r), r = sqrt(6 / (in + out))"}
-    # the unit family's training recipe on the arithmetic benchmark (its two-layer network, ...)
-    RECIPE: Recipe = Recipe(network=("", ""), init=("", ""))
-    # whether the benchmark gives its regularizer setting to this unit's layers
-    BENCHMARK_REGULARIZED = False
 
     def __init__(self, in_features: int, out_features: int, dtype: DTypeLike, seed: SeedLike,
                  init: Optional[str] = None, **options: Any) -> None:
@@ -149,7 +144,7 @@ class Layer:
 
     def reset_parameters(self, seed: Union[None, int, Sequence[int]] = None) -> None:
         """Draws the parameters again with the layer's scheme (:attr:`init`), in place (what a
-        restart of training does, :class:`nalu_ext.training_rules.Reinitialise`).
+        restart of training does, :class:`nalu_ext.benchmark.training_rules.Reinitialise`).
 
         Parameters
         ----------
@@ -405,7 +400,6 @@ class Scheduled:
     """
 
     _impl: Any
-    BENCHMARK_REGULARIZED: bool
 
     def set_regularizer(self, regularizer: float, reg_start: int = 0, reg_end: int = 0, *,
                         reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0) -> None:

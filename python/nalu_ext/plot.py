@@ -16,7 +16,7 @@ class PlottingUnavailable(ImportError):
     """matplotlib is not installed."""
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
     """A new Figure with its own Agg canvas (not registered with pyplot)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -33,7 +33,7 @@ def check_plot_path(path: Union[str, "os.PathLike[str]"]) -> None:
     """Raises before any work what writing a figure to ``path`` would raise after it: no
     matplotlib (PlottingUnavailable), or a file name whose extension matplotlib cannot write
     (ValueError, listing the formats)."""
-    fig = _figure(1, 1)
+    fig = new_figure(1, 1)
     extension = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
     formats = fig.canvas.get_supported_filetypes()
     if extension and extension not in formats:
@@ -42,7 +42,7 @@ def check_plot_path(path: Union[str, "os.PathLike[str]"]) -> None:
 
 def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str) -> None:
     """The loss of every step on a log scale, written to ``path`` (PNG)."""
-    fig = _figure(7, 4)
+    fig = new_figure(7, 4)
     ax = fig.add_subplot()
     ax.plot(range(history.steps), history.loss, linewidth=1.2)
     ax.set_yscale("log")
@@ -52,172 +52,3 @@ def plot_cost(history: History, path: Union[str, "os.PathLike[str]"], title: str
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(os.fspath(path))
-
-
-def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Optional[str] = None) -> None:
-    """:func:`success_figure` (or for the single-module suite :func:`single_module_figure`)
-    written to ``path`` (PNG), cropped to what it draws (nothing cut).
-
-    Parameters
-    ----------
-    summary : SweepSummary
-    path : str or os.PathLike
-    suite : "table1", "toy", "single-module", "npu-simple" or None
-    """
-    if suite == "npu-simple":
-        fig = npu_simple_figure(summary)
-    elif suite == "single-module":
-        fig = single_module_figure(summary)
-    else:
-        fig = success_figure(summary, suite)
-    fig.savefig(os.fspath(path), bbox_inches="tight")
-
-
-def single_module_figure(summary: Any) -> Any:
-    """The single-module benchmark as its paper draws it: one panel per operation, the success
-    rate on each interpolation range with its Wilson 95% interval, one marker per unit.
-
-    Parameters
-    ----------
-    summary : SweepSummary
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import json
-
-    from .published import OP_SYMBOLS
-    from .single_module import PAIRS, families, range_label
-    from .tasks import SingleModuleTask, as_intervals
-
-    ranges = [json.dumps([list(i) for i in as_intervals(r[0], "range")]) for r in SingleModuleTask.RANGES]
-    ops = [op for op in PAIRS if any(r["op"] == op for r in summary.rows)]
-    ops += sorted({r["op"] for r in summary.rows} - set(ops))
-    fig = _figure(11, 2.6 * max(len(ops), 1) + 0.6)
-    markers = "osD^vP*Xh<>"
-    # one colour and marker per unit in every panel
-    style = {unit: k for k, unit in enumerate(dict.fromkeys([*families(), *(r["family"] for r in summary.rows)]))}
-    for k, op in enumerate(ops):
-        ax = fig.add_subplot(len(ops), 1, k + 1)
-        rows = [r for r in summary.rows if r["op"] == op]
-        units = list(dict.fromkeys([f for f in PAIRS.get(op, ()) if any(r["family"] == f for r in rows)]
-                                   + [r["family"] for r in rows]))
-        width = 0.8 / max(len(units), 1)
-        for u, unit in enumerate(units):
-            for r in rows:
-                if r["family"] == unit and json.dumps(r["interpolation"]) in ranges:
-                    x = ranges.index(json.dumps(r["interpolation"])) - 0.4 + (u + 0.5) * width
-                    ax.errorbar([x], [100 * r["rate"]], yerr=_whisker(r), fmt=markers[style[unit] % len(markers)],
-                                color=f"C{style[unit] % 10}", markersize=4, capsize=2, label=unit)
-        handles, labels = ax.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
-        ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-        ax.set_xticks(range(len(ranges)))
-        ax.set_xticklabels([range_label(json.loads(r)) for r in ranges], fontsize=8)
-        ax.set_xlim(-0.5, len(ranges) - 0.5)
-        ax.set_ylim(-5, 105)
-        ax.set_ylabel(f"{OP_SYMBOLS.get(op, op)}  success (%)")
-        ax.grid(True, axis="y", alpha=0.3)
-    fig.axes[-1].set_xlabel("interpolation range (training); Wilson 95% intervals")
-    runs = max((r["runs"] for r in summary.rows), default=0)
-    fig.axes[0].set_title(f"Single-module benchmark (Mistry, Farrahi & Hare): up to {runs} seeds per point, "
-                          "judged on the published selection", fontsize=10, loc="left")
-    fig.tight_layout()
-    return fig
-
-
-def _whisker(row: Any) -> Any:
-    """A row's Wilson interval as errorbar's [[below], [above]], in percent."""
-    return [[100 * (row["rate"] - row["rate_low"])], [100 * (row["rate_high"] - row["rate"])]]
-
-
-def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
-    """Success rate of each unit × operation with its Wilson 95% interval (a marker with a
-    whisker, so a 0% row shows), one row each, labelled with its runs and how many reached the
-    criterion at some log; with ``suite`` ("table1" or "toy") the published rate and interval
-    beside each row.
-
-    Parameters
-    ----------
-    summary : SweepSummary
-    suite : "table1", "toy" or None
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from .published import OP_SYMBOLS, in_published_order, label, published_row, published_table
-
-    rows = in_published_order(summary.rows, suite) if suite is not None else list(summary.rows)
-    n = len(rows)
-    fig = _figure(8, 1.2 + 0.42 * max(n, 1))
-    ax = fig.add_subplot()
-    ys = list(range(n))[::-1]  # the first row at the top
-    for y, r in zip(ys, rows):
-        ax.errorbar([100 * r["rate"]], [y], xerr=_whisker(r), fmt="o", color="#1f5fa8", capsize=3, clip_on=False, zorder=3,
-                    label="ours" if y == ys[0] else None)
-        p = published_row(suite, r["family"], r["op"]) if suite else None
-        if p is not None:
-            ax.errorbar([100 * p["rate"]], [y - 0.3], xerr=_whisker(p), fmt="D", mfc="white", color="#c4561d", capsize=3, clip_on=False, zorder=3,
-                        label="published" if y == ys[0] else None)
-    ax.set_yticks(ys)
-    ax.set_yticklabels([f"{OP_SYMBOLS.get(r['op'], r['op'])}  {label(r['family'])}   (n={r['runs']}, "
-                        f"reached {r['reached']})" for r in rows])
-    ax.set_xlim(-4, 104)
-    ax.set_ylim(-0.8, n - 0.4)
-    ax.set_xlabel("success rate (%), Wilson 95% interval")
-    judged = {"final": "final model", "published": "published selection"}.get(getattr(summary, "judge", ""), "")
-    title = "Extrapolation success over seeds" + (f", judged on the {judged}" if judged else "")
-    if suite is not None:
-        table = published_table(suite)
-        title += f"\npublished: {table['seeds']} seeds, {table['source']['repository']} {table['source']['file']}"
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.grid(True, axis="x", alpha=0.3)
-    if suite is not None:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: never over a row
-    return fig
-
-
-def npu_simple_figure(summary: Any) -> Any:
-    """The NPU paper's simple task: each model's mean absolute error per output (log scale), the
-    mean over runs with ±2 standard errors, beside the published mean ± 2 standard errors.
-
-    Parameters
-    ----------
-    summary : nalu_ext.npu_simple.Summary
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from .npu_simple import OPS, SYMBOLS, published
-
-    fig = _figure(11, 3.4)
-    models = list(dict.fromkeys(r["family"] for r in summary.rows))
-    for k, op in enumerate(OPS):
-        ax = fig.add_subplot(1, len(OPS), k + 1)
-        for m, family in enumerate(models):
-            row = next((r for r in summary.rows if r["family"] == family and r["op"] == op), None)
-            if row is None:
-                continue
-            ax.errorbar([m - 0.15], [row["mean"]], yerr=[[min(2 * row["se"], 0.999 * row["mean"])], [2 * row["se"]]],
-                        fmt="o", color="#1f5fa8", capsize=3, label="ours" if m == 0 else None)
-            p = row["published"]
-            if p is not None:
-                ax.errorbar([m + 0.15], [p["mae_mean"]], yerr=[[min(2 * p["mae_se"], 0.999 * p["mae_mean"])],
-                                                             [2 * p["mae_se"]]],
-                            fmt="D", mfc="white", color="#c4561d", capsize=3, label="published" if m == 0 else None)
-        ax.set_yscale("log")
-        ax.set_xticks(range(len(models)))
-        ax.set_xticklabels(models, rotation=45, fontsize=8)
-        ax.set_title(f"{SYMBOLS[op]}", fontsize=11)
-        ax.grid(True, axis="y", which="both", alpha=0.3)
-        if k == 0:
-            ax.set_ylabel("mean absolute error on the grid")
-            ax.legend(fontsize=8, loc="lower left")
-    source = published()["source"]
-    fig.suptitle(f"NPU paper's simple task: mean ± 2 s.e. over runs; published: {published()['seeds']} runs, "
-                 f"{source['repository']} {source['file']}", fontsize=10)
-    fig.tight_layout()
-    return fig

@@ -17,15 +17,14 @@ differentiable: a second derivative through a unit (a gradient penalty, ``create
 ``gradgradcheck``) raises PyTorch's "differentiate twice" RuntimeError instead of being zero.
 
 Any PyTorch model (these modules or plain ones) runs the benchmark protocol:
-``nalu_ext.train_task(model, task, torch_optimizer, steps=...)`` trains it on the same C++ task
-data as a compiled run and returns the same RunResult; :func:`make_run` makes a run specification
-from a module-level factory, which ``nalu_ext.sweep`` runs beside compiled ones (same results
-file, same summaries). What the loop asks of a model: nalu_ext/_torch_protocol.py's docstring.
+``nalu_ext.benchmark.train_task(model, task, torch_optimizer, steps=...)`` trains it on the same
+C++ task data as a compiled run and returns the same RunResult; ``nalu_ext.benchmark.torch_runs``
+makes run specifications of module-level factories, which the benchmark's ``sweep`` runs beside
+compiled ones (same results file, same summaries). What the loop asks of a model: its docstring.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 import numpy as np
@@ -35,11 +34,7 @@ try:
 except ImportError as err:  # the optional extra
     raise ImportError("nalu_ext.torch needs PyTorch: pip install 'nalu_ext[torch]'") from err
 
-from . import _checks
 from .layers import UNITS, Layer
-from .tasks import Task
-
-OPTIMIZERS = ("Adam", "SGD", "RMSprop")  # the torch.optim classes a run specification may name
 
 _TORCH_DTYPES = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}
 
@@ -258,44 +253,4 @@ _CLASSES: Dict[str, Type[Unit]] = {name: _unit_class(name, cls) for name, cls in
 globals().update(_CLASSES)
 
 
-def factory_name(factory: Callable[..., Any]) -> str:
-    """'module:qualified.name' of a module-level function or class (what a specification records)."""
-    module, name = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
-    try:
-        found = module and name and "<" not in name and resolve(f"{module}:{name}") is factory
-    except (ImportError, AttributeError):
-        found = False
-    if not found:
-        raise ValueError(f"the factory must be a module-level function or class, importable by name; got {factory!r}")
-    return f"{module}:{name}"
-
-
-def resolve(name: str) -> Callable[..., Any]:
-    """The callable that :func:`factory_name` named."""
-    module, _, qualname = name.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def make_run(factory: Callable[..., Any], task: Task, *, seed: int, steps: int, family: Optional[str] = None,
-             kwargs: Optional[Dict[str, Any]] = None, optimizer: str = "Adam", lr: float = 1e-3,
-             batch_size: int = 128, log_every: int = 1000) -> Dict[str, Any]:
-    """A run specification of a PyTorch model: plain data like :func:`nalu_ext.make_run`'s.
-    ``factory(task.input_size, seed=seed, **kwargs)`` builds the model (after
-    ``torch.manual_seed(seed)``); ``family`` names its rows in summaries (default: the factory's
-    name)."""
-    if not isinstance(task, Task):
-        raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
-    name = factory_name(factory)
-    return {
-        "family": family or name.rpartition(":")[2], "factory": name, "kwargs": dict(kwargs or {}),
-        "task": task.to_dict(), "seed": _checks.integer(seed, "seed", maximum=None),
-        "steps": _checks.integer(steps, "steps"),
-        "optimizer": {"kind": _checks.choice(optimizer, "optimizer", OPTIMIZERS), "lr": _checks.real(lr, "lr", minimum=0.0)},
-        "batch_size": _checks.positive(batch_size, "batch_size"), "log_every": _checks.positive(log_every, "log_every"),
-    }
-
-
-__all__ = ["Unit", "regularizer", "after_update", "make_run", *_CLASSES]
+__all__ = ["Unit", "regularizer", "after_update", *_CLASSES]

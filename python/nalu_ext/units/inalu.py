@@ -10,7 +10,6 @@ import numpy as np
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
-from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
 # the saturation regularizer's forms: Schlör et al.'s and bmistry4/nalm-benchmark's (docs/units.md#inalu)
@@ -54,9 +53,6 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
     INITS = {"inalu": "W_hat ~ N(0.88, 0.2), M_hat ~ N(0.5, 0.2), G ~ N(0, 0.2) (Schlör et al. 2020)",
              "glorot": "every parameter Glorot-uniform, a scalar-gate G as a column (out, 1) "
                        "(nmheim/NeuralArithmetic.jl's iNALU)"}
-    RECIPE = Recipe(
-        network=("iNALU", "iNALU"), init=("inalu", "inalu"),
-        source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  omega: float = 20.0, gate: str = "scalar", regularizer_form: str = "schlor",

@@ -11,7 +11,6 @@ import numpy as np
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, glorot_uniform, register
-from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64, sigmoid
 
 
@@ -55,11 +54,6 @@ class Linear(_Affine):
         Whether the layer has b (default True).
     """
 
-    RECIPE = Recipe(
-        network=("Linear", "Linear"), init=("glorot", "glorot"), published=True,
-        source=f"Linear of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               f"--layer-type linear (layer/basic.py, bias included); {STABLE_NALU_DEFAULTS}; no regularizer")
-
     def __init__(self, in_features: int, out_features: int, *, bias: bool = True,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
@@ -90,9 +84,6 @@ class Dense(_Affine):
     bias : bool
         Whether the layer has b (default True).
     """
-
-    RECIPE = Recipe(network=("Dense", "Linear"), init=("glorot", "glorot"),
-                    source=UNPUBLISHED + "; a sigmoid hidden layer and a linear output")
 
     def __init__(self, in_features: int, out_features: int, *, activation: str = "sigmoid", bias: bool = True,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:

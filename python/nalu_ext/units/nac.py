@@ -8,7 +8,6 @@ import numpy as np
 
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, register, stable_nalu_nac_range
-from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward
 
 
@@ -36,10 +35,6 @@ class NAC(Layer):
     """
 
     INITS = NAC_INITS
-    RECIPE = Recipe(
-        network=("NAC", "NAC"), init=("stable-nalu", "stable-nalu"), published=True,
-        source=f"NAC+ of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               f"--layer-type NAC; {STABLE_NALU_DEFAULTS}; no regularizer (NACLayer has none)")
 
     def __init__(self, in_features: int, out_features: int, *, dtype: DTypeLike = "float32",
                  seed: SeedLike = None, init: Optional[str] = None) -> None:

@@ -10,7 +10,6 @@ import numpy as np
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, register
-from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward
 from .nac import NAC_INITS, nac_stable_nalu_init
 
@@ -33,11 +32,6 @@ class NACMul(Layer):
     """
 
     INITS = NAC_INITS
-    RECIPE = Recipe(
-        network=("NAC", "NACMul"), init=("stable-nalu", "stable-nalu"), published=True,
-        source=f"NAC• of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               f"--layer-type NAC --nac-mul normal (the second layer is exp(NAC(log(|z| + 1e-7))), "
-               f"network/simple_function_static.py); {STABLE_NALU_DEFAULTS}; no regularizer")
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:

@@ -11,7 +11,6 @@ from .. import _checks
 from .._dtypes import DTypeLike
 from .._types import GateName
 from ..layers import Layer, SeedLike, glorot_uniform, register
-from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 from .nac import nac_stable_nalu_init
 
@@ -57,11 +56,6 @@ class NALU(Layer):
         "flux": "as glorot, and b ~ U(-r, r) with r = sqrt(6 / (1 + out)), Flux's glorot_uniform of a "
                 "vector (nmheim/NeuralArithmetic.jl's NALU)",
     }
-    RECIPE = Recipe(
-        network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"), published=True,
-        source=f"NALU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               f"--layer-type NALU (tied weights, gate without bias, eps 1e-7); {STABLE_NALU_DEFAULTS}; "
-               "no regularizer")
 
     def __init__(
         self,

@@ -15,7 +15,6 @@ import numpy as np
 from .. import _checks, _core
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
-from ..recipes import STABLE_NALU, STABLE_NALU_DEFAULTS, Recipe
 from ..reference import Cache, Grads, f64
 
 
@@ -30,7 +29,6 @@ class NauNmu(Scheduled, Layer):
     """What the NAU and the NMU share: a weight W kept in its range (``constraint``) and the
     sparsity regularizer of Madsen & Johansen 2020, added to the loss as λ(t) R."""
 
-    BENCHMARK_REGULARIZED = True
     _RANGE: Tuple[float, float]
 
     def __init__(self, in_features: int, out_features: int, *, constraint: str = "clamp",
@@ -95,12 +93,6 @@ class NAU(NauNmu):
     INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))) "
                             "(stable-nalu's layer/re_regualized_linear_nac.py)",
              "glorot": "W Glorot-uniform (nmheim/NeuralArithmetic.jl's NAU)"}
-    RECIPE = Recipe(
-        network=("NAU", "NAU"), init=("stable-nalu", "stable-nalu"), published=True,
-        regularizer=0.01, reg_start=5_000, reg_end=50_000,
-        source=f"NAU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               "--layer-type ReRegualizedLinearNAC --regualizer 0.01 --regualizer-scaling-start 5000 "
-               f"--regualizer-scaling-end 50000; {STABLE_NALU_DEFAULTS}")
 
     def _initialise(self, rng: np.random.Generator) -> None:
         W = self.params["W"]
@@ -146,13 +138,6 @@ class NMU(_Multiplying):
 
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75) (stable-nalu's layer/re_regualized_linear_mnac.py)",
              "uniform": "W ~ U(0, 1) (nmheim/NeuralArithmetic.jl's NMU: Julia's rand)"}
-    RECIPE = Recipe(
-        network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
-        regularizer=10.0, reg_start=1_000_000, reg_end=2_000_000,
-        source=f"NMU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
-               "--layer-type ReRegualizedLinearNAC --nac-mul mnac with the script's defaults "
-               f"--regualizer 10 --regualizer-scaling-start 1000000 --regualizer-scaling-end 2000000; "
-               f"{STABLE_NALU_DEFAULTS}")
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return nmu_forward(x, self.params["W"], self.constraint)
@@ -186,10 +171,6 @@ class sNMU(_Multiplying):  # noqa: N801  (the unit's published name)
     """
 
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75), the NMU's"}
-    RECIPE = dataclasses.replace(
-        NMU.RECIPE, network=("NAU", "sNMU"), published=False,
-        source="not yet the sNMU paper's own recipe: Madsen & Johansen's NAU→NMU recipe with the sNMU "
-               "in the NMU's place and the original's default noise U[1, 5)")
 
     def __init__(self, in_features: int, out_features: int, *, noise_low: float = 1.0, noise_high: float = 5.0,
                  noise_seed: Optional[int] = None, constraint: str = "clamp", regularizer: float = 0.0,
@@ -300,11 +281,6 @@ class NMRU(_Multiplying):
     """
 
     INITS = {"nalm-division": "W ~ U(0.25, 0.75) (bmistry4/nalm-division concat_reciprocal_nmu.py)"}
-    RECIPE = dataclasses.replace(
-        NMU.RECIPE, network=("NAU", "NMRU"), init=("stable-nalu", "nalm-division"), published=False,
-        source="not yet the division paper's own recipe: Madsen & Johansen's NAU→NMU recipe with the "
-               "NMRU in the NMU's place (nalm-division's single_layer.py defaults: --regualizer 10, "
-               "scaling 1e6 to 2e6, Adam 1e-3)")
 
     def __init__(self, in_features: int, out_features: int, *, sign_retrieval: bool = False,
                  constraint: str = "clamp", regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
@@ -402,12 +378,6 @@ class NRU(NauNmu):
 
     INITS = {"stable-nalu": "W ~ U(-r, r), r = min(0.5, sqrt(3) * sqrt(2 / (in + out))), the NAU's "
                             "(nalm-division reciprocal_nmu.py without --beta-nau)"}
-    RECIPE = dataclasses.replace(
-        NMU.RECIPE, network=("NAU", "NRU"), init=("stable-nalu", "stable-nalu"), published=False,
-        source="not the division paper's own recipe on this task (it trains the NRU alone: "
-               "nalu_ext.single_module): Madsen & Johansen's NAU→NMU recipe with the NRU in the NMU's place "
-               "(its learning rate 1 of the single-module runs is not used: it is the NRU's alone, "
-               "and here the NAU before it shares the optimizer)")
 
     _initialise = NAU._initialise
 

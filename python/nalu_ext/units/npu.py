@@ -9,7 +9,6 @@ import numpy as np
 
 from .._dtypes import DTypeLike
 from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
-from ..recipes import UNPUBLISHED, Recipe
 from ..reference import Cache, Grads, f64
 
 
@@ -20,7 +19,6 @@ class PowerUnit(Scheduled, Layer):
     β; usually the geometric schedule, ``reg_initial``/``reg_growth``/``reg_every``)."""
 
     _CORE_KIND = "NPU"
-    BENCHMARK_REGULARIZED = True
 
     INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0, g = 0.5 (Heim et al. 2020)",
              "nalm-benchmark": "W_re (or W) Glorot-uniform, W_im = 0, g = 1 (bmistry4/nalm-benchmark's "
@@ -69,8 +67,6 @@ class NPU(PowerUnit):
     <schedule parameters>
     """
 
-    RECIPE = Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
-
     def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0, reg_start: int = 0,
                  reg_end: int = 0, reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
@@ -100,8 +96,6 @@ class RealNPU(PowerUnit):
     <layer parameters>
     <schedule parameters>
     """
-
-    RECIPE = Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED)
 
     def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0, reg_start: int = 0,
                  reg_end: int = 0, reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0,

@@ -13,19 +13,22 @@ compiled units' own; ``model.effective_weights()``, the arrays the sparsity erro
 
 from __future__ import annotations
 
+import importlib
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
-from . import _checks
-from ._types import DTypeName
-from .errors import Interrupted
-from .layers import Scheduled
+from .. import _checks
+from .._types import DTypeName
+from ..errors import Interrupted
+from ..layers import Scheduled
+from ..torch import Unit, after_update, torch  # torch: the PyTorch module, or a clear ImportError
 from .results_file import run_id
 from .tasks import Task, task_from_dict
-from .torch import Unit, after_update, resolve, torch  # torch: the PyTorch module, or a clear ImportError
 from .verdicts import Curves, RunResult, success_threshold, weights_sparsity_error
+
+OPTIMIZERS = ("Adam", "SGD", "RMSprop")  # the torch.optim classes a run specification may name
 
 _DTYPES: Dict["torch.dtype", DTypeName] = {torch.float32: "float32", torch.float64: "float64"}
 
@@ -69,10 +72,10 @@ def _regularizer(model: "torch.nn.Module", step: int) -> Optional["torch.Tensor"
     return sum(terms[1:], terms[0]) if terms else None
 
 
-def train_task(model: "torch.nn.Module", task: Task, optimizer: "torch.optim.Optimizer", *, steps: int,
+def train_torch_model(model: "torch.nn.Module", task: Task, optimizer: "torch.optim.Optimizer", *, steps: int,
                batch_size: int = 128, log_every: int = 1000, stop_when_solved: bool = False,
                progress: bool = False, n_eval: int = 10_000, stop: Optional[threading.Event] = None) -> RunResult:
-    """:func:`nalu_ext.train_task` for a PyTorch model (see the module docstring): MSE loss, the
+    """:func:`nalu_ext.benchmark.train_task` for a PyTorch model (see the module docstring): MSE loss, the
     task's C++ batches as tensors, one optimizer step per batch. A step whose loss is not finite
     is not taken, and one that makes a parameter non-finite is undone; either ends the run as
     diverged with the last good parameters."""
@@ -143,13 +146,53 @@ def train_task(model: "torch.nn.Module", task: Task, optimizer: "torch.optim.Opt
 
 
 def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
-    """Runs a specification of :func:`make_run` (as :func:`nalu_ext.sweeps.execute` does a
+    """Runs a specification of :func:`make_run` (as :func:`nalu_ext.benchmark.sweeps.execute` does a
     compiled one)."""
     task = task_from_dict(spec["task"])
     torch.set_num_threads(1)  # one run per core, as the compiled runs: a sweep runs several at once
     torch.manual_seed(spec["seed"])
     model = resolve(spec["factory"])(task.input_size, seed=spec["seed"], **spec["kwargs"])
     optimizer = getattr(torch.optim, spec["optimizer"]["kind"])(model.parameters(), lr=spec["optimizer"]["lr"])
-    result = train_task(model, task, optimizer, steps=spec["steps"], batch_size=spec["batch_size"],
+    result = train_torch_model(model, task, optimizer, steps=spec["steps"], batch_size=spec["batch_size"],
                         log_every=spec["log_every"], stop=stop)
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}
+
+
+def factory_name(factory: Callable[..., Any]) -> str:
+    """'module:qualified.name' of a module-level function or class (what a specification records)."""
+    module, name = getattr(factory, "__module__", None), getattr(factory, "__qualname__", "")
+    try:
+        found = module and name and "<" not in name and resolve(f"{module}:{name}") is factory
+    except (ImportError, AttributeError):
+        found = False
+    if not found:
+        raise ValueError(f"the factory must be a module-level function or class, importable by name; got {factory!r}")
+    return f"{module}:{name}"
+
+
+def resolve(name: str) -> Callable[..., Any]:
+    """The callable that :func:`factory_name` named."""
+    module, _, qualname = name.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def make_run(factory: Callable[..., Any], task: Task, *, seed: int, steps: int, family: Optional[str] = None,
+             kwargs: Optional[Dict[str, Any]] = None, optimizer: str = "Adam", lr: float = 1e-3,
+             batch_size: int = 128, log_every: int = 1000) -> Dict[str, Any]:
+    """A run specification of a PyTorch model: plain data like :func:`nalu_ext.benchmark.make_run`'s.
+    ``factory(task.input_size, seed=seed, **kwargs)`` builds the model (after
+    ``torch.manual_seed(seed)``); ``family`` names its rows in summaries (default: the factory's
+    name)."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a nalu_ext.benchmark.tasks.Task, got {type(task).__name__}")
+    name = factory_name(factory)
+    return {
+        "family": family or name.rpartition(":")[2], "factory": name, "kwargs": dict(kwargs or {}),
+        "task": task.to_dict(), "seed": _checks.integer(seed, "seed", maximum=None),
+        "steps": _checks.integer(steps, "steps"),
+        "optimizer": {"kind": _checks.choice(optimizer, "optimizer", OPTIMIZERS), "lr": _checks.real(lr, "lr", minimum=0.0)},
+        "batch_size": _checks.positive(batch_size, "batch_size"), "log_every": _checks.positive(log_every, "log_every"),
+    }

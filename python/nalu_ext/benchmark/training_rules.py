@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _checks
+from .. import _checks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,9 +169,9 @@ class ActiveRules:
 
     def __init__(self, model: Any, reinit: Optional[Reinitialise], regularize_when: Optional[RegularizeWhen]) -> None:
         if reinit is not None and not isinstance(reinit, Reinitialise):
-            raise TypeError(f"reinit must be a nalu_ext.training_rules.Reinitialise, got {reinit!r}")
+            raise TypeError(f"reinit must be a nalu_ext.benchmark.training_rules.Reinitialise, got {reinit!r}")
         if regularize_when is not None and not isinstance(regularize_when, RegularizeWhen):
-            raise TypeError(f"regularize_when must be a nalu_ext.training_rules.RegularizeWhen, got {regularize_when!r}")
+            raise TypeError(f"regularize_when must be a nalu_ext.benchmark.training_rules.RegularizeWhen, got {regularize_when!r}")
         self.model = model
         self.regularize_when = regularize_when
         self.watch = None if reinit is None else StagnationWatch(reinit)

@@ -8,12 +8,13 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from .._arguments import new_file, non_negative, non_negative_real, plot_file, positive, positive_real
+from .._types import JudgeName
+from ..errors import UsageError
 from . import npu_simple, single_module
-from ._types import JudgeName
 from .dask_watch import WorkerWatch, WorkersLost
-from .errors import UsageError
-from .results_file import scan_results
 from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
+from .results_file import ResultsFileError, ResultsWriteError, scan_results
 from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
@@ -35,6 +36,72 @@ SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     # the toy problem: 2e5 steps, 100 seeds (lfs_batch_jobs/simple_mul.sh): a few minutes
     "toy": {"steps": 200_000, "seeds": 100, "ops": "mul"},
 }
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Adds the ``benchmark`` command to the command line's subparsers; returns its parser."""
+    b: argparse.ArgumentParser = commands.add_parser(
+        "benchmark",
+        help="success rates of units over seeds on the field's arithmetic protocols",
+        description=(
+            "Train every unit family on every operation for every seed (fresh data each step, "
+            "a counter-based stream per seed), judge each run against the nearly-perfect model's "
+            "extrapolation MSE, and print success rates with Wilson 95% intervals. Families: "
+            + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
+            "Finished runs are appended to --results; running the same command again resumes."),
+    )
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single-module", "npu-simple"), default="arithmetic",
+                   help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
+                        "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
+                        "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
+                        "2e5 steps, beside the published toy table; single-module: Mistry, Farrahi & "
+                        "Hare's benchmark, one unit on x1 op x2 over its nine ranges, 5e4 steps, 25 seeds, "
+                        "each unit by its published script's recipe; npu-simple: the NPU paper's task, one "
+                        "model learns x+y, xy, x/y and sqrt(x) jointly, 2e4 steps, 20 runs, mean absolute "
+                        "error on a grid beside the published table (docs/protocols.md)")
+    b.add_argument("--units", default=None,
+                   help=f"comma-separated unit families (default: the suite's published rows; for "
+                        f"arithmetic {','.join(PUBLISHED_COMPARISON)}, the units of the "
+                        "published comparison), or PyTorch models as MODULE:FACTORY (FACTORY(inputs, "
+                        "seed=SEED) builds one; MODULE importable from here; torch.optim.Adam, lr "
+                        "1e-3, batch 128 unless --lr/--batch-size; needs the [torch] extra)")
+    b.add_argument("--ops", default=None, help="comma-separated operations (add, sub, mul, div, square, "
+                   "sqrt; default add,sub,mul; single-module add,sub,mul,div; the toy suite is always mul)")
+    b.add_argument("--pairs", metavar="FAMILY:OP,...",
+                   help="run these unit/operation pairs instead of every --units x --ops combination, "
+                        "e.g. NALU:add,NALU:mul,NAC:add")
+    b.add_argument("--seeds", type=positive, default=None,
+                   help="seeds per unit and operation (default 10; toy 100, single-module 25, npu-simple 20)")
+    b.add_argument("--steps", type=positive, default=None,
+                   help="training steps per run (default 100000; table1 5000000, toy 200000, single-module 50000, "
+                        "npu-simple 20000)")
+    recipe = "(default: each family's published recipe, docs/protocols.md#recipes)"
+    b.add_argument("--batch-size", type=positive, default=None, help=f"rows per step {recipe}")
+    b.add_argument("--lr", type=positive_real, default=None, help=f"the optimizer's learning rate {recipe}")
+    b.add_argument("--init", default=None, metavar="SCHEME",
+                   help=f"initialisation scheme of both layers, e.g. glorot or stable-nalu {recipe}")
+    b.add_argument("--regularizer", type=non_negative_real, default=None,
+                   help=f"λ̂ of the NAU/NMU sparsity regularizer {recipe}")
+    b.add_argument("--reg-start", type=non_negative, default=None, help=f"step its warm-up starts {recipe}")
+    b.add_argument("--reg-end", type=non_negative, default=None, help=f"step it reaches λ̂ {recipe}")
+    b.add_argument("--log-every", type=positive, default=1000, help="steps between evaluations (default 1000)")
+    b.add_argument("--jobs", type=positive, default=None, help="parallel runs (default: one per core)")
+    b.add_argument("--results", metavar="FILE.jsonl", type=new_file,
+                   help="append each finished run here; resume from it")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
+                   "needs pip install 'nalu_ext[distributed]')")
+    b.add_argument("--scheduler-timeout", metavar="SECONDS", type=positive_real, default=30.0,
+                   help="how long to try to reach --scheduler, and to wait for a worker while none is "
+                        "connected before giving up (exit 1, finished runs kept; default 30)")
+    b.add_argument("--judge", choices=("final", "published"), default=None,
+                   help="which model decides success: the final one (the default of arithmetic), "
+                        "or the published analysis' choice (table1, toy and single-module; table1 and "
+                        "toy also print the other), the lowest validation MSE among the last 5000 logs (every log of "
+                        "a 5e6-step run at the default --log-every)")
+    b.add_argument("--plot", metavar="FILE.png", type=plot_file,
+                   help="write a figure of the success rates with their intervals")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return b
 
 
 def setting(args: argparse.Namespace, name: str) -> Any:
@@ -134,7 +201,7 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
 
     def run(family: str, task: Task, seed: int) -> Dict[str, Any]:
         if family in factories:  # Adam, lr 1e-3, batch 128 unless --lr/--batch-size say otherwise
-            from .torch import make_run as make_torch_run
+            from .torch_runs import make_run as make_torch_run
 
             given = {name: overrides[name] for name in ("lr", "batch_size") if overrides[name] is not None}
             return make_torch_run(factories[family], task, seed=seed, steps=setting(args, "steps"),
@@ -155,7 +222,7 @@ def torch_factory(name: str) -> Any:
     """The PyTorch model factory MODULE:FACTORY names (MODULE importable from the current
     directory, as `python -m` puts it on the path)."""
     try:
-        from .torch import resolve
+        from .torch_runs import resolve
     except ImportError as err:
         raise UsageError(f"{name}: a PyTorch model factory needs PyTorch: {err}") from None
     try:
@@ -198,7 +265,18 @@ def judge_of(args: argparse.Namespace) -> JudgeName:
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
-    """Exit status: 0 every run finished, 1 some run failed, 130 interrupted (Ctrl-C)."""
+    """Exit status: 0 every run finished, 1 some run failed or the work could not go on (a full
+    disk, no Dask worker), 130 interrupted (Ctrl-C); UsageError before any run."""
+    try:
+        return _run_benchmark(args)
+    except ResultsWriteError as err:  # a full disk: what was kept is in the message
+        print(f"benchmark: {err}", file=sys.stderr)
+        return 1
+    except ResultsFileError as err:  # not a results file: said before any run
+        raise UsageError(str(err)) from None
+
+
+def _run_benchmark(args: argparse.Namespace) -> int:
     runs = build_runs(args)
     judge = judge_of(args)
     print(f"benchmark: {len(runs)} runs ({args.suite} suite, {setting(args, 'seeds')} seeds, "
@@ -232,7 +310,8 @@ def run_benchmark(args: argparse.Namespace) -> int:
             print(note)
     print(compute_time(summary, time.monotonic() - start))
     if args.plot:
-        from .plot import PlottingUnavailable, plot_success
+        from ..plot import PlottingUnavailable
+        from .plot import plot_success
 
         try:
             shown = args.suite if args.suite in (*SUITES, "single-module", "npu-simple") else None

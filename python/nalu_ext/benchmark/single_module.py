@@ -3,7 +3,7 @@ Modules"; docs/protocols.md#the-single-module-benchmark): one unit, two inputs, 
 the nine (interpolation, extrapolation) ranges of ``SingleModuleTask.RANGES``; 50 000 steps of
 fresh batches of 128, a log every 1000 steps, 25 seeds; judged on the model with the lowest
 validation MSE (every logged model is a candidate) against the "output" threshold rule
-(``nalu_ext.success_threshold``).
+(``nalu_ext.benchmark.success_threshold``).
 
 Every unit is trained by the recipe of the script that published it: bmistry4/nalm-benchmark for
 the units of the Primer, bmistry4/nalm-division for the division units (NRU, NMRU) and

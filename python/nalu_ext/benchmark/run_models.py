@@ -1,19 +1,20 @@
 """A run specification's model: its layers' units, widths, initial parameters and options
-(the specification is plain data, so a run can be rebuilt anywhere from it; nalu_ext.sweeps
-makes and executes specifications, protocols of their own, such as nalu_ext.npu_simple, build
-their models here too).
+(the specification is plain data, so a run can be rebuilt anywhere from it; the sweeps module
+makes and executes specifications, protocols of their own, such as npu_simple, build their
+models here too).
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence
 
-from .model import Sequential
+from ..model import Sequential
+from ..units import UNITS
+from .recipes import RECIPES, REGULARIZED
 from .tasks import task_from_dict
-from .units import UNITS
 
-# each unit family's two-layer network, as its RECIPE declares (docs/protocols.md#recipes)
-FAMILIES: Dict[str, Sequence[str]] = {name: cls.RECIPE.network for name, cls in UNITS.items()}
+# each unit family's two-layer network, as its recipe says (docs/protocols.md#recipes)
+FAMILIES: Dict[str, Sequence[str]] = {name: recipe.network for name, recipe in RECIPES.items()}
 
 
 def network_of(spec: Dict[str, Any]) -> List[str]:
@@ -25,7 +26,7 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     """The specification's model with its initial parameters (the same on every machine: each
     layer is seeded by the run's seed and the layer's index)."""
     network = network_of(spec)
-    if "widths" in spec:  # a protocol of its own widths (nalu_ext.npu_simple)
+    if "widths" in spec:  # a protocol of its own widths (nalu_ext.benchmark.npu_simple)
         widths = tuple(spec["widths"])
     else:
         widths = (task_from_dict(spec["task"]).input_size, *[spec["hidden"]] * (len(network) - 1), 1)
@@ -34,7 +35,7 @@ def build_model(spec: Dict[str, Any]) -> Sequential:
     for k, kind in enumerate(network):
         kwargs: Dict[str, Any] = {"dtype": spec["dtype"], "seed": spec["seed"] * 1000 + k, "init": inits[k],
                                   **(spec.get("options") or [{}] * len(network))[k]}
-        if UNITS[kind].BENCHMARK_REGULARIZED and "regularizer" in spec:
+        if kind in REGULARIZED and "regularizer" in spec:
             kwargs.update(spec["regularizer"])
         layers.append(UNITS[kind](widths[k], widths[k + 1], **kwargs))
     return Sequential(*layers)

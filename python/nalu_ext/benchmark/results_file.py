@@ -69,7 +69,7 @@ def run_id(spec: Dict[str, Any]) -> str:
     Parameters
     ----------
     spec : dict
-        A specification from :func:`~nalu_ext.make_run`.
+        A specification from :func:`~nalu_ext.benchmark.make_run`.
 
     Returns
     -------
@@ -327,14 +327,14 @@ def warn_problems(path: str, problems: List[str]) -> None:
 
 
 def read_results(path: str) -> Dict[str, Dict[str, Any]]:
-    """The records of a results file (JSON lines, as :func:`~nalu_ext.sweep` appends them; gzip
+    """The records of a results file (JSON lines, as :func:`~nalu_ext.benchmark.sweep` appends them; gzip
     when the name ends in ``.gz``) by run id, the last record of an id winning. A line that is not
     a valid record (a torn last line of an interrupted sweep, a damaged or edited one) is ignored
     with a :class:`ResultsFileWarning` naming its line. A missing file has no records.
 
     Each record is ``{"id", "spec", "status", "result"}`` (``"error"`` instead of ``"result"`` when
-    the run failed): ``spec`` is :func:`~nalu_ext.make_run`'s specification and ``result`` a
-    :meth:`RunResult.to_dict <nalu_ext.RunResult.to_dict>`. ``SweepSummary(records.values())``
+    the run failed): ``spec`` is :func:`~nalu_ext.benchmark.make_run`'s specification and ``result`` a
+    :meth:`RunResult.to_dict <nalu_ext.benchmark.RunResult.to_dict>`. ``SweepSummary(records.values())``
     summarises them.
 
     Parameters

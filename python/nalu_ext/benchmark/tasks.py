@@ -15,15 +15,15 @@ from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import _checks, _core
-from ._dtypes import DTypeLike, as_float_dtype
+from .. import _checks, _core
+from .._dtypes import DTypeLike, as_float_dtype
 
 OPS = ("add", "sub", "mul", "div", "square", "sqrt")
 Interval = Tuple[float, float]
 RangeLike = Union[Interval, Sequence[Interval]]
 
 TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = 0, 1, 2
-# How a task's success threshold is set (nalu_ext.verdicts.success_threshold): "weights", the MSE
+# How a task's success threshold is set (nalu_ext.benchmark.verdicts.success_threshold): "weights", the MSE
 # of a model whose weights are each ε = 1e-5 off (Madsen & Johansen); "output", the MSE of an
 # output off by a relative ε = 1e-4 (Mistry, Farrahi & Hare's single-module benchmark).
 THRESHOLD_RULES = ("weights", "output")

@@ -22,13 +22,13 @@ from typing import Any, Optional, Union, cast
 
 import numpy as np
 
-from . import _checks, _core
-from ._types import LossName
-from .layers import Layer
-from .model import Sequential, as_sequential, check_optimizer
-from .optim import Optimizer
+from .. import _checks, _core
+from .._types import LossName
+from ..layers import Layer
+from ..model import Sequential, as_sequential, check_optimizer
+from ..optim import Optimizer
+from ..train import LoopRunner
 from .tasks import Task
-from .train import LoopRunner
 from .training_rules import ActiveRules, RegularizeWhen, Reinitialise
 from .verdicts import (EPSILON, SELECTION_WINDOW, Curves, RunResult, published_selection, success_threshold,
                        weights_sparsity_error)
@@ -119,10 +119,10 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
         Rows of the validation and test sets (default 10^4).
     stop : threading.Event, optional
         Set from another thread to end the run (:class:`nalu_ext.errors.Interrupted`).
-    reinit : nalu_ext.training_rules.Reinitialise, optional
+    reinit : nalu_ext.benchmark.training_rules.Reinitialise, optional
         Re-draw the parameters when the validation error stagnates (the iNALU's training);
         ``RunResult.restarts`` lists the steps after which it did.
-    regularize_when : nalu_ext.training_rules.RegularizeWhen, optional
+    regularize_when : nalu_ext.benchmark.training_rules.RegularizeWhen, optional
         Apply the layers' regularizer only while the validation error is small (the iNALU's).
 
     Returns
@@ -135,9 +135,9 @@ def train_task(model: Union[Sequential, Layer], task: Task, optimizer: Optimizer
             raise ValueError("reinit and regularize_when are for nalu_ext models, not PyTorch ones")
         if loss != "mse":
             raise ValueError(f"a PyTorch model is trained on the MSE loss, got loss={loss!r}")
-        from ._torch_protocol import train_task as train_torch_task
+        from .torch_runs import train_torch_model
 
-        return train_torch_task(model, task, cast(Any, optimizer), steps=steps, batch_size=batch_size, log_every=log_every,
+        return train_torch_model(model, task, cast(Any, optimizer), steps=steps, batch_size=batch_size, log_every=log_every,
                                 stop_when_solved=stop_when_solved, progress=progress, n_eval=n_eval, stop=stop)
     seq = as_sequential(model)
     check_optimizer(seq, optimizer)

@@ -23,7 +23,7 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²
 
 @functools.lru_cache(maxsize=None)
 def _data() -> Dict[str, Any]:
-    text = resources.files("nalu_ext").joinpath("data/published.json").read_text(encoding="utf-8")
+    text = resources.files("nalu_ext.benchmark").joinpath("data/published.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -83,7 +83,7 @@ def _steps(value: Optional[float]) -> str:
 
 
 def comparison_table(summary: Any, suite: str) -> str:
-    """Our rows (a :class:`~nalu_ext.sweeps.SweepSummary`) beside the published ones: success with
+    """Our rows (a :class:`~nalu_ext.benchmark.sweeps.SweepSummary`) beside the published ones: success with
     its Wilson 95% interval, runs and how many reached the criterion at some log, the published
     rate and interval, whether the intervals overlap, solved-at medians and sparsity errors.
 

@@ -1,7 +1,7 @@
 """How a run is judged, the way the literature does (Madsen & Johansen 2020), whatever trained it:
 the success threshold of a task, the published analysis' selection of a logged model, the curves
 a run logs and the RunResult made from them. The compiled loop (protocol.train_task) and the
-Python loop of PyTorch models (nalu_ext/_torch_protocol.py) both build on it.
+Python loop of PyTorch models (torch_runs.py) both build on it.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ trained on fresh batches of 100 rows from U(0.1, 2.1) for 20 000 steps, and is s
 mean absolute error of each output on a grid that includes negative inputs; the published table
 is the mean over 20 runs ± its standard error.
 
-A run is a plain-data specification (:func:`make_run`), executed by ``nalu_ext.sweep`` like the
+A run is a plain-data specification (:func:`make_run`), executed by ``nalu_ext.benchmark.sweep`` like the
 other protocols (threads, Dask, a resumable results file); :class:`Summary` aggregates the
 records and sets the published table beside them.
 """
@@ -22,9 +22,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from . import _checks
-from ._dtypes import DTypeLike
-from .errors import Interrupted, TrainingDiverged
+from .. import _checks
+from .._dtypes import DTypeLike
+from ..errors import Interrupted, TrainingDiverged
 from .recipes import Recipe
 from .tasks import Task
 
@@ -146,7 +146,7 @@ def result_of(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> D
     absolute errors, the last training loss, whether and where it diverged, seconds (the sweep's
     execute makes the record). Training that diverges stops there and is scored with its last
     good parameters."""
-    from .optim import OPTIMIZERS
+    from ..optim import OPTIMIZERS
     from .run_models import build_model
 
     start = time.perf_counter()
@@ -185,7 +185,7 @@ def check_result(result: Dict[str, Any]) -> None:
 def published() -> Dict[str, Any]:
     """The published table (``data/npu_simple_published.json``, written by
     bench/extract_npu_simple.py): ``rows`` of family, op, mae_mean, mae_se; ``source``, ``seeds``."""
-    text = resources.files("nalu_ext").joinpath("data/npu_simple_published.json").read_text(encoding="utf-8")
+    text = resources.files("nalu_ext.benchmark").joinpath("data/npu_simple_published.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

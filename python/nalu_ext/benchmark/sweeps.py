@@ -19,23 +19,20 @@ import traceback
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from . import _checks, stats, training_rules
+from .. import _checks
+from .._dtypes import DTypeLike, as_float_dtype
+from .._types import JudgeName
+from ..errors import Interrupted
+from ..optim import OPTIMIZERS
+from ..units import UNITS
+from . import stats, training_rules
 from ._ctrl_c import ctrl_c_as_flag
-from ._dtypes import DTypeLike, as_float_dtype
-from ._types import JudgeName
-from .errors import Interrupted
-from .optim import OPTIMIZERS
 from .protocol import SELECTION_WINDOW, published_selection, train_task
-from .recipes import Recipe
+from .recipes import RECIPES, Recipe
 from .results_file import ResultsFileWarning, ResultsWriter, read_results, run_id, warn_problems
 from .run_models import FAMILIES, build_model
 from .tasks import Task, task_from_dict
-from .units import UNITS
 
-# Each unit family's training recipe (its two-layer network, initialisation, regularizer schedule,
-# optimizer), as each unit's module declares it (RECIPE; a multiplying unit may follow an adding
-# one, as published). docs/protocols.md#recipes gives them with their sources.
-RECIPES: Dict[str, Recipe] = {name: cls.RECIPE for name, cls in UNITS.items()}
 # the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
 PUBLISHED_COMPARISON = tuple(name for name, recipe in RECIPES.items() if recipe.published)
 
@@ -50,14 +47,14 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     published recipe (``RECIPES[family]``, docs/protocols.md#recipes): for Madsen & Johansen's
     families their batch scripts' values, e.g. NAU→NAU with λ̂ = 0.01 from step 5000 to 50000 and
     NAU→NMU with λ̂ = 10 from 10⁶ to 2·10⁶, fixed step numbers whatever ``steps`` is. Another
-    protocol's recipe (e.g. ``nalu_ext.single_module.RECIPES[family]``, one layer) is ``recipe=``.
+    protocol's recipe (e.g. ``nalu_ext.benchmark.single_module.RECIPES[family]``, one layer) is ``recipe=``.
 
     Every argument is checked here, so a bad value is an error now, not a failed run later.
 
     Parameters
     ----------
     family : str
-        A unit's name (its RECIPE gives the network and the defaults).
+        A unit family's name (``RECIPES[family]`` gives the network and the defaults).
     task : Task
     seed : int
         Seeds the layers (seed·1000 + k for layer k).
@@ -84,9 +81,9 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     if recipe is None:
         recipe = RECIPES[family]
     elif not isinstance(recipe, Recipe):
-        raise TypeError(f"recipe must be a nalu_ext.Recipe, got {type(recipe).__name__}")
+        raise TypeError(f"recipe must be a nalu_ext.benchmark.Recipe, got {type(recipe).__name__}")
     if not isinstance(task, Task):
-        raise TypeError(f"task must be a nalu_ext.tasks.Task, got {type(task).__name__}")
+        raise TypeError(f"task must be a nalu_ext.benchmark.tasks.Task, got {type(task).__name__}")
     optimizer = _checks.choice(recipe.optimizer if optimizer is None else optimizer, "optimizer", tuple(OPTIMIZERS))
     steps = _checks.integer(steps, "steps")
     dtype_name = str(as_float_dtype(dtype))
@@ -151,9 +148,9 @@ def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[
 def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dict[str, Any]:
     """Runs one specification; returns {"id", "spec", "status": "ok", "result"} (a module-level
     function, so that process pools and Dask workers can pickle it). ``stop``: see train_task.
-    A specification of a PyTorch model (``nalu_ext.torch.make_run``) runs the Python loop."""
+    A specification of a PyTorch model (``nalu_ext.benchmark.torch_runs.make_run``) runs the Python loop."""
     if "factory" in spec:
-        from ._torch_protocol import execute as execute_torch
+        from .torch_runs import execute as execute_torch
 
         return execute_torch(spec, stop)
     if spec.get("protocol") == "npu-simple":
@@ -305,9 +302,9 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     judge : "final" or "published"
     summarize : callable, optional
         Makes the returned summary from the records (default: a SweepSummary under ``judge``;
-        ``nalu_ext.npu_simple.Summary`` for that protocol's runs).
+        ``nalu_ext.benchmark.npu_simple.Summary`` for that protocol's runs).
     watch : callable, optional
-        Called between waits (about every 0.1 s), e.g. a :class:`~nalu_ext.dask_watch.WorkerWatch`.
+        Called between waits (about every 0.1 s), e.g. a :class:`~nalu_ext.benchmark.dask_watch.WorkerWatch`.
         An exception it raises stops the sweep as a full disk does: queued runs are cancelled,
         running ones stopped, finished ones kept, and the exception propagates.
 
