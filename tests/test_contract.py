@@ -17,7 +17,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext import _core
-from test_reference import numeric_gradient
+from helpers import numeric_gradient
 from tolerances import assert_matches_reference
 
 UNIT_NAMES = sorted(nalu_ext.UNITS)

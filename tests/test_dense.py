@@ -8,7 +8,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units.linear import ACTIVATIONS
-from test_reference import numeric_gradient
+from helpers import numeric_gradient
 from tolerances import assert_matches_reference
 
 

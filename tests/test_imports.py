@@ -109,3 +109,38 @@ def test_each_module_imports_first_in_a_fresh_interpreter(name):
         assert f"nalu_ext.torch needs PyTorch: pip install 'nalu_ext[{OPTIONAL[name]}]'" in done.stderr
         return
     assert done.returncode == 0, done.stderr
+
+
+# the one module outside the benchmark that may name it: the command line dispatches to its command
+DISPATCHES_TO_THE_BENCHMARK = {"nalu_ext.cli"}
+
+
+def test_the_library_imports_nothing_from_the_benchmark(capsys):
+    """Layers, models, optimizers, training, saving and the units know nothing of the protocols
+    (before the wing, layers imported recipes and every unit carried one). The graph is printed:
+    ``pytest -s tests/test_imports.py -k library``."""
+    graph = {name: imports_of(name, path) for name, path in MODULES.items()}
+    with capsys.disabled():
+        print()
+        for name in sorted(graph):
+            short = sorted(n.replace("nalu_ext.", "") for n in graph[name])
+            print(f"  {name.replace('nalu_ext.', '') or 'nalu_ext'} -> {', '.join(short) or '-'}")
+    benchmark = {n for n in MODULES if n == "nalu_ext.benchmark" or n.startswith("nalu_ext.benchmark.")}
+    assert len(benchmark) > 10, "the scan found no benchmark modules"
+    leaks = {name: sorted(graph[name] & benchmark) for name in graph
+             if name not in benchmark and name not in DISPATCHES_TO_THE_BENCHMARK and graph[name] & benchmark}
+    assert leaks == {}
+
+
+def test_importing_the_package_does_not_import_the_benchmark():
+    done = subprocess.run([sys.executable, "-c", "import sys, nalu_ext, nalu_ext.torch as _t; "
+                           "print(sorted(m for m in sys.modules if m.startswith('nalu_ext.benchmark')))"]
+                          if importlib.util.find_spec("torch") else
+                          [sys.executable, "-c", "import sys, nalu_ext; "
+                           "print(sorted(m for m in sys.modules if m.startswith('nalu_ext.benchmark')))"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    again = subprocess.run([sys.executable, "-c", "import nalu_ext; print(nalu_ext.benchmark.make_run.__module__)"],
+                           capture_output=True, text=True, timeout=120)
+    assert again.stdout.strip() == "nalu_ext.benchmark.sweeps", again.stderr

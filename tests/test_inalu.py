@@ -7,7 +7,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units import inalu
-from test_reference import numeric_gradient
+from helpers import numeric_gradient
 from tolerances import assert_matches_reference
 
 NAMES = ("W_hat_a", "M_hat_a", "W_hat_m", "M_hat_m")

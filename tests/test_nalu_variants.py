@@ -9,7 +9,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units import nalu
-from test_reference import check_against_fd
+from helpers import check_against_fd
 from tolerances import assert_matches_reference
 
 VARIANTS = [dict(separate_weights=s, gate=g, gate_bias=b)

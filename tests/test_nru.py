@@ -10,7 +10,7 @@ import nalu_ext
 from nalu_ext.benchmark import single_module, sweeps
 from nalu_ext.benchmark.tasks import SingleModuleTask
 from nalu_ext.units.nau_nmu import nru_backward, nru_forward
-from test_reference import check_against_fd
+from helpers import check_against_fd
 
 
 @pytest.mark.parametrize("training", [True, False])

@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
-
 import numpy as np
 import pytest
 
 from nalu_ext import reference as R
 from nalu_ext.units import nac, nalu
+from helpers import check_against_fd, numeric_gradient
 
 ISA_INDEPENDENT = True  # NumPy only
-
-H = 1e-6  # central differences: truncation error O(H^2), rounding O(u / H); ~1e-9 relative here
-
-
-def numeric_gradient(f: Callable[[], float], a: np.ndarray, h: float = H) -> np.ndarray:
-    """d f / d a by central differences with step h, perturbing a in place."""
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        saved = a[idx]
-        a[idx] = saved + h
-        f_plus = f()
-        a[idx] = saved - h
-        f_minus = f()
-        a[idx] = saved
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def check_against_fd(forward: Callable[..., tuple], backward: Callable, arrays: Dict[str, np.ndarray],
-                     rng: np.random.Generator, **kwargs: Any) -> None:
-    y, _ = forward(**arrays, **kwargs)
-    dy = rng.normal(size=y.shape)
-
-    def loss() -> float:
-        return float(np.sum(forward(**arrays, **kwargs)[0] * dy))
-
-    _, cache = forward(**arrays, **kwargs)
-    dx, grads = backward(dy, cache)
-    analytic = dict(grads, x=dx)
-    for name, a in arrays.items():
-        np.testing.assert_allclose(analytic[name], numeric_gradient(loss, a), rtol=1e-6, atol=1e-7,
-                                   err_msg=name)
-
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (3, 4, 2), (5, 2, 3)])
 def test_nac_backward_matches_finite_differences(shape, rng):

@@ -9,7 +9,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.units.nau_nmu import nmu_forward, snmu_forward
-from test_reference import numeric_gradient
+from helpers import numeric_gradient
 
 
 def test_training_divides_the_noise_out_again_and_evaluation_is_the_plain_nmu(rng):

@@ -7,7 +7,7 @@ figure list are never touched, and nothing needs a display.
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from .train import History
 

@@ -3,7 +3,7 @@ by run id. A path ending in ``.gz`` is gzip-compressed, one complete gzip member
 run of the published length logs 5001 points of five curves, about half a megabyte of JSON; gzip
 keeps about 40% of it).
 
-What reading guarantees (tests/test_results_files.py):
+What reading guarantees (tests/benchmark/test_results_files.py):
 
 - A record is a line that is valid UTF-8 and strict JSON, an object whose ``id`` is the run id of
   its ``spec``, whose ``status`` is ``"ok"`` (with a ``result`` its protocol's summary can read)

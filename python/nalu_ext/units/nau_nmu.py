@@ -6,7 +6,6 @@ C++: cpp/nalu/units/nau_nmu/."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any, Dict, List, Optional, Tuple
 

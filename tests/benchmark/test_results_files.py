@@ -21,8 +21,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.benchmark import results_file
-from nalu_ext.benchmark.results_file import (ResultsFileError, ResultsFileWarning, ResultsWriteError, ResultsWriter,
-                                   read_results, run_id)
+from nalu_ext.benchmark.results_file import ResultsFileError, ResultsFileWarning, ResultsWriter, read_results, run_id
 from nalu_ext.benchmark.tasks import ArithmeticTask
 from helpers import InlineExecutor
 
