@@ -8,7 +8,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.benchmark import protocol
-from nalu_ext.units.nau_nmu import NMRU_EPS, nmru_backward, nmru_forward, sign_nmru_backward, sign_nmru_forward
+from nalu_ext.units.division import NMRU_EPS, nmru_backward, nmru_forward, sign_nmru_backward, sign_nmru_forward
 from helpers import check_against_fd
 from tolerances import assert_matches_reference
 

@@ -9,7 +9,7 @@ import pytest
 import nalu_ext
 from nalu_ext.benchmark import single_module, sweeps
 from nalu_ext.benchmark.tasks import SingleModuleTask
-from nalu_ext.units.nau_nmu import nru_backward, nru_forward
+from nalu_ext.units.division import nru_backward, nru_forward
 from helpers import check_against_fd
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nalu_ext
-from nalu_ext.units.nau_nmu import nmu_forward, snmu_forward
+from nalu_ext.units.nmu import nmu_forward, snmu_forward
 from helpers import numeric_gradient
 
 

@@ -1,4 +1,5 @@
-"""NAU and NMU (Madsen & Johansen 2020): kernels, reference, clamping, regularizer, learning."""
+"""NAU and NMU (Madsen & Johansen 2020, units/nau.py and units/nmu.py): kernels, reference, what
+their ranged weight shares (clamping, constraints, regularizer), learning."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import pytest
 
 import nalu_ext
 from nalu_ext import reference as R
-from nalu_ext.units import nau_nmu
+from nalu_ext.units import nau, nmu
 from tolerances import assert_matches_reference
 
-UNITS = {"NAU": (nalu_ext.NAU, nau_nmu.nau_forward, nau_nmu.nau_backward, (-1.0, 1.0)),
-         "NMU": (nalu_ext.NMU, nau_nmu.nmu_forward, nau_nmu.nmu_backward, (0.0, 1.0))}
+UNITS = {"NAU": (nalu_ext.NAU, nau.nau_forward, nau.nau_backward, (-1.0, 1.0)),
+         "NMU": (nalu_ext.NMU, nmu.nmu_forward, nmu.nmu_backward, (0.0, 1.0))}
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -107,7 +108,7 @@ def test_regularizer_adds_its_gradient_and_history_reports_it(unit, rng):
     model.train_step(x, y, nalu_ext.SGD(model.parameters(), lr=0.0))
     pred, cache = forward(x, W0)
     _, grads = backward(2.0 * (pred - y) / pred.size, cache)
-    reg, dreg = nau_nmu.sparsity_regularizer(W0, unit)
+    reg, dreg = nau.sparsity_regularizer(W0, unit)
     np.testing.assert_allclose(layer.grads["W"], grads["W"] + 0.5 * dreg, rtol=1e-12, atol=1e-15)
 
     fresh = cls(3, 2, seed=2, dtype="float64")
@@ -179,7 +180,7 @@ def outside_range(unit, rng, shape=(3, 4)):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("constraint", nau_nmu.CONSTRAINTS)
+@pytest.mark.parametrize("constraint", nau.CONSTRAINTS)
 @pytest.mark.parametrize("unit", UNITS)
 def test_each_constraint_matches_its_reference_with_weights_out_of_range(unit, constraint, dtype, rng):
     cls, forward, backward, (lo, hi) = UNITS[unit]
@@ -202,7 +203,7 @@ def test_each_constraint_matches_its_reference_with_weights_out_of_range(unit, c
         np.testing.assert_array_equal(grads["W"][outside], 0.0)
 
 
-@pytest.mark.parametrize("constraint", nau_nmu.CONSTRAINTS)
+@pytest.mark.parametrize("constraint", nau.CONSTRAINTS)
 @pytest.mark.parametrize("unit", UNITS)
 def test_only_clamp_pulls_w_back_after_an_update(unit, constraint, rng):
     cls, _, _, (lo, hi) = UNITS[unit]
@@ -223,7 +224,7 @@ def test_regularizer_outside_the_range_is_stable_nalus_abs_form(unit, rng):
     layer = cls(4, 3, constraint="none", dtype="float64", seed=0)
     W = outside_range(unit, rng)
     layer.params["W"][...] = W
-    R_ref, dR_ref = nau_nmu.sparsity_regularizer(W, unit)
+    R_ref, dR_ref = nau.sparsity_regularizer(W, unit)
     a = np.abs(W) if unit == "NAU" else W
     np.testing.assert_allclose(R_ref, np.mean(np.minimum(np.abs(a), np.abs(1 - a))), rtol=1e-14)
     for name in layer.grads:

@@ -2,104 +2,8 @@
 
 #include <cmath>
 
-#include "../../isa/gemm.hpp"
-
 namespace nalu {
 namespace NALU_ISA {
-
-template <class T>
-void clamp_weights(T* Wc, const T* W, T lo, T hi, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) Wc[k] = W[k] < lo ? lo : (W[k] > hi ? hi : W[k]);  // NaN stays
-}
-
-namespace {
-// a = |w| (symmetric) or w, da/dw (0 at w = 0 when symmetric), R_k = min(|a|, |1 − a|) and dR_k/da,
-// as selects (this file is compiled without trapping math, so they vectorise).
-template <class T>
-inline T regularizer_argument(T w, bool symmetric) { return symmetric ? std::fabs(w) : w; }
-template <class T>
-inline T regularizer_argument_slope(T w, bool symmetric) {
-    return symmetric ? (w > T(0) ? T(1) : (w < T(0) ? T(-1) : T(0))) : T(1);
-}
-template <class T>
-inline T regularizer_term(T a) { return a < T(0) ? -a : (a > T(1) ? a - T(1) : (a <= T(1) - a ? a : T(1) - a)); }
-template <class T>
-inline T regularizer_slope(T a) { return a < T(0) ? T(-1) : (a > T(1) ? T(1) : (a <= T(1) - a ? T(1) : T(-1))); }
-
-// dW += step · dR_k/da · da/dw (each product of step with ±1 or 0: exact, with or without FMA)
-template <class T>
-void add_regularizer_slopes(T* __restrict dW, const T* __restrict W, std::size_t n, T step, bool symmetric) {
-    for (std::size_t k = 0; k < n; ++k)
-        dW[k] += step * regularizer_slope(regularizer_argument(W[k], symmetric)) *
-                 regularizer_argument_slope(W[k], symmetric);
-}
-}  // namespace
-
-template <class T>
-double sparsity_regularizer(T* dW, const T* W, std::size_t n, T lambda, bool symmetric) {
-    double sum = 0.0;  // in order: one chain of additions, the same bits on every ISA
-    for (std::size_t k = 0; k < n; ++k) sum += regularizer_term(regularizer_argument(W[k], symmetric));
-    if (lambda != T(0)) add_regularizer_slopes(dW, W, n, lambda / static_cast<T>(n), symmetric);
-    return sum / static_cast<double>(n);
-}
-
-template <class T>
-void nau_forward(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O) {
-    gemm::matmul_nt(y, x, Wc, B, O, I);
-}
-
-template <class T>
-void nau_backward(T* dW, T* dx, const T* dy, const T* x, const T* W, const T* Wc, bool masked,
-                  std::size_t B, std::size_t I, std::size_t O) {
-    gemm::matmul_tn(dW, dy, x, O, I, B);
-    if (masked)
-        for (std::size_t k = 0; k < O * I; ++k)
-            if (!(W[k] >= T(-1) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
-    if (dx) gemm::matmul_nn(dx, dy, Wc, B, I, O, /*accumulate=*/false);
-}
-
-template <class T>
-void nmu_forward(T* y, const T* x, const T* Wc, std::size_t B, std::size_t I, std::size_t O) {
-    for (std::size_t b = 0; b < B; ++b)
-        for (std::size_t j = 0; j < O; ++j) {
-            const T* w = Wc + j * I;
-            const T* xr = x + b * I;
-            T p = T(1);
-            for (std::size_t i = 0; i < I; ++i) p *= w[i] * xr[i] + T(1) - w[i];
-            y[b * O + j] = p;
-        }
-}
-
-template <class T>
-void nmu_backward(T* dW, T* dx, T* suffix, const T* dy, const T* x, const T* W, const T* Wc,
-                  bool masked, std::size_t B, std::size_t I, std::size_t O) {
-    for (std::size_t k = 0; k < O * I; ++k) dW[k] = T(0);
-    if (dx)
-        for (std::size_t k = 0; k < B * I; ++k) dx[k] = T(0);
-    for (std::size_t b = 0; b < B; ++b) {
-        const T* xr = x + b * I;
-        for (std::size_t j = 0; j < O; ++j) {
-            const T* w = Wc + j * I;
-            const T g = dy[b * O + j];
-            // suffix[i] = Π_{k > i} f_k, then a running prefix Π_{k < i} f_k: no division.
-            T s = T(1);
-            for (std::size_t i = I; i-- > 0;) {
-                suffix[i] = s;
-                s *= w[i] * xr[i] + T(1) - w[i];
-            }
-            T prefix = T(1);
-            for (std::size_t i = 0; i < I; ++i) {
-                const T others = g * (prefix * suffix[i]);
-                dW[j * I + i] += others * (xr[i] - T(1));  // ∂f_i/∂Ŵ = x_i − 1
-                if (dx) dx[b * I + i] += others * w[i];     // ∂f_i/∂x_i = Ŵ
-                prefix *= w[i] * xr[i] + T(1) - w[i];
-            }
-        }
-    }
-    if (masked)
-        for (std::size_t k = 0; k < O * I; ++k)
-            if (!(W[k] >= T(0) && W[k] <= T(1))) dW[k] = T(0);  // outside the clamp's range
-}
 
 template <class T>
 inline T sign_of(T x) {
@@ -251,9 +155,8 @@ void reciprocal_backward(T* dx, const T* dz, const T* z, std::size_t B, std::siz
     }
 }
 
-NALU_KERNEL_TABLE(NauNmuKernels, &clamp_weights<T>, &sparsity_regularizer<T>, &nau_forward<T>, &nau_backward<T>,
-                  &nmu_forward<T>, &nmu_backward<T>, &nru_forward<T>, &nru_backward<T>,
-                  &sign_phase<T>, &sign_phase_backward<T>, &reciprocal_concat<T>, &reciprocal_backward<T>)
+NALU_KERNEL_TABLE(DivisionKernels, &nru_forward<T>, &nru_backward<T>, &sign_phase<T>, &sign_phase_backward<T>,
+                  &reciprocal_concat<T>, &reciprocal_backward<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

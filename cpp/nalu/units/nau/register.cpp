@@ -1,0 +1,4 @@
+#include "../../unit_registry.hpp"
+#include "layer.hpp"
+
+NALU_REGISTER_UNIT("NAU", nalu::NauLayer)
