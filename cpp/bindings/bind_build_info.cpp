@@ -9,7 +9,7 @@
 #include "gil.hpp"
 #include "nalu/blas.hpp"
 #include "nalu/build_info.hpp"
-#include "nalu/isa/shared_kernels.hpp"
+#include "nalu/isa/vecmath_kernels.hpp"
 
 namespace py = pybind11;
 
@@ -22,7 +22,7 @@ py::object apply_vecmath(const std::string& name, py::array_t<T, py::array::c_st
                          double eps) {
     const std::size_t n = static_cast<std::size_t>(x.size());
     py::array_t<T> out(x.size()), second(x.size());
-    const nalu::SharedKernels<T>& k = nalu::shared_kernels<T>();
+    const nalu::VecmathKernels<T>& k = nalu::kernels<nalu::VecmathKernels<T>>();
     {
         ReleaseGil release;
         if (name == "exp") k.exp(out.mutable_data(), x.data(), n);

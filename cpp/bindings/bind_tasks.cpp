@@ -18,6 +18,7 @@
 #include "nalu/lock_set.hpp"
 #include "nalu/model/training_loop.hpp"
 #include "nalu/tasks/generator.hpp"
+#include "nalu/tasks/task_source.hpp"
 
 namespace py = pybind11;
 
@@ -91,7 +92,7 @@ double seconds_to_generate(const nalu::tasks::TaskSpec& spec, const nalu::tasks:
     ReleaseGil release;
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t s = 0; s < steps; ++s)
-        nalu::tasks::generate(x.data(), t.data(), spec, ranges, seed, nalu::TaskSource<T>::kTrainStream,
+        nalu::tasks::generate(x.data(), t.data(), spec, ranges, seed, nalu::tasks::kTrainStream,
                               s * batch, batch);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -129,6 +130,10 @@ void bind_tasks(py::module_& m) {
         py::arg("input_size"), py::arg("a"), py::arg("b"), py::arg("op"), py::arg("intervals"), py::arg("seed"),
         py::arg("batch"), py::arg("steps"), py::arg("dtype"),
         "Benchmark support: seconds to make `steps` training batches of a task into one reused buffer.");
+    // the task's streams (tasks/generator.hpp), the one place their numbers are written
+    m.attr("TASK_STREAMS") = py::dict(py::arg("train") = nalu::tasks::kTrainStream,
+                                      py::arg("validation") = nalu::tasks::kValidationStream,
+                                      py::arg("test") = nalu::tasks::kTestStream);
     bind_task_loop<float>(m);
     bind_task_loop<double>(m);
 }

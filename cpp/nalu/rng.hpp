@@ -1,11 +1,31 @@
-// xoshiro256** (Blackman & Vigna), seeded through splitmix64: small, fast, and the same stream on
-// every platform, so a seed fixes a training run's minibatch order everywhere.
+// Random numbers that are the same on every platform: xoshiro256** (Blackman & Vigna), seeded
+// through splitmix64, so a seed fixes a training run's minibatch order everywhere; and the
+// counter-based hash (mix, stream_key, row_key) that makes the task data and the sNMU's noise a
+// pure function of (seed, stream, row, column).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 namespace nalu {
+
+// SplitMix64's finaliser over a counter: a stateless, well-mixed 64-bit hash.
+inline std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+// The key of one row: a hash of (seed, stream, row) from which the row's values are hashed
+// (tasks/uniform.hpp's uniform_rows): the task data's rows and the sNMU's noise.
+inline std::uint64_t row_key(std::uint64_t stream_key, std::uint64_t row) {
+    return mix(stream_key + row * 0x9e3779b97f4a7c15ULL);
+}
+
+// The key of a stream (a task's training, validation or test rows; an sNMU's noise of one step).
+inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t stream) {
+    return mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
+}
 
 class Rng {
 public:

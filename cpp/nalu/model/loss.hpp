@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-#include "../isa/shared_kernels.hpp"
+#include "loss_kernels.hpp"
 
 namespace nalu {
 
@@ -13,11 +13,11 @@ enum class Loss {
 };
 
 // Returns the loss of y against t (n elements each) and writes dy = dLoss/dy. The sum of squares
-// runs in the ISA kernels (shared_kernels<T>().squared_error) and is accumulated in double.
+// runs in the ISA kernels (kernels<LossKernels<T>>().squared_error) and is accumulated in double.
 template <class T>
 double loss_and_gradient(T* dy, const T* y, const T* t, std::size_t n, Loss loss) {
     const T scale = loss == Loss::Mse ? T(2) / static_cast<T>(n) : T(2);
-    const double sum = shared_kernels<T>().squared_error(dy, y, t, scale, n);
+    const double sum = kernels<LossKernels<T>>().squared_error(dy, y, t, scale, n);
     return loss == Loss::Mse && n > 0 ? sum / static_cast<double>(n) : sum;
 }
 

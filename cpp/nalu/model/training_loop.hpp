@@ -1,6 +1,7 @@
 // The one multi-step training loop, behind both nalu_ext.fit and nalu_ext.train_task.
 //
-// Each step takes a batch from a BatchSource (fixed arrays, or a task's generator), runs one
+// Each step takes a batch from a BatchSource (fixed arrays here, or a task's generator:
+// tasks/task_source.hpp), runs one
 // all-or-nothing Sequential::train_step and records its loss and regularizer term. The loop keeps
 // its step count and the source its state between calls of run(), so the Python side can run a
 // long training in chunks (for progress, callbacks, logging and Ctrl-C) and get exactly the
@@ -16,22 +17,10 @@
 #include <vector>
 
 #include "../rng.hpp"
-#include "../tasks/generator.hpp"
+#include "batch_source.hpp"
 #include "sequential.hpp"
 
 namespace nalu {
-
-// Where a step's rows come from.
-template <class T>
-class BatchSource {
-public:
-    virtual ~BatchSource() = default;
-    // Called at the start of every run(): the model's input may have been used in between.
-    virtual void begin_chunk(Sequential<T>&, std::size_t /*batch*/) {}
-    // Writes step `step`'s rows into the model's input buffer (Sequential::input_buffer) unless
-    // they are there already, and returns the targets (batch, out).
-    virtual const T* next(Sequential<T>& model, std::size_t batch, std::uint64_t step) = 0;
-};
 
 // Rows of fixed arrays x (rows, in), t (rows, out), which must outlive the source unchanged:
 // minibatches in order or reshuffled every epoch, or the full batch.
@@ -92,29 +81,6 @@ private:
     std::vector<std::size_t> order_;
     std::size_t position_;
     std::vector<T> t_batch_;
-};
-
-// Fresh rows of a benchmark task every step: step s trains on rows [s·B, (s+1)·B) of the task's
-// training stream (tasks/generator.hpp), so a run depends only on its seed.
-template <class T>
-class TaskSource : public BatchSource<T> {
-public:
-    static constexpr std::uint64_t kTrainStream = 0;  // as nalu_ext.tasks.TRAIN_STREAM
-
-    TaskSource(tasks::TaskSpec spec, tasks::Ranges ranges, std::uint64_t seed)
-        : spec_(spec), ranges_(std::move(ranges)), seed_(seed) {}
-
-    const T* next(Sequential<T>& model, std::size_t batch, std::uint64_t step) override {
-        T* t = ensure_size(targets_, batch);
-        tasks::generate(model.input_buffer(batch), t, spec_, ranges_, seed_, kTrainStream, step * batch, batch);
-        return t;
-    }
-
-private:
-    tasks::TaskSpec spec_;
-    tasks::Ranges ranges_;
-    std::uint64_t seed_;
-    std::vector<T> targets_;
 };
 
 template <class T>

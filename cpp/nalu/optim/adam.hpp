@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "../isa/shared_kernels.hpp"
+#include "update_kernels.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -36,7 +36,7 @@ protected:
     }
 
     bool update(std::size_t i, const ParamSlot<T>& s) override {
-        return shared_kernels<T>().adam_update(s.param, s.grad, m_.in(i), m_.out(i), v_.in(i), v_.out(i),
+        return kernels<UpdateKernels<T>>().adam_update(s.param, s.grad, m_.in(i), m_.out(i), v_.in(i), v_.out(i),
                                         s.size, step_size_, bc2_sqrt_, static_cast<T>(1.0 - beta1_),
                                         static_cast<T>(beta2_), static_cast<T>(1.0 - beta2_),
                                         static_cast<T>(eps_));

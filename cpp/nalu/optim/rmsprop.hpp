@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "../isa/shared_kernels.hpp"
+#include "update_kernels.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -23,7 +23,7 @@ public:
 
 protected:
     bool update(std::size_t i, const ParamSlot<T>& s) override {
-        return shared_kernels<T>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,
+        return kernels<UpdateKernels<T>>().rmsprop_update(s.param, s.grad, v_.in(i), v_.out(i), s.size,
                                            static_cast<T>(this->lr()), static_cast<T>(alpha_),
                                            static_cast<T>(1.0 - alpha_), static_cast<T>(eps_));
     }

@@ -2,7 +2,7 @@
 //   buf = g (first step), buf = momentum * buf + g (later steps);   p -= lr * buf
 #pragma once
 
-#include "../isa/shared_kernels.hpp"
+#include "update_kernels.hpp"
 #include "optimizer.hpp"
 
 namespace nalu {
@@ -27,7 +27,7 @@ protected:
 
     bool update(std::size_t i, const ParamSlot<T>& s) override {
         const bool momentum = !buffers_.empty();
-        return shared_kernels<T>().sgd_update(s.param, s.grad, momentum ? buffers_.in(i) : nullptr,
+        return kernels<UpdateKernels<T>>().sgd_update(s.param, s.grad, momentum ? buffers_.in(i) : nullptr,
                                        momentum ? buffers_.out(i) : nullptr, s.size,
                                        static_cast<T>(this->lr()), static_cast<T>(momentum_), first_);
     }

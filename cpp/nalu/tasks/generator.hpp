@@ -14,9 +14,15 @@
 #include <string>
 #include <vector>
 
-#include "../isa/shared_kernels.hpp"
+#include "../rng.hpp"
+#include "uniform.hpp"
 
 namespace nalu::tasks {
+
+// The streams of a task: the rows of training, of the validation (interpolation) set and of the
+// test (extrapolation) set are each a stream of their own (stream_key in rng.hpp). The Python side
+// reads these numbers from here (_core.TASK_STREAMS).
+constexpr std::uint64_t kTrainStream = 0, kValidationStream = 1, kTestStream = 2;
 
 enum class Op { Add, Sub, Mul, Div, Square, Sqrt };
 
@@ -40,23 +46,6 @@ inline double apply(Op op, double a, double b) {
         case Op::Sqrt: return std::sqrt(a);
     }
     return a;
-}
-
-// SplitMix64's finaliser over a counter: a stateless, well-mixed 64-bit hash.
-inline std::uint64_t mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-// The key of one row: a hash of (seed, stream, row) from which the row's values are hashed
-// (tasks/uniform.hpp).
-inline std::uint64_t row_key(std::uint64_t stream_key, std::uint64_t row) {
-    return mix(stream_key + row * 0x9e3779b97f4a7c15ULL);
-}
-
-inline std::uint64_t stream_key(std::uint64_t seed, std::uint64_t stream) {
-    return mix(seed * 0x9e3779b97f4a7c15ULL + mix(stream + 0x632be59bd9b4e019ULL));
 }
 
 // A union of disjoint intervals [lo, hi), sampled uniformly by length.
@@ -89,7 +78,7 @@ struct TaskSpec {
 // Returns the rows of a division whose denominator b is exactly 0 (their t is not finite).
 template <class T>
 std::vector<std::size_t> targets(T* t, const T* x, const TaskSpec& spec, std::size_t rows) {
-    const auto sums = shared_kernels<T>().row_sums;
+    const auto sums = kernels<TaskKernels<T>>().row_sums;
     constexpr std::size_t kChunk = 256;  // rows per pass: the sums stay on the stack
     double a[kChunk], b[kChunk];
     std::vector<std::size_t> zero_denominators;
@@ -119,8 +108,8 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
               std::uint64_t stream, std::uint64_t first_row, std::size_t rows) {
     const std::size_t n = spec.input_size;
     const std::uint64_t key = stream_key(seed, stream);
-    const auto uniform = shared_kernels<T>().uniform_rows;  // looked up once, not per row
-    const auto unit = shared_kernels<double>().uniform_rows;
+    const auto uniform = kernels<TaskKernels<T>>().uniform_rows;  // looked up once, not per row
+    const auto unit = kernels<TaskKernels<double>>().uniform_rows;
     // count rows at xr, row r from the key keys[r]
     const auto fill_rows = [&](T* xr, const std::uint64_t* keys, std::size_t count) {
         if (ranges.lo.size() == 1) {

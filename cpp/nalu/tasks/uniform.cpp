@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "../isa/gemm.hpp"  // Simd (registers, masked loads and stores), and this ISA's intrinsics
+#include "../isa/simd.hpp"  // Simd (registers, masked loads and stores), and this ISA's intrinsics
 
 namespace nalu {
 namespace NALU_ISA {
@@ -34,7 +34,7 @@ inline std::uint32_t column_hash(std::uint32_t c, std::uint32_t k0, std::uint32_
 // making even mantissas three times as likely as odd ones. Written with vector extensions, one
 // vector of lanes at a time, the last one stored partially: a row is one pass at the full vector
 // width, without a scalar tail.
-using FloatLanes = gemm::Simd<float>;  // one register of floats, with its masked partial store
+using FloatLanes = Simd<float>;  // one register of floats, with its masked partial store
 constexpr std::size_t kLanes = FloatLanes::n;
 using Floats = FloatLanes::V;
 typedef std::uint32_t U32s __attribute__((vector_size(sizeof(Floats))));
@@ -211,6 +211,8 @@ template void uniform_rows<double>(double*, std::size_t, std::size_t, const std:
                                    double);
 template void row_sums<float>(double*, const float*, std::size_t, std::size_t, std::size_t, std::size_t);
 template void row_sums<double>(double*, const double*, std::size_t, std::size_t, std::size_t, std::size_t);
+
+NALU_KERNEL_TABLE(TaskKernels, &uniform_rows<T>, &row_sums<T>)
 
 }  // namespace NALU_ISA
 }  // namespace nalu

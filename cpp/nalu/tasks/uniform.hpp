@@ -9,6 +9,16 @@
 #include "../isa/isa.hpp"
 
 namespace nalu {
+
+// The task data's kernels (registered at the end of uniform.cpp), reached through
+// kernels<TaskKernels<T>>(): the functions declared below.
+template <class T>
+struct TaskKernels {
+    void (*uniform_rows)(T* x, std::size_t rows, std::size_t n, const std::uint64_t* row_keys, std::size_t first,
+                         double lo, double width);
+    void (*row_sums)(double* s, const T* x, std::size_t rows, std::size_t n, std::size_t begin, std::size_t end);
+};
+
 namespace NALU_ISA {
 
 // x[r·n + i] = lo + u_(r, first+i) for r < rows, i < n, with u_(r, c) in [0, 1) from a 32-bit hash

@@ -22,7 +22,8 @@ OPS = ("add", "sub", "mul", "div", "square", "sqrt")
 Interval = Tuple[float, float]
 RangeLike = Union[Interval, Sequence[Interval]]
 
-TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = 0, 1, 2
+# each set's stream of the counter-based data (numbered in C++, cpp/nalu/tasks/generator.hpp)
+TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = (_core.TASK_STREAMS[k] for k in ("train", "validation", "test"))
 # How a task's success threshold is set (nalu_ext.benchmark.verdicts.success_threshold): "weights", the MSE
 # of a model whose weights are each ε = 1e-5 off (Madsen & Johansen); "output", the MSE of an
 # output off by a relative ε = 1e-4 (Mistry, Farrahi & Hare's single-module benchmark).

@@ -17,6 +17,8 @@ from .nau import NAU, RangedWeight, _used
 from .nmu import _Multiplying, nmu_backward, nmu_forward
 
 
+# The NMRU's ε in training: float32's machine epsilon, whatever the dtype (nalm-division's
+# torch.finfo(torch.float).eps); 0 in evaluation. Written here only: the layer passes it to C++.
 NMRU_EPS = 2.0 ** -23
 
 
@@ -55,7 +57,7 @@ class NMRU(_Multiplying):
             raise TypeError(f"sign_retrieval must be True or False, got {sign_retrieval!r}")
         super().__init__(in_features, out_features, constraint=constraint, regularizer=regularizer,
                          reg_start=reg_start, reg_end=reg_end, dtype=dtype, seed=seed, init=init,
-                         sign_retrieval=bool(sign_retrieval))
+                         sign_retrieval=bool(sign_retrieval), training_eps=NMRU_EPS)
 
     @property
     def sign_retrieval(self) -> bool:

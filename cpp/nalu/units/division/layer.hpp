@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "../nau/ranged_weight_layer.hpp"
@@ -40,8 +42,9 @@ private:
     std::vector<T> scratch_;
 };
 
-// NMRU: an NMU over z = [x, 1/(x + ε)], W (out, 2·in). In training mode ε is float32's machine
-// epsilon 2⁻²³ (nalm-division's torch.finfo(torch.float).eps, whatever the dtype), in evaluation
+// NMRU: an NMU over z = [x, 1/(x + ε)], W (out, 2·in). In training mode ε is the option
+// training_eps (the Python class passes float32's machine epsilon 2⁻²³, nalm-division's
+// torch.finfo(torch.float).eps, whatever the dtype: units/division.py's NMRU_EPS), in evaluation
 // mode 0 (the exact reciprocal), as stable_nalu/layer/concat_reciprocal_nmu.py. With the flag
 // sign_retrieval, nalm-division's SignNMRU (concat_reciprocal_nmu_sign_retrieval.py): the NMU of
 // |z| times cos(π Σ_k [z_k < 0] W_jk), the sign. docs/units.md#nmru.
@@ -50,11 +53,16 @@ class NmruLayer : public RangedWeightLayer<T> {
 public:
     NmruLayer(std::size_t in, std::size_t out, const Options& given = {})
         : RangedWeightLayer<T>(in, out, T(0), T(1), false, given, checked_mul(std::size_t(2), in, "in_features")),
-          sign_retrieval_(given.flag("sign_retrieval")), suffix_(2 * in) {}
+          sign_retrieval_(given.flag("sign_retrieval")), training_eps_(given.number("training_eps")),
+          suffix_(2 * in) {
+        if (!(std::isfinite(training_eps_) && training_eps_ >= 0.0))
+            throw std::invalid_argument("training_eps must be a finite number >= 0, got " + std::to_string(training_eps_));
+    }
     const char* kind() const override { return "NMRU"; }
     Options options() const override {
         auto values = RangedWeightLayer<T>::options().values();
         values["sign_retrieval"] = sign_retrieval_;
+        values["training_eps"] = training_eps_;
         return Options(values);
     }
 
@@ -64,7 +72,7 @@ protected:
         const auto& k = kernels<DivisionKernels<T>>();
         const auto& nmu = kernels<NmuKernels<T>>();
         T* z = ensure_size(z_, checked_mul(batch, width, "the batch"));
-        const T eps = this->training() ? T(1.0 / 8388608.0) : T(0);  // 2⁻²³
+        const T eps = this->training() ? T(training_eps_) : T(0);
         k.reciprocal_concat(z, x, eps, batch, this->in_);
         if (!sign_retrieval_) return nmu.nmu_forward(y, z, this->clamped(), batch, width, O);
         T* magnitude_in = ensure_size(abs_z_, batch * width);
@@ -99,6 +107,7 @@ protected:
 
 private:
     bool sign_retrieval_;
+    double training_eps_;
     std::vector<T> suffix_, z_, dz_, abs_z_, magnitude_, sign_, phase_, g_;
 };
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "../../isa/shared_kernels.hpp"
-#include "../../tasks/generator.hpp"
+#include "../../tasks/uniform.hpp"
+#include "../../rng.hpp"
 #include "../nau/ranged_weight_layer.hpp"
 #include "kernels.hpp"
 
@@ -41,7 +41,7 @@ private:
 // re_regualized_linear_mnac.py with --nmu-noise): in training mode
 //   y = NMU(x ⊙ n) / NMU(n),   n ~ U[noise_low, noise_high) per input value,
 // and the plain NMU in evaluation mode. The noise of a forward is rows [0, batch) of stream t of
-// the task generator's counter-based hash under noise_seed (tasks/generator.hpp), t the layer's
+// the counter-based hash of rng.hpp (the task generator's) under noise_seed, t the layer's
 // step count: a pure function of (noise_seed, t, row, column), the same on every ISA path, kept
 // across a checkpoint (the step count is saved) and the same when a forward is run again.
 // docs/units.md#snmu.
@@ -80,11 +80,11 @@ protected:
         T* z = ensure_size(z_, batch * I);
         T* pn = ensure_size(pn_, checked_mul(batch, O, "the batch"));
         T* kept = ensure_size(y_, batch * O);
-        const std::uint64_t key = tasks::stream_key(static_cast<std::uint64_t>(seed_),
+        const std::uint64_t key = stream_key(static_cast<std::uint64_t>(seed_),
                                                     static_cast<std::uint64_t>(this->steps()));
         std::uint64_t* keys = ensure_size(row_keys_, batch);
-        for (std::size_t r = 0; r < batch; ++r) keys[r] = tasks::row_key(key, r);
-        shared_kernels<T>().uniform_rows(n, batch, I, keys, 0, low_, high_ - low_);
+        for (std::size_t r = 0; r < batch; ++r) keys[r] = row_key(key, r);
+        kernels<TaskKernels<T>>().uniform_rows(n, batch, I, keys, 0, low_, high_ - low_);
         for (std::size_t q = 0; q < batch * I; ++q) z[q] = x[q] * n[q];
         k.nmu_forward(y, z, Wc, batch, I, O);
         k.nmu_forward(pn, n, Wc, batch, I, O);
