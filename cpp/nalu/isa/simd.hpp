@@ -25,10 +25,13 @@ constexpr std::size_t kVectorBytes = 32;
 constexpr std::size_t kVectorBytes = 16;
 #endif
 
-template <class T>
+// Simd<T>: one register of this ISA's width (kVectorBytes), what the products and the generator
+// use; Simd<T, 32>: a 256-bit one, what the AVX2 vector math (vecmath_avx2.hpp) computes on, on
+// the AVX2 and AVX-512 paths alike. The lane sums are for the default width only.
+template <class T, std::size_t Bytes = kVectorBytes>
 struct Simd {
-    typedef T V __attribute__((vector_size(kVectorBytes)));
-    static constexpr std::size_t n = kVectorBytes / sizeof(T);
+    typedef T V __attribute__((vector_size(Bytes)));
+    static constexpr std::size_t n = Bytes / sizeof(T);
     static V load(const T* p) {
         V v;
         std::memcpy(&v, p, sizeof v);
@@ -38,24 +41,43 @@ struct Simd {
     // The first count (< n) elements, zeros after: tails take the vector path too. AVX-512 and
     // AVX2 have masked loads and stores for this; elsewhere a short loop (a memcpy call would cost
     // more).
+    static V load_partial(const T* p, std::size_t count) {
 #if defined(__AVX512F__)
-    static V load_partial(const T* p, std::size_t count) {
-        if constexpr (sizeof(T) == 4) return (V)_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p);
-        else return (V)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << count) - 1u), p);
+        if constexpr (Bytes == 64) {
+            if constexpr (sizeof(T) == 4) return (V)_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p);
+            else return (V)_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << count) - 1u), p);
+        }
+#endif
+#if defined(__AVX2__)
+        if constexpr (Bytes == 32) {
+            if constexpr (sizeof(T) == 4)
+                return (V)_mm256_maskload_ps(reinterpret_cast<const float*>(p), tail_mask(count));
+            else
+                return (V)_mm256_maskload_pd(reinterpret_cast<const double*>(p), tail_mask(count));
+        }
+#endif
+        V v = V{};
+        for (std::size_t j = 0; j < count; ++j) v[j] = p[j];
+        return v;
     }
     static void store_partial(T* p, V v, std::size_t count) {
-        if constexpr (sizeof(T) == 4) _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), (__m512)v);
-        else _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << count) - 1u), (__m512d)v);
+#if defined(__AVX512F__)
+        if constexpr (Bytes == 64) {
+            if constexpr (sizeof(T) == 4) _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), (__m512)v);
+            else _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << count) - 1u), (__m512d)v);
+            return;
+        }
+#endif
+#if defined(__AVX2__)
+        if constexpr (Bytes == 32) {
+            if constexpr (sizeof(T) == 4) _mm256_maskstore_ps(reinterpret_cast<float*>(p), tail_mask(count), (__m256)v);
+            else _mm256_maskstore_pd(reinterpret_cast<double*>(p), tail_mask(count), (__m256d)v);
+            return;
+        }
+#endif
+        for (std::size_t j = 0; j < count; ++j) p[j] = v[j];
     }
-#elif defined(__AVX2__)
-    static V load_partial(const T* p, std::size_t count) {
-        if constexpr (sizeof(T) == 4) return (V)_mm256_maskload_ps(reinterpret_cast<const float*>(p), tail_mask(count));
-        else return (V)_mm256_maskload_pd(reinterpret_cast<const double*>(p), tail_mask(count));
-    }
-    static void store_partial(T* p, V v, std::size_t count) {
-        if constexpr (sizeof(T) == 4) _mm256_maskstore_ps(reinterpret_cast<float*>(p), tail_mask(count), (__m256)v);
-        else _mm256_maskstore_pd(reinterpret_cast<double*>(p), tail_mask(count), (__m256d)v);
-    }
+#if defined(__AVX2__)
     static __m256i tail_mask(std::size_t count) {  // all ones in the first count lanes
         alignas(32) static const long long ones_then_zeros64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
         alignas(32) static const int ones_then_zeros32[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -63,15 +85,6 @@ struct Simd {
             return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros32 + 8 - count));
         else
             return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ones_then_zeros64 + 4 - count));
-    }
-#else
-    static V load_partial(const T* p, std::size_t count) {
-        V v = V{};
-        for (std::size_t j = 0; j < count; ++j) v[j] = p[j];
-        return v;
-    }
-    static void store_partial(T* p, V v, std::size_t count) {
-        for (std::size_t j = 0; j < count; ++j) p[j] = v[j];
     }
 #endif
     static V splat(T x) { return V{} + x; }  // one broadcast instruction

@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "isa.hpp"
+#include "simd.hpp"
 #if defined(__AVX512F__)
 #include "vecmath_avx512.hpp"
 #endif
@@ -196,12 +197,14 @@ inline __m256d tanh_d(__m256d x) {
 
 // ---- array loops ---------------------------------------------------------------------------
 
+// Lanes<T>: the vector math's operations on one 256-bit register (its memory access is simd.hpp's
+// Simd<T, 32>, the register type every area shares).
 template <class T> struct Lanes;
 template <> struct Lanes<float> {
     using V = __m256;
     static constexpr std::size_t n = 8;
-    static V load(const float* p) { return _mm256_loadu_ps(p); }
-    static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+    static V load(const float* p) { return (V)Simd<float, 32>::load(p); }
+    static void store(float* p, V v) { Simd<float, 32>::store(p, (Simd<float, 32>::V)v); }
     static V set1(float x) { return _mm256_set1_ps(x); }
     static V abs(V v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
@@ -215,8 +218,8 @@ template <> struct Lanes<float> {
 template <> struct Lanes<double> {
     using V = __m256d;
     static constexpr std::size_t n = 4;
-    static V load(const double* p) { return _mm256_loadu_pd(p); }
-    static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+    static V load(const double* p) { return (V)Simd<double, 32>::load(p); }
+    static void store(double* p, V v) { Simd<double, 32>::store(p, (Simd<double, 32>::V)v); }
     static V set1(double x) { return _mm256_set1_pd(x); }
     static V abs(V v) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v); }
     static V add(V a, V b) { return _mm256_add_pd(a, b); }
@@ -228,23 +231,12 @@ template <> struct Lanes<double> {
     static V tanh(V v) { return tanh_d(v); }
 };
 
-// Masks selecting the first count lanes (masked loads and stores read and write nothing else).
-inline __m256i first_lanes_f(std::size_t count) {
-    alignas(32) static const int table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
-}
-inline __m256i first_lanes_d(std::size_t count) {
-    alignas(32) static const long long table[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 4 - count));
-}
-template <class T> struct Tail;
-template <> struct Tail<float> {
-    static __m256 load(const float* p, std::size_t c) { return _mm256_maskload_ps(p, first_lanes_f(c)); }
-    static void store(float* p, __m256 v, std::size_t c) { _mm256_maskstore_ps(p, first_lanes_f(c), v); }
-};
-template <> struct Tail<double> {
-    static __m256d load(const double* p, std::size_t c) { return _mm256_maskload_pd(p, first_lanes_d(c)); }
-    static void store(double* p, __m256d v, std::size_t c) { _mm256_maskstore_pd(p, first_lanes_d(c), v); }
+// Tails as masked 256-bit vectors (simd.hpp's Simd<T, 32>), in Lanes' register type.
+template <class T>
+struct Tail {
+    using R = Simd<T, 32>;
+    static typename Lanes<T>::V load(const T* p, std::size_t c) { return (typename Lanes<T>::V)R::load_partial(p, c); }
+    static void store(T* p, typename Lanes<T>::V v, std::size_t c) { R::store_partial(p, (typename R::V)v, c); }
 };
 
 // Applies op to n elements of in (and writes out), vector by vector; the tail as a masked vector,
