@@ -15,6 +15,7 @@ from .errors import UsageError
 
 def build_parser() -> argparse.ArgumentParser:
     from . import demo
+    from .benchmark.cli import add_parser
 
     parser = argparse.ArgumentParser(
         prog="python -m nalu_ext",
@@ -42,8 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"training steps of the NALU (default {demo.NALU_STEPS})")
     d.add_argument("--seed", type=non_negative, default=0, help="seed of the initial parameters (default 0)")
     d.add_argument("--progress", action="store_true", help="show progress bars")
-
-    from .benchmark.cli import add_parser
 
     b = add_parser(commands)
     for command_parser in (d, b):  # so that main() can report a usage error as that command's
