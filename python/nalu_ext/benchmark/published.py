@@ -13,6 +13,8 @@ import json
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .stats import fisher_exact
+
 SUITES = ("table1", "toy")
 # the operations of the appendix table, run with every family; Table 1 itself is +, −, ×
 APPENDIX_OPS = ("div", "square", "sqrt")
@@ -78,6 +80,22 @@ def intervals_overlap(ours: Dict[str, Any], theirs: Dict[str, Any]) -> bool:
     return max(ours["rate_low"], theirs["rate_low"] - 0.005) <= min(ours["rate_high"], theirs["rate_high"] + 0.005)
 
 
+# The level below which a row's rate differs from the published one (issue 31: p < 0.01).
+DIFFERENCE_LEVEL = 0.01
+
+
+def difference_p(ours: Dict[str, Any], theirs: Dict[str, Any], published_seeds: int) -> float:
+    """Fisher's exact test (two-sided) of our successes over our runs against the published count,
+    the published rate × its seed count (whole percents of 100 seeds: exact counts)."""
+    published_successes = int(round(theirs["rate"] * published_seeds))
+    return fisher_exact(ours["successes"], ours["runs"], published_successes, published_seeds)
+
+
+def _p_value(p: float) -> str:
+    text = "<0.001" if p < 0.001 else f"{p:.3f}"
+    return text + ("*" if p < DIFFERENCE_LEVEL else " ")
+
+
 def _steps(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.1e}"
 
@@ -100,22 +118,26 @@ def comparison_table(summary: Any, suite: str) -> str:
     rows = in_published_order(summary.rows, suite)
     width = max([7, *(len(label(r["family"])) for r in rows)])  # PyTorch models' names are free text
     lines = [f"{'op':3s} {'model':{width}s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
-             f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s}  {'solved at (median)':>19s}  "
+             f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s} {'Fisher p':>9s}  {'solved at (median)':>19s}  "
              f"{'sparsity error':>17s}"]
     for r in rows:
         p = published_row(suite, r["family"], r["op"])
         ours = f"{100 * r['rate']:6.0f}% {100 * r['rate_low']:5.0f}%–{100 * r['rate_high']:3.0f}%"
         if p is None:
-            theirs, overlap, solved_p, sparsity_p = f"{'-':>9s} {'':13s}", "-", "-", "-"
+            theirs, overlap, fisher, solved_p, sparsity_p = f"{'-':>9s} {'':13s}", "-", "-", "-", "-"
         else:
             theirs = f"{100 * p['rate']:8.0f}% {100 * p['rate_low']:5.0f}%–{100 * p['rate_high']:3.0f}%"
             overlap = "yes" if intervals_overlap(r, p) else "NO"
+            fisher = _p_value(difference_p(r, p, table["seeds"]))
             solved_p, sparsity_p = _steps(p["solved_at_median"]), _steps(p["sparsity_error_mean"])
         sparsity = _steps(r["sparsity_error_mean"])
         lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):{width}s} {r['runs']:4d} "
-                     f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s}  "
+                     f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s} {fisher:>9s}  "
                      f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}")
     source = table["source"]
+    lines.append(f"Fisher p: the two-sided exact test of our successes against the published count (its rate "
+                 f"× {table['seeds']} seeds); * p < {DIFFERENCE_LEVEL}: the rates differ (the verdict; overlapping "
+                 "intervals are not one)")
     if summary.judge == "final":
         lines.append("note: the published rates judge the published selection; beside the final model's "
                      "they show what that selection hides (a model that met the criterion and left it)")
