@@ -3,6 +3,7 @@ the comparison they print and plot (docs/protocols.md#table-1)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -14,6 +15,8 @@ from nalu_ext.benchmark import stats
 from nalu_ext.benchmark.cli import build_runs
 from nalu_ext.benchmark.published import comparison_table, intervals_overlap, published_row, published_table, suite_pairs
 from nalu_ext.benchmark.sweeps import make_run, read_results, run_id
+from nalu_ext.benchmark.tasks import ArithmeticTask, Task, ToyTask, task_from_dict
+from nalu_ext.benchmark.verdicts import success_threshold
 
 ISA_INDEPENDENT = True
 
@@ -224,3 +227,55 @@ def test_comparison_table_gives_fishers_p_per_row_and_flags_a_difference():
     assert "<0.001*" in lines["NMU"]  # 0/10 against 98/100
     assert " 1.000 " in lines["NAU"]  # 10/10 against 100/100
     assert "the two-sided exact test" in text and "p < 0.01" in text
+
+
+def published_thresholds():
+    from importlib import resources
+
+    text = resources.files("nalu_ext.benchmark").joinpath("data/published_thresholds.json").read_text()
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "square", "sqrt"])
+def test_the_published_rule_reproduces_the_thresholds_the_paper_was_judged_by(op):
+    """The dataset's half-open 25-element subsets gave a criterion 8.6% (+), 2.6% (−), 20% (÷)
+    and 13% (√) looser than the published one. Both sides are means over 10⁶ random rows: their
+    difference is judged against their combined standard error (each ~0.1%)."""
+    published = published_thresholds()
+    assert published["source"]["file"] == "paper/results/sft-last.csv"
+    expected = published["thresholds"][op]
+    task = ArithmeticTask(op, seed=0, threshold_rule="published")
+    assert task.threshold_subsets == ((0, 26), (13, 39))  # R's W[1:26], W[14:39]
+    ours = success_threshold(task)
+    # the standard error of one estimate, from the rows themselves (the test's own sums)
+    x, _ = task.test(10**6, "float64")
+    eps, total = 1e-5, x.sum(axis=1)
+    a, b = x[:, 0:26].sum(axis=1), x[:, 13:39].sum(axis=1)
+    a_eps, b_eps = (1 - eps) * a + eps * (total - a), (1 - eps) * b + eps * (total - b)
+    f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+         "square": lambda u, v: u * u, "sqrt": lambda u, v: np.sqrt(u)}[op]
+    squared = (f(a_eps, b_eps) - f(a, b)) ** 2
+    assert ours == pytest.approx(float(np.mean(squared)), rel=1e-12)
+    se = float(np.std(squared) / np.sqrt(squared.size))
+    assert abs(ours - expected) < 4 * math.sqrt(2) * se  # two independent estimates of one mean
+    dataset_rule = success_threshold(ArithmeticTask(op, seed=0))
+    if op != "mul" and op != "square":  # (× and z² differ by less than that)
+        assert abs(dataset_rule - expected) > 10 * se  # the other rule is not the published one
+
+
+def test_the_published_rule_is_part_of_a_tasks_description():
+    task = ArithmeticTask("add", seed=3, threshold_rule="published")
+    again = task_from_dict(json.loads(json.dumps(task.to_dict())))
+    assert again.threshold_subsets == task.threshold_subsets and again.threshold_rule == "published"
+    assert "threshold_subsets" not in ArithmeticTask("add", seed=3).to_dict()  # older ids unchanged
+    assert ToyTask(threshold_rule="published").threshold_subsets == ((0, 2), (0, 4))  # R's "simple" case
+    with pytest.raises(ValueError, match="threshold_subsets are given with the rule 'published'"):
+        Task("add", 4, (0, 2), (1, 3), (1.0, 2.0), (2.0, 6.0), 0, "weights", ((0, 1), (1, 2)))
+
+
+def test_the_command_line_runs_madsen_and_johansens_suites_by_either_threshold():
+    published = build_runs(parse("--suite", "table1", "--ops", "add", "--seeds", "1", "--threshold", "published"))
+    assert {r["task"]["threshold_rule"] for r in published} == {"published"}
+    assert all(r["task"]["threshold_subsets"] == [[0, 26], [13, 39]] for r in published)
+    default = build_runs(parse("--suite", "toy", "--seeds", "1"))
+    assert all("threshold_rule" not in r["task"] for r in default)  # the committed results' ids

@@ -98,6 +98,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "or the published analysis' choice (table1, toy and single-module; table1 and "
                         "toy also print the other), the lowest validation MSE among the last 5000 logs (every log of "
                         "a 5e6-step run at the default --log-every)")
+    b.add_argument("--threshold", choices=("weights", "published"), default=None,
+                   help="the success threshold of the arithmetic, table1 and toy suites: weights (the default), "
+                        "the nearly perfect model on the dataset's own subsets; published, the one Madsen & "
+                        "Johansen's tables were judged by (their simulation's 26-input subsets, 10^6 rows; "
+                        "docs/protocols.md#success)")
     b.add_argument("--plot", metavar="FILE.png", type=plot_file,
                    help="write a figure of the success rates with their intervals")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -110,11 +115,17 @@ def setting(args: argparse.Namespace, name: str) -> Any:
     return SUITE_DEFAULTS[args.suite][name] if value is None else value
 
 
-def suite_tasks(suite: str, ops: List[str], seed: int) -> List[Task]:
+def suite_tasks(suite: str, ops: List[str], seed: int, threshold: Optional[str] = None) -> List[Task]:
+    """The tasks of a suite for one seed; ``threshold``: the success threshold's rule of
+    Madsen & Johansen's suites ("weights", the default, or "published": verdicts.success_threshold)."""
+    rule = threshold or "weights"
     if suite in ("arithmetic", "table1"):
-        return [ArithmeticTask(op, seed=seed) for op in ops]
+        return [ArithmeticTask(op, seed=seed, threshold_rule=rule) for op in ops]
     if suite == "toy":
-        return [ToyTask(seed=seed)]
+        return [ToyTask(seed=seed, threshold_rule=rule)]
+    if threshold is not None:
+        raise UsageError(f"--threshold applies to the arithmetic, table1 and toy suites; the {suite} suite "
+                         "has its own rule")
     return [SingleModuleTask(op, interp, extrap, seed=seed) for op in ops
             for interp, extrap in SingleModuleTask.RANGES
             if op != "sqrt" or _non_negative(interp, extrap)]
@@ -173,7 +184,8 @@ def npu_simple_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
     its published recipe (one model learns the four outputs: --ops, --pairs and the recipe
     options do not apply)."""
     given = [f"--{name.replace('_', '-')}" for name in ("ops", "pairs", "lr", "batch_size", "init", "regularizer",
-                                                        "reg_start", "reg_end") if getattr(args, name) is not None]
+                                                        "reg_start", "reg_end", "threshold")
+             if getattr(args, name) is not None]
     if given:
         raise UsageError(f"the npu-simple suite runs each model by its published recipe on all four outputs; "
                          f"{', '.join(given)} do not apply to it")
@@ -212,7 +224,7 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
 
     try:
         return [run(family, task, seed)
-                for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed)
+                for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed, args.threshold)
                 for family, op in pairs if op == task.op]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None

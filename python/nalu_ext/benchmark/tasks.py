@@ -11,7 +11,9 @@ sets are fixed streams of their own.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Tuple, Union
+import math
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -27,7 +29,7 @@ TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = (_core.TASK_STREAMS[k] for k in (
 # How a task's success threshold is set (nalu_ext.benchmark.verdicts.success_threshold): "weights", the MSE
 # of a model whose weights are each ε = 1e-5 off (Madsen & Johansen); "output", the MSE of an
 # output off by a relative ε = 1e-4 (Mistry, Farrahi & Hare's single-module benchmark).
-THRESHOLD_RULES = ("weights", "output")
+THRESHOLD_RULES = ("weights", "output", "published")
 
 
 def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
@@ -64,15 +66,23 @@ def _subset(spec: Any, name: str, input_size: int) -> Tuple[int, int]:
 
 class Task:
     """A task: input size, the two subsets [begin, end), the operation, the two ranges, and the
-    rule of its success threshold (one of THRESHOLD_RULES)."""
+    rule of its success threshold (one of THRESHOLD_RULES). The rule "published" measures the
+    nearly perfect model on ``threshold_subsets``, the subsets of the published analysis' own
+    simulation (which are not the dataset's: see verdicts.success_threshold)."""
 
     def __init__(self, op: str, input_size: int, a: Tuple[int, int], b: Tuple[int, int],
                  interpolation: RangeLike, extrapolation: RangeLike, seed: int,
-                 threshold_rule: str = "weights") -> None:
+                 threshold_rule: str = "weights",
+                 threshold_subsets: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None) -> None:
         self.op = _checks.choice(op, "op", OPS)
         self.threshold_rule = _checks.choice(threshold_rule, "threshold_rule", THRESHOLD_RULES)
         self.input_size = _checks.positive(input_size, "input_size")
         self.a, self.b = _subset(a, "a", self.input_size), _subset(b, "b", self.input_size)
+        if (threshold_rule == "published") != (threshold_subsets is not None):
+            raise ValueError("threshold_subsets are given with the rule 'published', and only with it")
+        self.threshold_subsets = None if threshold_subsets is None else (
+            _subset(threshold_subsets[0], "threshold_subsets[0]", self.input_size),
+            _subset(threshold_subsets[1], "threshold_subsets[1]", self.input_size))
         self.interpolation = as_intervals(interpolation, "interpolation")
         self.extrapolation = as_intervals(extrapolation, "extrapolation")
         self.seed = _checks.seed(seed)
@@ -135,6 +145,8 @@ class Task:
              "extrapolation": [list(i) for i in self.extrapolation], "seed": self.seed}
         if self.threshold_rule != THRESHOLD_RULES[0]:
             d["threshold_rule"] = self.threshold_rule
+        if self.threshold_subsets is not None:
+            d["threshold_subsets"] = [list(r) for r in self.threshold_subsets]
         return d
 
     def __eq__(self, other: object) -> bool:
@@ -146,6 +158,20 @@ class Task:
                 f"seed={self.seed}, threshold_rule={self.threshold_rule!r})")
 
 
+def published_subsets(input_size: int, subset_ratio: float, overlap_ratio: float) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    """The subsets of Madsen & Johansen's threshold simulation (stable-nalu
+    export/function_task_static_mse_expectation.r, which wrote the published thresholds): with
+    s = floor(subset_ratio · n) and o = floor(overlap_ratio · s), R's inclusive ``W[a.start:a.end]``
+    with a.end = a.start + s and b.start = a.end − o puts s + 1 weights in each subset, o + 1
+    shared: 26 and 13 of 100 inputs, where the dataset has 25 and 12. As 0-based [begin, end) from
+    the first input (the inputs are exchangeable, so the place does not matter)."""
+    s = int(math.floor(subset_ratio * input_size))
+    o = int(math.floor(overlap_ratio * s))
+    if 2 * s - o + 1 > input_size:
+        raise ValueError(f"the published simulation's subsets of {s + 1} sharing {o + 1} do not fit in {input_size} inputs")
+    return (0, s + 1), (s - o, 2 * s - o + 1)
+
+
 class ArithmeticTask(Task):
     """The static arithmetic protocol of Madsen & Johansen 2020: x in R^input_size, a and b sums
     of two subsets of subset_ratio·input_size elements that share overlap_ratio of them, placed at
@@ -153,7 +179,7 @@ class ArithmeticTask(Task):
 
     def __init__(self, op: str, *, input_size: int = 100, subset_ratio: float = 0.25,
                  overlap_ratio: float = 0.5, interpolation: RangeLike = (1.0, 2.0),
-                 extrapolation: RangeLike = (2.0, 6.0), seed: int = 0) -> None:
+                 extrapolation: RangeLike = (2.0, 6.0), seed: int = 0, threshold_rule: str = "weights") -> None:
         n = _checks.positive(input_size, "input_size")
         subset_ratio = _checks.real(subset_ratio, "subset_ratio")
         overlap_ratio = _checks.real(overlap_ratio, "overlap_ratio")
@@ -167,15 +193,18 @@ class ArithmeticTask(Task):
         offset = int(np.random.default_rng([_checks.seed(seed), 0x5EED]).integers(0, n - span + 1))
         self.subset_ratio, self.overlap_ratio = float(subset_ratio), float(overlap_ratio)
         super().__init__(op, n, (offset, offset + size), (offset + size - overlap, offset + span),
-                         interpolation, extrapolation, seed)
+                         interpolation, extrapolation, seed, threshold_rule,
+                         published_subsets(n, subset_ratio, overlap_ratio) if threshold_rule == "published" else None)
 
 
 class ToyTask(Task):
     """t = (x1 + x2) · (x1 + x2 + x3 + x4): four inputs, a = x1 + x2, b = x1 + … + x4."""
 
     def __init__(self, *, interpolation: RangeLike = (1.0, 2.0), extrapolation: RangeLike = (2.0, 6.0),
-                 seed: int = 0) -> None:
-        super().__init__("mul", 4, (0, 2), (0, 4), interpolation, extrapolation, seed)
+                 seed: int = 0, threshold_rule: str = "weights") -> None:
+        # the published simulation's "simple" case has the dataset's own subsets, x1..x2 and x1..x4
+        super().__init__("mul", 4, (0, 2), (0, 4), interpolation, extrapolation, seed, threshold_rule,
+                         ((0, 2), (0, 4)) if threshold_rule == "published" else None)
 
 
 class SingleModuleTask(Task):
@@ -203,6 +232,8 @@ def task_from_dict(d: Dict[str, Any]) -> Task:
     """The task that :meth:`Task.to_dict` described."""
     if d.get("kind") != "Task":
         raise ValueError(f"not a task description: {d!r}")
+    subsets = d.get("threshold_subsets")
     return Task(d["op"], d["input_size"], tuple(d["a"]), tuple(d["b"]),
                 [tuple(i) for i in d["interpolation"]], [tuple(i) for i in d["extrapolation"]], d["seed"],
-                d.get("threshold_rule", THRESHOLD_RULES[0]))
+                d.get("threshold_rule", THRESHOLD_RULES[0]),
+                None if subsets is None else (tuple(subsets[0]), tuple(subsets[1])))
