@@ -57,9 +57,12 @@ def test_lost_workers_are_reported_and_losing_all_gives_up_with_the_finished_run
                                      "--nworkers", "1", "--no-nanny", "--no-dashboard"], env=quiet,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
         results, said = tmp_path / "runs.jsonl", tmp_path / "stderr.txt"
+        # Far more work than the kills take to be noticed: on a fast machine 20 runs of 1e5 steps were
+        # all done by one worker before the scheduler had reported the other lost (CI, stop 36).
+        seeds = 400
         with open(said, "w") as stderr:
             command = subprocess.Popen(
-                [sys.executable, "-m", "nalu_ext", "benchmark", "--units", "NAU", "--ops", "add", "--seeds", "20",
+                [sys.executable, "-m", "nalu_ext", "benchmark", "--units", "NAU", "--ops", "add", "--seeds", str(seeds),
                  "--steps", "100000", "--log-every", "50000", "--no-progress", "--results", str(results),
                  "--scheduler", address, "--scheduler-timeout", "4"],
                 env=quiet, stdout=subprocess.PIPE, stderr=stderr, text=True)
@@ -90,4 +93,4 @@ def test_lost_workers_are_reported_and_losing_all_gives_up_with_the_finished_run
            f"that finished are in {results}: run the same command again to resume" in err
     assert "Traceback" not in err
     kept = nalu_ext.benchmark.read_results(str(results))
-    assert 2 <= len(kept) < 20 and all(r["status"] == "ok" for r in kept.values())
+    assert 2 <= len(kept) < seeds and all(r["status"] == "ok" for r in kept.values())
