@@ -2,11 +2,12 @@
 
     python bench/protocol_runs.py [--steps 5000000] [--json FILE] [--only ratios]
 
-1. The protocol step against the fit step: for each unit family, the µs per step of train_task
-   (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps; and without the
-   logs), of fit on fixed data (the same network, full batch of 128 rows) and of making the fresh
-   rows alone, timed in interleaved rounds (medians); each family's fit step against the NALU's,
-   the two timed back to back in each round.
+1. The protocol step against its floor and the fit step: for each unit family, the µs per step of
+   train_task (fresh rows of ArithmeticTask every step, batch 128, logging every 1000 steps; and
+   without the logs), of fit on fixed data (the same network, full batch of 128 rows) and of
+   making the fresh rows alone, timed in interleaved rounds (medians), beside the step's physical
+   floor (bench/floor.py: its multiply-adds, logs and values at rates measured in the same rounds);
+   each family's fit step against the NALU's, the two timed back to back in each round.
 2. A sweep of small runs with one worker thread and with two: the speed-up (medians of five
    alternating rounds).
 3. Runs of published length per hour on all cores, for the published comparison's units (NAC,
@@ -25,6 +26,7 @@ import statistics
 import sys
 import time
 
+import floor as step_floor
 import nalu_ext
 from nalu_ext import _core
 from nalu_ext.benchmark.tasks import ArithmeticTask
@@ -68,11 +70,14 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
                 rounds: int = 5) -> dict:
     """µs per step, per family, medians of interleaved rounds: the protocol (train_task, logging
     every 1000 steps), the same without logs (one log at the end), fit on fixed data, and the
-    task's data alone (its batches made in C++ into one buffer). The throughput targets are
-    stated in protocol / fit; (fit + data) / fit is the ratio no implementation of this step on
-    these data can go below."""
+    task's data alone (its batches made in C++ into one buffer); and the protocol step's floor
+    (bench/floor.py), priced at the best rates measured over the rounds. (fit + data) / fit is
+    the ratio this implementation's protocol step cannot go below while fit and the data are
+    separate."""
     kinds = ("protocol", "protocol_without_logs", "fit", "data")
     samples: dict = {f: {k: [] for k in kinds} for f in families}
+    rate_samples: list = []
+    work: dict = {}
 
     def timed(run) -> float:
         t0 = time.perf_counter()
@@ -80,9 +85,11 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
         return (time.perf_counter() - t0) / steps * 1e6
 
     for _ in range(rounds):
+        rate_samples.append(step_floor.measure_rates())
         for family in families:
             task = _task(family)
             spec = nalu_ext.benchmark.make_run(family, task, seed=0, steps=steps)
+            work[family] = step_floor.step_work(step_floor.layers_of(nalu_ext.benchmark.sweeps.build_model(spec)))
             for kind, log_every in (("protocol", 1000), ("protocol_without_logs", steps)):
                 model = nalu_ext.benchmark.sweeps.build_model(spec)
                 optimizer = nalu_ext.Adam(model.parameters(), lr=1e-3)
@@ -90,16 +97,19 @@ def step_ratios(families=("NAU", "NMU", "NAC", "NALU", "iNALU", "NPU", "RealNPU"
                     model, task, optimizer, steps=steps, log_every=log_every)))
             samples[family]["fit"].append(_fit_us(family, task, steps))
             samples[family]["data"].append(_seconds_to_generate(task, 128, steps) / steps * 1e6)
+    rates = {k: max(r[k] for r in rate_samples) for k in rate_samples[0]}
     out = {}
     for family, s in samples.items():
         m = {f"{kind}_us": statistics.median(s[kind]) for kind in kinds}
         fit = m["fit_us"]
-        out[family] = {**m, "ratio": m["protocol_us"] / fit, "floor": (fit + m["data_us"]) / fit,
-                       "logs_us": m["protocol_us"] - m["protocol_without_logs_us"]}
+        floor = step_floor.floor_us(work[family], rates)
+        out[family] = {**m, "ratio": m["protocol_us"] / fit, "fit_and_data": (fit + m["data_us"]) / fit,
+                       "logs_us": m["protocol_us"] - m["protocol_without_logs_us"], "work": work[family],
+                       **floor, "vs_floor": m["protocol_us"] / floor["floor_us"]}
     nalu_fit = out["NALU"]["fit_us"] if "NALU" in out else float("nan")
     for family in out:
         out[family]["fit_vs_nalu"] = out[family]["fit_us"] / nalu_fit
-    return {"steps": steps, "rounds": rounds, "families": out, "samples_us": samples}
+    return {"steps": steps, "rounds": rounds, "rates": rates, "families": out, "samples_us": samples}
 
 
 def fit_against_nalu(families: tuple = ("NAU", "NMU", "NAC", "iNALU", "NPU", "RealNPU"), steps: int = 10000,
@@ -156,12 +166,16 @@ def main() -> int:
     report = {"cores": os.cpu_count(), "isa": nalu_ext.build_info()["isa"],
               "date": time.strftime("%Y-%m-%d")}
     report["ratios"] = ratios = step_ratios()
+    rates = ratios["rates"]
+    print(f"rates (best over the rounds): {rates['fma_per_s'] / 1e9:.1f} G float32 multiply-adds/s, "
+          f"{rates['log_per_s'] / 1e9:.2f} G logs/s, {rates['value_per_s'] / 1e9:.2f} G task values/s")
     print(f"per step, median of {ratios['rounds']} interleaved rounds of {ratios['steps']} steps (protocol: "
           "train_task on fresh rows; logs: its evaluation every 1000 steps; fit: the same network on 128 "
-          "fixed rows; data: the fresh rows alone; floor: (fit + data) / fit):")
+          "fixed rows; data: the fresh rows alone; floor: bench/floor.py, macs + logs + values):")
     for family, r in ratios["families"].items():
-        print(f"  {family:8s} protocol {r['protocol_us']:6.1f} us (logs {r['logs_us']:4.1f})  fit {r['fit_us']:5.1f} us  "
-              f"data {r['data_us']:4.1f} us  protocol/fit {r['ratio']:4.2f}x  floor {r['floor']:4.2f}x  "
+        print(f"  {family:8s} protocol {r['protocol_us']:6.2f} us (logs {r['logs_us']:4.2f})  fit {r['fit_us']:5.2f} us  "
+              f"data {r['data_us']:4.2f} us  floor {r['floor_us']:5.2f} us ({r['macs_us']:.2f} + {r['logarithms_us']:.2f} + "
+              f"{r['values_us']:.2f})  protocol/floor {r['vs_floor']:4.2f}x  protocol/fit {r['ratio']:4.2f}x  "
               f"fit/NALU fit {r['fit_vs_nalu']:4.2f}x")
     report["fit_vs_nalu"] = pairs = fit_against_nalu()
     print(f"fit step against NALU's fit step, timed back to back, median of {pairs['rounds']} rounds of "

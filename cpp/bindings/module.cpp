@@ -14,6 +14,7 @@ void bind_build_info(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_model(py::module_& m);
 void bind_tasks(py::module_& m);
+void bind_bench(py::module_& m);
 }  // namespace nalu_bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -35,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
     nalu_bindings::bind_optim(m);
     nalu_bindings::bind_model(m);
     nalu_bindings::bind_tasks(m);
+    nalu_bindings::bind_bench(m);
 }
