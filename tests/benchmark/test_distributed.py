@@ -53,9 +53,16 @@ def test_lost_workers_are_reported_and_losing_all_gives_up_with_the_finished_run
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
+        # Each worker has its own scratch directory (two starting at once share /tmp/dask-scratch-space),
+        # and the sweep starts only once both are connected: in CI (stop 36, a slow machine) the watch
+        # said nothing at all, as if the first worker killed had never joined.
         workers = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                     "--nworkers", "1", "--no-nanny", "--no-dashboard"], env=quiet,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+                                     "--nworkers", "1", "--no-nanny", "--no-dashboard",
+                                     "--local-directory", str(tmp_path / f"worker{i}")], env=quiet,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(2)]
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+            assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
         results, said = tmp_path / "runs.jsonl", tmp_path / "stderr.txt"
         # Far more work than the kills take to be noticed: on a fast machine 20 runs of 1e5 steps were
         # all done by one worker before the scheduler had reported the other lost (CI, stop 36).
