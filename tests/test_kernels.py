@@ -11,7 +11,7 @@ from tolerances import assert_matches_reference, float32_bound
 SHAPES = [  # (batch, in, out)
     (1, 1, 1), (1, 5, 3), (4, 1, 7), (3, 7, 1), (13, 17, 11), (2, 9, 8), (257, 129, 33), (5, 257, 129),
     # the narrow paths: few inputs (rows vectorised), one output with 1, 2 or 4 inputs
-    (37, 2, 1), (10, 4, 1), (21, 1, 1), (9, 3, 2), (100, 2, 1),
+    (37, 2, 1), (10, 4, 1), (21, 1, 1), (9, 3, 2), (100, 2, 1), (19, 2, 3),
     # the products' register blocks: widths leaving 1 to 4 vectors of columns (of 4, 8 or 16
     # lanes) after the full blocks, with one, two and an odd number of output rows
     (33, 100, 2), (6, 57, 3), (5, 91, 2), (7, 45, 5), (3, 100, 1),
