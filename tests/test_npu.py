@@ -53,6 +53,58 @@ def test_kernels_match_reference(cls, dtype, shape, rng):
         assert_matches_reference(layer.grads[name], grads_ref[name], n=B + I + O, amplification=amp, what=name)
 
 
+def random_params(cls, rng, I, O):
+    params = {"g": rng.uniform(-0.2, 1.2, size=I)}  # some gates outside [0, 1]: clipped
+    for name in (["W_re", "W_im"] if cls is nalu_ext.NPU else ["W"]):
+        params[name] = rng.normal(size=(O, I)) * 0.5
+    return params
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("cls", [nalu_ext.NPU, nalu_ext.RealNPU], ids=["NPU", "RealNPU"])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (13, 40, 2), (128, 100, 2), (128, 2, 1), (40, 9, 3)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_kernels_match_reference_on_inputs_without_negatives(cls, dtype, shape, rng):
+    """Every arithmetic task's inputs: no k-term, so the kernels skip the products with K."""
+    B, I, O = shape
+    x = rng.uniform(1.0, 2.0, size=(B, I))
+    x[rng.random(size=x.shape) < 0.1] = 0.0
+    x = x.astype(dtype)
+    dy = rng.normal(size=(B, O)).astype(dtype)
+    layer, (y, dx), (y_ref, dx_ref, grads_ref), amp = run_both(cls, dtype, x, dy, random_params(cls, rng, I, O))
+    assert_matches_reference(y, y_ref, n=I, amplification=amp, what="y")
+    assert_matches_reference(dx, dx_ref, n=B + I + O, amplification=amp, what="dx")
+    for name in layer.grads:
+        assert_matches_reference(layer.grads[name], grads_ref[name], n=B + I + O, amplification=amp, what=name)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_rows_without_negatives_give_the_same_bits_with_or_without_negative_rows(dtype, rng):
+    """The forward's two paths (k-terms skipped when the batch has no negative input, computed
+    otherwise) agree bit for bit on the rows they share: only a zero's sign could differ."""
+    positive = rng.uniform(1.0, 2.0, size=(128, 100)).astype(dtype)
+    signed = np.concatenate([positive, -positive[:4]])  # four more rows: the same row blocks
+    layer = nalu_ext.NPU(100, 2, dtype=dtype, seed=0)
+    for name, value in random_params(nalu_ext.NPU, rng, 100, 2).items():
+        layer.params[name][...] = value
+    np.testing.assert_array_equal(layer(positive), layer(signed)[:128])
+
+
+@pytest.mark.parametrize("cls, w", [(nalu_ext.NPU, "W_re"), (nalu_ext.RealNPU, "W")], ids=["NPU", "RealNPU"])
+def test_a_non_finite_weight_still_gives_nan_on_inputs_without_negatives(cls, w):
+    """0 · inf is NaN: the products with K are computed, not skipped, when a weight is not finite
+    (skipped, the phase would be finite and y = exp(±inf) cos Φ, an inf or a zero)."""
+    layer = cls(3, 2, dtype="float64", seed=0)
+    layer.params[w][0, 1] = np.inf
+    x = np.array([[1.5, 1.0, 2.0], [1.25, 0.0, 1.75]])
+    p64 = dict(layer.params)
+    forward = npu.npu_forward if cls is nalu_ext.NPU else npu.real_npu_forward
+    with np.errstate(invalid="ignore"):
+        y_ref, _ = forward(x, eps=float(np.finfo(np.float64).eps), **p64)
+    assert np.isnan(y_ref[:, 0]).all()
+    np.testing.assert_array_equal(layer(x), y_ref)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("cls, w", [(nalu_ext.NPU, "W_re"), (nalu_ext.RealNPU, "W")], ids=["NPU", "RealNPU"])
 def test_negative_inputs_keep_their_sign(cls, w, dtype):
@@ -91,7 +143,10 @@ def test_npu_can_learn_signed_division():
     layer = nalu_ext.NPU(2, 1, seed=0, dtype="float64")
     model = nalu_ext.Sequential(layer)
     nalu_ext.fit(model, nalu_ext.Adam(model.parameters(), lr=0.01), x, (x[:, 0] / x[:, 1])[:, None], steps=20000)
-    np.testing.assert_allclose(layer.params["W_re"], [[1.0, -1.0]], atol=1e-3)
+    # Adam at lr 0.01 still wanders near the optimum: 1e-9 from it on two ISAs, 2.4e-4 on the third.
+    np.testing.assert_allclose(layer.params["W_re"], [[1.0, -1.0]], atol=5e-4)
+    np.testing.assert_allclose(layer.params["W_im"], [[0.0, 0.0]], atol=5e-4)
     xt = rng.uniform(2.0, 10.0, size=(200, 2)) * rng.choice([-1.0, 1.0], size=(200, 2))
     t = xt[:, 0] / xt[:, 1]
-    assert np.max(np.abs(model(xt)[:, 0] - t) / np.abs(t)) < 1e-3
+    # What those weights allow: |Δ exponent| <= Σ|ΔW_re| ln 10 + Σ|W_im| π <= 1e-3 (2.31 + 3.15)
+    assert np.max(np.abs(model(xt)[:, 0] - t) / np.abs(t)) < 6e-3

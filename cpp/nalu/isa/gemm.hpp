@@ -45,6 +45,33 @@ inline void axpy(T* y, T alpha, const T* x, std::size_t n) {
     for (; k < n; ++k) y[k] += alpha * x[k];
 }
 
+// The largest K of matmul_nt_narrow.
+constexpr std::size_t kNarrowK = 4;
+
+// matmul_nt for very narrow rows (K ≤ kNarrowK: the last layer of a 100 → 2 → 1 network), where
+// a dot product per output would be one partial vector and a lane sum: vectorised over rows
+// instead, S::n rows at a time (the last block partial, through the same code, so that a row's
+// bits do not depend on its place in the batch), each column of A gathered into one vector; each
+// output is the sum over k in order, from +0 as in the other paths.
+template <class T>
+void matmul_nt_narrow(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::size_t K) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    for (std::size_t m = 0; m < M; m += S::n) {
+        const std::size_t rows = M - m < S::n ? M - m : S::n;
+        V column[kNarrowK] = {};
+        for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t j = 0; j < rows; ++j) column[k][j] = A[(m + j) * K + k];
+        for (std::size_t n = 0; n < N; ++n) {
+            V acc = S::splat(T(0));
+            for (std::size_t k = 0; k < K; ++k) acc += column[k] * B[n * K + k];
+            if (N == 1 && rows == S::n) S::store(C + m, acc);
+            else
+                for (std::size_t j = 0; j < rows; ++j) C[(m + j) * N + n] = acc[j];
+        }
+    }
+}
+
 // C (M, N) = A (M, K) · B (N, K)ᵀ            e.g. y = x Wᵀ
 // Blocks of four rows × two outputs: each load of A or B feeds two or four FMAs, and the eight
 // accumulators are independent chains (the first layer of a 100 → 2 network is this shape).
@@ -53,6 +80,10 @@ void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
     if (blas::worth_it(M, N, K) && blas::gemm<T>(false, true, M, N, K, 1, A, K, B, K, 0, C, N)) return;
     using S = Simd<T>;
     using V = typename S::V;
+    if (K <= kNarrowK) {
+        matmul_nt_narrow(C, A, B, M, N, K);
+        return;
+    }
     std::size_t n = 0;
     for (; n + 2 <= N; n += 2) {
         const T* b[2] = {B + n * K, B + (n + 1) * K};
