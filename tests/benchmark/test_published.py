@@ -279,3 +279,81 @@ def test_the_command_line_runs_madsen_and_johansens_suites_by_either_threshold()
     assert all(r["task"]["threshold_subsets"] == [[0, 26], [13, 39]] for r in published)
     default = build_runs(parse("--suite", "toy", "--seeds", "1"))
     assert all("threshold_rule" not in r["task"] for r in default)  # the committed results' ids
+
+
+@pytest.mark.parametrize("a, b, d, p", [
+    ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], 0.0, 1.0),
+    ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], 1.0, 0.1),  # 2 of the C(6, 3) = 20 orderings separate them
+    ([1.0, 2.0], [3.0, 4.0, 5.0, 6.0], 1.0, 2 / 15),  # 2 of C(6, 2) = 15
+    ([5.0], [5.0, 5.0, 5.0], 0.0, 1.0),  # ties: the distribution functions meet at every value
+])
+def test_ks_2samp_on_samples_counted_by_hand(a, b, d, p):
+    assert stats.ks_2samp(a, b) == (pytest.approx(d, abs=1e-15), pytest.approx(p, rel=1e-12))
+
+
+def test_ks_2samp_agrees_with_scipys_exact_test_with_and_without_ties():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(1)
+    for k in range(200):
+        n, m = (int(v) for v in rng.integers(1, 60, size=2))
+        a, b = rng.normal(size=n), rng.normal(size=m) + rng.uniform(0, 1.5)
+        if k % 2:  # solved-at steps are multiples of the logging interval
+            a, b = np.round(a, 1), np.round(b, 1)
+        expected = scipy_stats.ks_2samp(a, b, method="exact")
+        d, p = stats.ks_2samp(a, b)
+        assert d == pytest.approx(expected.statistic, abs=1e-12)
+        assert p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-14)
+
+
+def test_ks_2samp_beyond_the_exact_range_is_near_scipys_exact_value():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=600), rng.normal(size=700) + 0.12
+    d, p = stats.ks_2samp(a, b)
+    expected = scipy_stats.ks_2samp(a, b, method="exact")
+    assert d == pytest.approx(expected.statistic, abs=1e-12) and p == pytest.approx(expected.pvalue, rel=0.05)
+
+
+@pytest.mark.parametrize("a, b, message", [([], [1.0], "a must be a non-empty"),
+                                           ([1.0], [np.nan], "b must be .* 1 non-finite")])
+def test_ks_2samp_refuses_what_it_cannot_test(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        stats.ks_2samp(a, b)
+
+
+def test_bundled_seeds_give_the_published_tables_rates_and_medians():
+    """Two bundled files from two of the analysis's outputs (the LaTeX table at 3e31a1d, the per-seed
+    CSV at f371c1e) agree: each row's count of solved seeds is its published rate × 100, and the
+    median solved-at step is the published one to the table's two significant digits."""
+    from nalu_ext.benchmark.published import published_seeds, published_seeds_source
+
+    assert published_seeds_source()["file"] == "paper/results/sft-last.csv"
+    for row in published_table("table1")["rows"]:
+        seeds = published_seeds(row["family"], row["op"])
+        assert seeds["seed"] == list(range(100)), (row["family"], row["op"])
+        assert sum(seeds["solved"]) == round(100 * row["rate"]), (row["family"], row["op"])
+        steps = [s for s, ok in zip(seeds["solved_at"], seeds["solved"]) if ok]
+        if steps:
+            assert float(f"{np.median(steps):.2g}") == row["solved_at_median"], (row["family"], row["op"])
+    assert published_seeds("NMU", "no such op") is None
+
+
+def test_comparison_table_gives_ks_p_of_solved_at_and_sparsity_per_row():
+    """The same rate is not the same distribution: the KS columns compare our successful runs'
+    solved-at steps and sparsity errors with the published runs'."""
+    from nalu_ext.benchmark.published import published_seeds
+
+    theirs = published_seeds("NMU", "mul")
+    won = [i for i, ok in enumerate(theirs["solved"]) if ok]
+    same = Rows()
+    same.rows = [dict(stats.summarize([True] * len(won), [theirs["solved_at"][i] for i in won],
+                                      [theirs["sparsity_error"][i] for i in won]), family="NMU", op="mul")]
+    late = Rows()
+    late.rows = [dict(stats.summarize([True] * 20, [4_900_000] * 20, [theirs["sparsity_error"][i] for i in won[:20]]),
+                      family="NMU", op="mul")]
+    header, same_line = comparison_table(same, "table1").splitlines()[:2]
+    late_line = comparison_table(late, "table1").splitlines()[1]
+    assert "KS p: solved at" in header
+    assert same_line.split()[-2:] == ["1.000", "1.000"]
+    assert late_line.split()[-2] == "<0.001*" and late_line.split()[-1] != "<0.001*"
+    assert "sft-last.csv" in comparison_table(same, "table1")

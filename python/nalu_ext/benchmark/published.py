@@ -13,7 +13,7 @@ import json
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .stats import fisher_exact
+from .stats import fisher_exact, ks_2samp
 
 SUITES = ("table1", "toy")
 # the operations of the appendix table, run with every family; Table 1 itself is +, −, ×
@@ -27,6 +27,47 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²
 def _data() -> Dict[str, Any]:
     text = resources.files("nalu_ext.benchmark").joinpath("data/published.json").read_text(encoding="utf-8")
     return json.loads(text)
+
+
+@functools.lru_cache(maxsize=None)
+def _seed_data() -> Dict[str, Any]:
+    text = resources.files("nalu_ext.benchmark").joinpath("data/published_seeds.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def published_seeds(family: str, op: str) -> Optional[Dict[str, List[Any]]]:
+    """Every published run of Table 1 and its appendix for a family on an operation, one entry per
+    seed in seed order: ``seed``, ``solved`` (the published verdict), ``solved_at`` (the first
+    logged step below the threshold, None where never), ``sparsity_error`` (at the selected step)
+    and ``logged_points``; None for a row the paper did not run. From stable-nalu@f371c1e's
+    ``paper/results/sft-last.csv`` (``bench/extract_published_seeds.py``; the source is
+    ``published_seeds_source()``)."""
+    cell = _seed_data()["cells"].get(f"{family} {op}")
+    return None if cell is None else {key: list(values) for key, values in cell.items()}
+
+
+def published_seeds_source() -> Dict[str, str]:
+    """Where the per-seed data come from: repository, commit, file, analysis, runs."""
+    return dict(_seed_data()["source"])
+
+
+def distribution_p(ours: Dict[str, Any], family: str, op: str) -> Tuple[Optional[float], Optional[float]]:
+    """Two-sample Kolmogorov–Smirnov p-values of our successful runs' solved-at steps and sparsity
+    errors against the published successful runs' (None where either side has no value, or the
+    paper has no per-seed data for the row)."""
+    seeds = published_seeds(family, op)
+    if seeds is None:
+        return None, None
+    won = [i for i, solved in enumerate(seeds["solved"]) if solved]
+
+    def of_won(values: List[Any]) -> List[float]:
+        return [values[i] for i in won if values[i] is not None]
+
+    def p(a: Sequence[float], b: Sequence[float]) -> Optional[float]:
+        return ks_2samp(a, b)[1] if len(a) and len(b) else None
+
+    return (p(ours.get("solved_at_values") or [], of_won(seeds["solved_at"])),
+            p(ours.get("sparsity_errors") or [], of_won(seeds["sparsity_error"])))
 
 
 def published_table(suite: str) -> Dict[str, Any]:
@@ -100,6 +141,10 @@ def _steps(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
+def _optional_p(p: Optional[float]) -> str:
+    return "-" if p is None else _p_value(p)
+
+
 def comparison_table(summary: Any, suite: str) -> str:
     """Our rows (a :class:`~nalu_ext.benchmark.sweeps.SweepSummary`) beside the published ones: success with
     its Wilson 95% interval, runs and how many reached the criterion at some log, the published
@@ -119,25 +164,33 @@ def comparison_table(summary: Any, suite: str) -> str:
     width = max([7, *(len(label(r["family"])) for r in rows)])  # PyTorch models' names are free text
     lines = [f"{'op':3s} {'model':{width}s} {'runs':>4s} {'reached':>7s} {'success':>7s} {'95% interval':>13s}  "
              f"{'published':>9s} {'95% interval':>13s} {'overlap':>7s} {'Fisher p':>9s}  {'solved at (median)':>19s}  "
-             f"{'sparsity error':>17s}"]
+             f"{'sparsity error':>17s}  {'KS p: solved at':>15s} {'sparsity':>8s}"]
     for r in rows:
         p = published_row(suite, r["family"], r["op"])
         ours = f"{100 * r['rate']:6.0f}% {100 * r['rate_low']:5.0f}%–{100 * r['rate_high']:3.0f}%"
         if p is None:
             theirs, overlap, fisher, solved_p, sparsity_p = f"{'-':>9s} {'':13s}", "-", "-", "-", "-"
+            ks: Tuple[Optional[float], Optional[float]] = (None, None)
         else:
             theirs = f"{100 * p['rate']:8.0f}% {100 * p['rate_low']:5.0f}%–{100 * p['rate_high']:3.0f}%"
             overlap = "yes" if intervals_overlap(r, p) else "NO"
             fisher = _p_value(difference_p(r, p, table["seeds"]))
             solved_p, sparsity_p = _steps(p["solved_at_median"]), _steps(p["sparsity_error_mean"])
+            ks = distribution_p(r, r["family"], r["op"]) if suite == "table1" else (None, None)
         sparsity = _steps(r["sparsity_error_mean"])
         lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):{width}s} {r['runs']:4d} "
                      f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s} {fisher:>9s}  "
-                     f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}")
+                     f"{_steps(r['solved_at_median']):>8s} / {solved_p:>8s}  {sparsity:>7s} / {sparsity_p:>7s}  "
+                     f"{_optional_p(ks[0]):>15s} {_optional_p(ks[1]):>8s}")
     source = table["source"]
     lines.append(f"Fisher p: the two-sided exact test of our successes against the published count (its rate "
                  f"× {table['seeds']} seeds); * p < {DIFFERENCE_LEVEL}: the rates differ (the verdict; overlapping "
                  "intervals are not one)")
+    if suite == "table1":
+        seeds = published_seeds_source()
+        lines.append("KS p: the two-sample Kolmogorov–Smirnov test of our successful runs' solved-at steps and "
+                     "sparsity errors against the published runs' (per seed, "
+                     f"{seeds['repository']}@{seeds['commit'][:7]} {seeds['file']}); * p < {DIFFERENCE_LEVEL}")
     if summary.judge == "final":
         lines.append("note: the published rates judge the published selection; beside the final model's "
                      "they show what that selection hides (a model that met the criterion and left it)")
