@@ -357,3 +357,30 @@ def test_comparison_table_gives_ks_p_of_solved_at_and_sparsity_per_row():
     assert same_line.split()[-2:] == ["1.000", "1.000"]
     assert late_line.split()[-2] == "<0.001*" and late_line.split()[-1] != "<0.001*"
     assert "sft-last.csv" in comparison_table(same, "table1")
+
+
+def test_distribution_figure_draws_both_sides_of_each_row_with_its_ks_p(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nalu_ext.benchmark.plot import distribution_figure, plot_distributions
+
+    summary = Rows(NMU_mul=[True] * 9 + [False], NALU_mul=[False] * 10)  # NALU ×: no success on either side
+    fig = distribution_figure(summary)
+    assert len(fig.axes) == 2
+    solved, sparsity = fig.axes
+    assert solved.get_title(loc="left").startswith("× NMU: solved at (step), KS p = ")
+    assert sparsity.get_xscale() == "log" and "sparsity error" in sparsity.get_title(loc="left")
+    legend = [t.get_text() for t in solved.get_legend().get_texts()]
+    assert legend == ["ours (n=9)", "published (n=98)"]
+    ours = solved.lines[0].get_ydata()
+    assert ours[-1] == 1.0 and len(ours) == 9  # an empirical distribution function of the nine
+    path = tmp_path / "d.png"
+    plot_distributions(summary, path)
+    assert path.stat().st_size > 0
+
+
+def test_plot_distributions_is_for_the_table1_suite(capsys):
+    pytest.importorskip("matplotlib")
+    with pytest.raises(SystemExit) as usage:
+        cli.main(["benchmark", "--suite", "toy", "--plot-distributions", "d.png", "--no-progress"])
+    assert usage.value.code == 2
+    assert "--plot-distributions compares with the published seeds of Table 1" in capsys.readouterr().err

@@ -105,6 +105,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "docs/protocols.md#success)")
     b.add_argument("--plot", metavar="FILE.png", type=plot_file,
                    help="write a figure of the success rates with their intervals")
+    b.add_argument("--plot-distributions", metavar="FILE.png", type=plot_file,
+                   help="table1 suite: write the distributions of the successful runs' solved-at steps and "
+                        "sparsity errors beside the published seeds', with their KS p")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return b
 
@@ -201,6 +204,9 @@ def npu_simple_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
 def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
     """Every run of the command, seed by seed (an interrupted sweep has every row at about the
     same number of seeds); each family's recipe unless an option overrides it."""
+    if getattr(args, "plot_distributions", None) and args.suite != "table1":
+        raise UsageError(f"--plot-distributions compares with the published seeds of Table 1: it applies to "
+                         f"--suite table1, not {args.suite}")
     if args.suite == "npu-simple":
         return npu_simple_runs(args)
     pairs = unit_op_pairs(args)
@@ -331,6 +337,11 @@ def _run_benchmark(args: argparse.Namespace) -> int:
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
             print(f"note: no plot written: {err}")
+    if args.plot_distributions:
+        from .plot import plot_distributions
+
+        plot_distributions(summary, args.plot_distributions)
+        print(f"wrote {args.plot_distributions}")
     if summary.failed:
         print(f"benchmark: {summary.failed} of {len(runs)} runs failed", file=sys.stderr)
         return 1

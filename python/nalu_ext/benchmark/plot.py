@@ -177,3 +177,61 @@ def npu_simple_figure(summary: Any) -> Any:
                  f"{source['repository']} {source['file']}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def plot_distributions(summary: Any, path: Union[str, "os.PathLike[str]"]) -> None:
+    """:func:`distribution_figure` written to ``path``, cropped to what it draws."""
+    distribution_figure(summary).savefig(os.fspath(path), bbox_inches="tight")
+
+
+def distribution_figure(summary: Any) -> Any:
+    """For each Table 1 row with successful runs on both sides, the empirical distribution
+    functions of the successful runs' solved-at steps and sparsity errors, ours beside the
+    published seeds' (``published.published_seeds``), each panel titled with its two-sample KS p.
+
+    Parameters
+    ----------
+    summary : SweepSummary of --suite table1 runs
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .published import OP_SYMBOLS, distribution_p, in_published_order, label, published_seeds
+
+    panels = []
+    for r in in_published_order(summary.rows, "table1"):
+        seeds = published_seeds(r["family"], r["op"])
+        if seeds is None or not r["solved_at_values"] or not any(seeds["solved"]):
+            continue
+        won = [i for i, ok in enumerate(seeds["solved"]) if ok]
+        theirs = ([seeds["solved_at"][i] for i in won if seeds["solved_at"][i] is not None],
+                  [seeds["sparsity_error"][i] for i in won if seeds["sparsity_error"][i] is not None])
+        panels.append((r, (r["solved_at_values"], r["sparsity_errors"]), theirs, distribution_p(r, r["family"], r["op"])))
+    fig = new_figure(9, 0.6 + 2.3 * max(len(panels), 1))
+    if not panels:
+        fig.text(0.5, 0.5, "no Table 1 row has successful runs on both sides", ha="center", va="center")
+        return fig
+    axes = fig.subplots(len(panels), 2, squeeze=False)
+    for (r, mine, theirs, ks), row_axes in zip(panels, axes):
+        name = f"{OP_SYMBOLS.get(r['op'], r['op'])} {label(r['family'])}"
+        for ax, ours, published, p, what in zip(row_axes, mine, theirs, ks, ("solved at (step)", "sparsity error")):
+            for values, style, who in ((ours, dict(color="#1f5fa8"), "ours"),
+                                       (published, dict(color="#c4561d", linestyle="--"), "published")):
+                if values:
+                    x = sorted(values)
+                    ax.step(x, [(k + 1) / len(x) for k in range(len(x))], where="post",
+                            label=f"{who} (n={len(x)})", **style)
+            if what == "sparsity error" and min([*ours, *published], default=1.0) > 0:
+                from matplotlib.ticker import NullFormatter
+
+                ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(NullFormatter())  # within a decade the labels overlap
+            ax.set_ylim(0, 1.02)
+            ax.set_xlabel(what)
+            ax.set_ylabel("share of successful runs")
+            ax.set_title(f"{name}: {what}, KS p = " + ("-" if p is None else f"{p:.3g}"), fontsize=9, loc="left")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
