@@ -197,16 +197,13 @@ def distribution_figure(summary: Any) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    from .published import OP_SYMBOLS, distribution_p, in_published_order, label, published_seeds
+    from .published import OP_SYMBOLS, distribution_p, in_published_order, label, published_successes
 
     panels = []
     for r in in_published_order(summary.rows, "table1"):
-        seeds = published_seeds(r["family"], r["op"])
-        if seeds is None or not r["solved_at_values"] or not any(seeds["solved"]):
+        theirs = published_successes(r["family"], r["op"])
+        if theirs is None or not r["solved_at_values"] or not theirs[0]:
             continue
-        won = [i for i, ok in enumerate(seeds["solved"]) if ok]
-        theirs = ([seeds["solved_at"][i] for i in won if seeds["solved_at"][i] is not None],
-                  [seeds["sparsity_error"][i] for i in won if seeds["sparsity_error"][i] is not None])
         panels.append((r, (r["solved_at_values"], r["sparsity_errors"]), theirs, distribution_p(r, r["family"], r["op"])))
     fig = new_figure(9, 0.6 + 2.3 * max(len(panels), 1))
     if not panels:

@@ -51,23 +51,33 @@ def published_seeds_source() -> Dict[str, str]:
     return dict(_seed_data()["source"])
 
 
-def distribution_p(ours: Dict[str, Any], family: str, op: str) -> Tuple[Optional[float], Optional[float]]:
-    """Two-sample Kolmogorov–Smirnov p-values of our successful runs' solved-at steps and sparsity
-    errors against the published successful runs' (None where either side has no value, or the
-    paper has no per-seed data for the row)."""
+def published_successes(family: str, op: str) -> Optional[Tuple[List[float], List[float]]]:
+    """The published successful runs' solved-at steps and sparsity errors (those recorded), in
+    seed order; None for a row without per-seed data."""
     seeds = published_seeds(family, op)
     if seeds is None:
-        return None, None
+        return None
     won = [i for i, solved in enumerate(seeds["solved"]) if solved]
 
     def of_won(values: List[Any]) -> List[float]:
         return [values[i] for i in won if values[i] is not None]
 
+    return of_won(seeds["solved_at"]), of_won(seeds["sparsity_error"])
+
+
+def distribution_p(ours: Dict[str, Any], family: str, op: str) -> Tuple[Optional[float], Optional[float]]:
+    """Two-sample Kolmogorov–Smirnov p-values of our successful runs' solved-at steps and sparsity
+    errors against the published successful runs' (None where either side has no value, or the
+    paper has no per-seed data for the row)."""
+    theirs = published_successes(family, op)
+    if theirs is None:
+        return None, None
+
     def p(a: Sequence[float], b: Sequence[float]) -> Optional[float]:
         return ks_2samp(a, b)[1] if len(a) and len(b) else None
 
-    return (p(ours.get("solved_at_values") or [], of_won(seeds["solved_at"])),
-            p(ours.get("sparsity_errors") or [], of_won(seeds["sparsity_error"])))
+    return (p(ours.get("solved_at_values") or [], theirs[0]),
+            p(ours.get("sparsity_errors") or [], theirs[1]))
 
 
 def published_table(suite: str) -> Dict[str, Any]:
