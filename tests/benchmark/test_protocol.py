@@ -31,7 +31,7 @@ def test_nau_solves_addition_in_most_seeds_with_exact_sparse_weights():
     """The literature's finding in small: NAU -> NAU solves + in (nearly) every seed. Here 10
     seeds of a 10-input task, 20000 steps at lr 1e-2. Measured: every run reaches the criterion,
     the published selection counts 10 of 10, the final model 6 of 10 (Adam at this learning rate
-    keeps the zero weights oscillating around the threshold; see README). Asserted: 8 and 4."""
+    keeps the zero weights oscillating around the threshold; see docs/reproduction.md). Asserted: 8 and 4."""
     results = [run(seed)[0] for seed in range(10)]
     assert sum(r.solved_at is not None for r in results) >= 9
     assert sum(r.selected_success for r in results) >= 8, [r.selected_test_mse / r.threshold for r in results]
