@@ -178,15 +178,15 @@ def comparison_table(summary: Any, suite: str) -> str:
     for r in rows:
         p = published_row(suite, r["family"], r["op"])
         ours = f"{100 * r['rate']:6.0f}% {100 * r['rate_low']:5.0f}%–{100 * r['rate_high']:3.0f}%"
+        # per-seed data exist for Table 1's cells only (a toy row's "NMU mul" is not Table 1's)
+        ks = distribution_p(r, r["family"], r["op"]) if suite == "table1" else (None, None)
         if p is None:
             theirs, overlap, fisher, solved_p, sparsity_p = f"{'-':>9s} {'':13s}", "-", "-", "-", "-"
-            ks: Tuple[Optional[float], Optional[float]] = (None, None)
         else:
             theirs = f"{100 * p['rate']:8.0f}% {100 * p['rate_low']:5.0f}%–{100 * p['rate_high']:3.0f}%"
             overlap = "yes" if intervals_overlap(r, p) else "NO"
             fisher = _p_value(difference_p(r, p, table["seeds"]))
             solved_p, sparsity_p = _steps(p["solved_at_median"]), _steps(p["sparsity_error_mean"])
-            ks = distribution_p(r, r["family"], r["op"]) if suite == "table1" else (None, None)
         sparsity = _steps(r["sparsity_error_mean"])
         lines.append(f"{OP_SYMBOLS.get(r['op'], r['op']):3s} {label(r['family']):{width}s} {r['runs']:4d} "
                      f"{r['reached']:7d} {ours}  {theirs} {overlap:>7s} {fisher:>9s}  "
