@@ -102,7 +102,7 @@ def test_table1_suite_runs_the_papers_rows_with_their_recipes():
     assert nau["regularizer"] == {"regularizer": 0.01, "reg_start": 5000, "reg_end": 50000}
     assert nau["task"]["input_size"] == 100 and nau["init"] == ["stable-nalu", "stable-nalu"]
     # the same specification as make_run's: a results file of either resumes the other
-    task = nalu_ext.benchmark.tasks.ArithmeticTask("add", seed=0)
+    task = nalu_ext.benchmark.tasks.ArithmeticTask("add", seed=0, threshold_rule="published")
     assert run_id(nau) == run_id(make_run("NAU", task, seed=0, steps=5_000_000))
     assert len(build_runs(parse("--suite", "table1", "--seeds", "2", "--ops", "div,square,sqrt"))) == 36
 
@@ -273,12 +273,16 @@ def test_the_published_rule_is_part_of_a_tasks_description():
         Task("add", 4, (0, 2), (1, 3), (1.0, 2.0), (2.0, 6.0), 0, "weights", ((0, 1), (1, 2)))
 
 
-def test_the_command_line_runs_madsen_and_johansens_suites_by_either_threshold():
-    published = build_runs(parse("--suite", "table1", "--ops", "add", "--seeds", "1", "--threshold", "published"))
-    assert {r["task"]["threshold_rule"] for r in published} == {"published"}
-    assert all(r["task"]["threshold_subsets"] == [[0, 26], [13, 39]] for r in published)
-    default = build_runs(parse("--suite", "toy", "--seeds", "1"))
-    assert all("threshold_rule" not in r["task"] for r in default)  # the committed results' ids
+def test_the_command_line_judges_the_published_tables_by_their_thresholds_unless_told_otherwise():
+    for suite in ("table1", "toy"):
+        published = build_runs(parse("--suite", suite, "--seeds", "1"))
+        assert {r["task"]["threshold_rule"] for r in published} == {"published"}
+        weights = build_runs(parse("--suite", suite, "--seeds", "1", "--threshold", "weights"))
+        assert all("threshold_rule" not in r["task"] for r in weights)  # the 10-seed results' ids
+    table1 = build_runs(parse("--suite", "table1", "--ops", "add", "--seeds", "1"))
+    assert all(r["task"]["threshold_subsets"] == [[0, 26], [13, 39]] for r in table1)
+    arithmetic = build_runs(parse("--suite", "arithmetic", "--ops", "add", "--seeds", "1"))
+    assert all("threshold_rule" not in r["task"] for r in arithmetic)
 
 
 @pytest.mark.parametrize("a, b, d, p", [
