@@ -270,3 +270,67 @@ def test_summary_counts_only_successful_runs():
     # a run that met the criterion at a logged step but ended above it: reached, not a success
     lapsed = stats.summarize([False, True], [5000, 7000], [0.3, 0.01])
     assert lapsed["reached"] == 2 and lapsed["successes"] == 1 and lapsed["solved_at_median"] == 7000
+
+
+def _numpy_training_rows(seed: int, first_row: int, rows: int, lo: float, width: float) -> np.ndarray:
+    """The float32 training rows of 100 inputs on one interval, transcribed from cpp/nalu/rng.hpp
+    and cpp/nalu/tasks/uniform.hpp into NumPy: a row key per row (SplitMix64's finaliser), a 32-bit
+    Murmur3 finaliser of each column's Weyl value mixed with it, its top 23 bits scaled."""
+    u64, u32 = np.uint64, np.uint32
+    phi64, phi32 = u64(0x9E3779B97F4A7C15), u32(0x9E3779B9)
+
+    def mix(z: np.ndarray) -> np.ndarray:
+        z = (z ^ (z >> u64(30))) * u64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> u64(27))) * u64(0x94D049BB133111EB)
+        return z ^ (z >> u64(31))
+
+    with np.errstate(over="ignore"):
+        key = mix(u64(seed) * phi64 + mix(np.array(tasks.TRAIN_STREAM, dtype=u64) + u64(0x632BE59BD9B4E019)))
+        keys = mix(key + (u64(first_row) + np.arange(rows, dtype=u64)) * phi64)
+        h = (np.arange(100, dtype=u32) * phi32)[None, :] + keys.astype(u32)[:, None]
+        h ^= (keys >> u64(32)).astype(u32)[:, None]
+        h ^= h >> u32(16)
+        h *= u32(0x85EBCA6B)
+        h ^= h >> u32(13)
+        h *= u32(0xC2B2AE35)
+        h ^= h >> u32(16)
+    scale = np.float32(width) * np.float32(2.0 ** -23)
+    return np.float32(lo) + (h >> u32(9)).astype(np.float32) * scale
+
+
+def test_training_data_are_the_generator_transcribed_into_numpy():
+    for seed, step in ((0, 0), (7, 12345), (2**40 + 3, 4_999_999)):
+        task = tasks.ArithmeticTask("add", seed=seed)
+        x, t = task.batch(step, 128)
+        expected = _numpy_training_rows(seed, step * 128, 128, 1.0, 1.0)
+        np.testing.assert_array_equal(x, expected)
+        (a0, a1), (b0, b1) = task.a, task.b
+        np.testing.assert_allclose(t[:, 0], expected[:, a0:a1].sum(1, dtype=np.float64)
+                                   + expected[:, b0:b1].sum(1, dtype=np.float64), rtol=1e-6)
+
+
+# What DATA_VERSION 1 generates, as a SHA-256 of a few tasks' training, validation and test rows in
+# both dtypes (a division task that redraws zero denominators, the toy task, a range across 0). A
+# change to the generator that fails this test changes the task data: bump tasks.DATA_VERSION, and
+# re-record the digest, so that no run made on the old data is resumed as a run of the new.
+DATA_VERSION_DIGESTS = {1: "4d2b926dfdc9d575f8255c25c0d0df9bd95981e0dd67b8dce09d3976592d566f"}
+
+
+def test_the_task_data_are_those_of_their_version():
+    import hashlib
+
+    cases = [tasks.ArithmeticTask("add", seed=0), tasks.ArithmeticTask("div", seed=7), tasks.ToyTask(seed=3),
+             tasks.SingleModuleTask("sub", (-2.0, 2.0), (-6.0, -2.0), seed=11)]
+    digest = hashlib.sha256()
+    for task in cases:
+        for dtype in ("float32", "float64"):
+            for array in task.batch(12345, 128, dtype) + task.validation(40, dtype) + task.test(40, dtype):
+                digest.update(np.ascontiguousarray(array).tobytes())
+    assert digest.hexdigest() == DATA_VERSION_DIGESTS[tasks.DATA_VERSION]
+
+
+def test_a_description_of_other_task_data_is_refused():
+    description = tasks.ArithmeticTask("add", seed=1).to_dict()
+    assert "data_version" not in description  # version 1: the ids of every earlier run stay
+    with pytest.raises(ValueError, match="task data version 2; this nalu_ext generates version 1"):
+        tasks.task_from_dict({**description, "data_version": 2})

@@ -30,6 +30,11 @@ TRAIN_STREAM, VALIDATION_STREAM, TEST_STREAM = (_core.TASK_STREAMS[k] for k in (
 # of a model whose weights are each ε = 1e-5 off (Madsen & Johansen); "output", the MSE of an
 # output off by a relative ε = 1e-4 (Mistry, Farrahi & Hare's single-module benchmark).
 THRESHOLD_RULES = ("weights", "output", "published")
+# The version of the task data's bits (cpp/nalu/tasks/): a change to the generator that changes any
+# value of any task bumps it, so that results made on the old data are never resumed as runs of the
+# new (tests/benchmark/test_tasks.py pins version 1's bits). A task's description carries it as
+# "data_version" from version 2 on; version 1's descriptions predate the field and keep their ids.
+DATA_VERSION = 1
 
 
 def as_intervals(spec: RangeLike, name: str) -> Tuple[Interval, ...]:
@@ -147,6 +152,8 @@ class Task:
             d["threshold_rule"] = self.threshold_rule
         if self.threshold_subsets is not None:
             d["threshold_subsets"] = [list(r) for r in self.threshold_subsets]
+        if DATA_VERSION != 1:
+            d["data_version"] = DATA_VERSION
         return d
 
     def __eq__(self, other: object) -> bool:
@@ -232,6 +239,11 @@ def task_from_dict(d: Dict[str, Any]) -> Task:
     """The task that :meth:`Task.to_dict` described."""
     if d.get("kind") != "Task":
         raise ValueError(f"not a task description: {d!r}")
+    version = d.get("data_version", 1)
+    if version != DATA_VERSION:
+        raise ValueError(f"this task description is of task data version {version!r}; this nalu_ext "
+                         f"generates version {DATA_VERSION}, whose data differ: its runs cannot be "
+                         "reproduced or resumed here")
     subsets = d.get("threshold_subsets")
     return Task(d["op"], d["input_size"], tuple(d["a"]), tuple(d["b"]),
                 [tuple(i) for i in d["interpolation"]], [tuple(i) for i in d["extrapolation"]], d["seed"],
