@@ -9,7 +9,7 @@ import warnings
 from typing import Any, List, Optional
 
 from . import __version__
-from ._arguments import directory, non_negative, positive
+from ._arguments import directory, existing_path, non_negative, positive
 from .errors import UsageError
 
 
@@ -45,7 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--progress", action="store_true", help="show progress bars")
 
     b = add_parser(commands)
-    for command_parser in (d, b):  # so that main() can report a usage error as that command's
+    s = commands.add_parser(
+        "summarize",
+        help="compact summaries of results files, for a study's committed results",
+        description=(
+            "Write the compact summaries of results files into a directory, one gzip file per unit "
+            "family and operation: every run's spec, id and verdicts exactly, its curves thinned to "
+            "about 200 points at four significant digits (nalu_ext.benchmark.summaries). The results "
+            "files are only read; the directory's summaries are kept and brought up to date. "
+            "`benchmark --resume-from DIR` prints a study's tables from them without training."),
+    )
+    s.add_argument("results", nargs="+", type=existing_path, metavar="RESULTS",
+                   help="results files (or directories of summaries) to summarise")
+    s.add_argument("--into", required=True, type=directory, metavar="DIR", help="the summaries' directory")
+    s.add_argument("--points", type=positive, default=None, metavar="N",
+                   help="points kept of each curve (default 200)")
+    for command_parser in (d, b, s):  # so that main() can report a usage error as that command's
         command_parser.set_defaults(command_parser=command_parser)
     return parser
 
@@ -90,6 +105,16 @@ def _run(args: argparse.Namespace) -> int:
             return run_benchmark(args)
         except UsageError as err:
             args.command_parser.error(str(err))  # exits with status 2
+    if args.command == "summarize":
+        from .benchmark.results_file import ResultsFileError
+        from .benchmark.summaries import CURVE_POINTS, summarize_into
+
+        try:
+            written = summarize_into(args.results, args.into, args.points or CURVE_POINTS)
+        except ResultsFileError as err:
+            args.command_parser.error(str(err))
+        print(f"summarize: {sum(written.values())} runs in {len(written)} files in {args.into}")
+        return 0
     if args.command == "demo":
         from . import demo
 

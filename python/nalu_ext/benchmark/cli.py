@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from .._arguments import new_file, non_negative, non_negative_real, plot_file, positive, positive_real
+from .._arguments import existing_path, new_file, non_negative, non_negative_real, plot_file, positive, positive_real
 from .._types import JudgeName
 from ..errors import UsageError
 from . import npu_simple, single_module
@@ -88,6 +88,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=positive, default=None, help="parallel runs (default: one per core)")
     b.add_argument("--results", metavar="FILE.jsonl", type=new_file,
                    help="append each finished run here; resume from it")
+    b.add_argument("--resume-from", metavar="PATH", action="append", default=[], type=existing_path,
+                   help="a results file or a directory of summaries (python -m nalu_ext summarize) whose "
+                        "finished runs are not run again and join the tables; only read (repeatable)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
                    "needs pip install 'nalu_ext[distributed]')")
     b.add_argument("--scheduler-timeout", metavar="SECONDS", type=positive_real, default=30.0,
@@ -308,12 +311,15 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     if args.results and args.no_progress:  # with a progress bar, sweep says it
         stored = scan_results(args.results).records  # its problems: warned once, by the sweep
         print("resuming from " + resume_message(runs, args.results, stored))
+    if args.no_progress:
+        for path in args.resume_from:
+            print("resuming from " + resume_message(runs, path))
     executor, watch = executor_for(args)
     start = time.monotonic()
     try:
         summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
                         judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None,
-                        watch=watch)
+                        watch=watch, resume_from=args.resume_from)
     except SweepInterrupted as err:
         print(f"\nbenchmark: {err}", file=sys.stderr)
         return 130

@@ -337,6 +337,9 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
     :meth:`RunResult.to_dict <nalu_ext.benchmark.RunResult.to_dict>`. ``SweepSummary(records.values())``
     summarises them.
 
+    A directory is read as the union of its ``*.jsonl`` and ``*.jsonl.gz`` files (in name order):
+    the committed summaries of a study (:mod:`nalu_ext.benchmark.summaries`).
+
     Parameters
     ----------
     path : str
@@ -351,6 +354,12 @@ def read_results(path: str) -> Dict[str, Dict[str, Any]]:
     ResultsFileError
         The path is not a regular file, or is named ``.gz`` and is not gzip.
     """
+    if os.path.isdir(path):  # a directory of summaries (benchmark.summaries): every file's records
+        records: Dict[str, Dict[str, Any]] = {}
+        for name in sorted(os.listdir(path)):
+            if name.endswith((".jsonl", ".jsonl.gz")) and not name.startswith("."):
+                records.update(read_results(os.path.join(path, name)))
+        return records
     scan = scan_results(path)
     warn_problems(path, scan.problems + ([scan.torn + "; ignored"] if scan.torn else []))
     return scan.records

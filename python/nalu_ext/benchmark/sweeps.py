@@ -31,6 +31,7 @@ from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import RECIPES, Recipe
 from .results_file import ResultsFileWarning, ResultsWriter, read_results, run_id, warn_problems
 from .run_models import FAMILIES, build_model
+from .summaries import is_summary
 from .tasks import Task, task_from_dict
 
 # the families of Madsen & Johansen's comparison (their Table 1), the benchmark's default
@@ -205,6 +206,9 @@ def judged(result: Dict[str, Any], judge: str) -> Tuple[bool, float]:
     if check_judge(judge) == "final":
         sparsity = result["sparsity_error"]  # None in the file stands for NaN (RunResult.to_dict)
         return bool(result["success"]), float("nan") if sparsity is None else float(sparsity)
+    if is_summary(result):  # its curves are thinned: the selection made from the full ones
+        sparsity = result.get("selected_sparsity_error")
+        return bool(result["selected_success"]), float("nan") if sparsity is None else float(sparsity)
     index, _, success = published_selection(result["interpolation_mse"], result["extrapolation_mse"],
                                             result["threshold"])
     curve = result.get("sparsity_error_curve") or []
@@ -278,7 +282,7 @@ class SweepSummary:
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
           results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final",
           summarize: Optional[Callable[[List[Dict[str, Any]]], Any]] = None,
-          watch: Optional[Callable[[], None]] = None) -> Any:
+          watch: Optional[Callable[[], None]] = None, resume_from: Sequence[str] = ()) -> Any:
     """Executes every run (skipping those a results file already holds as finished), appending each
     finished or failed run to ``results`` as one flushed JSON line, and summarises them all.
 
@@ -307,6 +311,9 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         Called between waits (about every 0.1 s), e.g. a :class:`~nalu_ext.benchmark.dask_watch.WorkerWatch`.
         An exception it raises stops the sweep as a full disk does: queued runs are cancelled,
         running ones stopped, finished ones kept, and the exception propagates.
+    resume_from : sequence of str
+        Results files or directories of summaries (:mod:`~nalu_ext.benchmark.summaries`), only
+        read: their finished runs are not run again and are part of the summary.
 
     Returns
     -------
@@ -319,7 +326,12 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
         warn_problems(results, out.scan.problems)
         if out.note:
             warnings.warn(out.note, ResultsFileWarning, stacklevel=2)
-    done = dict(out.scan.records) if out is not None else {}
+    done: Dict[str, Dict[str, Any]] = {}
+    for path in resume_from:
+        done.update((rid, r) for rid, r in read_results(path).items() if r["status"] == "ok")
+    for rid, r in (out.scan.records.items() if out is not None else ()):
+        if r["status"] == "ok" or rid not in done:
+            done[rid] = r
     by_id = {run_id(spec): spec for spec in runs}
     todo = [spec for rid, spec in by_id.items() if done.get(rid, {}).get("status") != "ok"]
     own = executor is None
