@@ -81,7 +81,7 @@ def run_rows(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", help="the benchmark command's --results file")
+    parser.add_argument("results", help="the benchmark command's --results file, or a directory of summaries")
     parser.add_argument("--json", metavar="FILE", help="save the summaries and one row per run")
     args = parser.parse_args()
     records = list(sweeps.read_results(args.results).values())

@@ -2,7 +2,7 @@
 same seeds (issue 17's check of the "bring your own unit" path; needs torch):
 
     python bench/torch_transcription.py [--family NAU] [--op add] [--seeds 10] [--steps 100000]
-                                        [--results bench/results/torch-transcription-NAU-add.jsonl.gz]
+                                        [--results torch-transcription-NAU-add.jsonl.gz]
 
 Both sides run through ``nalu_ext.benchmark.sweep`` into one results file (resumable): the compiled family
 (``nalu_ext.benchmark.make_run``) and torch_transcribed.TranscribedStack, the same network in plain PyTorch
@@ -36,7 +36,8 @@ def main() -> int:
     parser.add_argument("--op", default="add", choices=OPS)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=100_000)
-    parser.add_argument("--results", help="results file (default bench/results/torch-transcription-FAMILY-OP.jsonl.gz)")
+    parser.add_argument("--results", help="results file (default torch-transcription-FAMILY-OP.jsonl.gz here; the "
+                        "committed summaries in bench/results/torch-transcription-FAMILY-OP/ are resumed from)")
     parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     args = parser.parse_args()
     try:
@@ -45,8 +46,9 @@ def main() -> int:
     except ImportError as err:
         print(f"needs PyTorch ({err}): pip install torch==2.13.0", file=sys.stderr)
         return 1
-    results = args.results or os.path.join(os.path.dirname(__file__), "results",
-                                           f"torch-transcription-{args.family}-{args.op}.jsonl.gz")
+    study = f"torch-transcription-{args.family}-{args.op}"
+    results = args.results or f"{study}.jsonl.gz"
+    committed = os.path.join(os.path.dirname(__file__), "results", study)
     recipe_runs, torch_runs = [], []
     for seed in range(args.seeds):
         task = ArithmeticTask(args.op, seed=seed)
@@ -57,7 +59,8 @@ def main() -> int:
                                       batch_size=spec["batch_size"], log_every=spec["log_every"],
                                       kwargs={"family": args.family, "task": task.to_dict()}))
     start = time.perf_counter()
-    summaries = {judge: nalu_ext.benchmark.sweep(recipe_runs + torch_runs, results=results, judge=judge, progress=True)
+    summaries = {judge: nalu_ext.benchmark.sweep(recipe_runs + torch_runs, results=results, judge=judge, progress=True,
+                                                  resume_from=[committed] if os.path.isdir(committed) else [])
                  for judge in ("published", "final")}
     report = {"family": args.family, "op": args.op, "seeds": args.seeds, "steps": args.steps, "results": results,
               "date": time.strftime("%Y-%m-%d"), "seconds_this_call": time.perf_counter() - start, "verdicts": {}}

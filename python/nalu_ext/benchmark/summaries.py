@@ -89,6 +89,7 @@ def _write_atomically(path: str, data: bytes) -> None:
     """Replaces ``path`` at once (a temporary file beside it renamed over it)."""
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".summary-", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # (mkstemp's 0600 would keep a study's summaries from its readers)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(temporary, path)
