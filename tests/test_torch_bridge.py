@@ -38,7 +38,8 @@ def test_gradcheck_float64(name):
     module = getattr(nt, name)(4, 3, dtype="float64", seed=1)
     x = inputs(5, 4, seed=2).requires_grad_()
     params = tuple(module.parameters())
-    assert torch.autograd.gradcheck(lambda x, *p: nt._UnitFunction.apply(module, x, *p), (x, *params))
+    forward = torch.ops.nalu_ext.unit_forward
+    assert torch.autograd.gradcheck(lambda x, *p: forward(x, list(p), module._handle), (x, *params))
 
 
 @pytest.mark.parametrize("name", UNIT_NAMES)
@@ -144,18 +145,86 @@ def test_wrong_dtype_or_device_is_a_clear_error():
     module = nt.NAU(3, 2)  # float32
     with pytest.raises(TypeError, match=r"the input must be torch.float32 \(the module's dtype\), got torch.float64"):
         module(inputs(2, 3))
-    module.double()  # replaces the parameters: no longer the layer's float32 buffers
-    with pytest.raises(TypeError, match="parameter W must be torch.float32"):
-        module(inputs(2, 3))
+    with pytest.raises(ValueError, match=r"3 features in its last dimension, got the shape \(2, 4\)"):
+        module(inputs(2, 4, dtype=torch.float32))
+    before = module.W.detach().clone()
+    with pytest.raises(TypeError, match="float32 or float64; it cannot become torch.float16"):
+        module.half()  # refused at the call, not at the next forward
+    with pytest.raises(TypeError, match="runs on the CPU; a unit cannot move to meta"):
+        module.to("meta")
+    assert module.W.dtype == torch.float32 and torch.equal(module.W.detach(), before)
     with pytest.raises(TypeError, match="must be a nalu_ext layer"):
         nt.Unit(torch.nn.Linear(2, 2))
 
 
-def test_torch_compile_falls_back_to_the_kernels():
+@pytest.mark.parametrize("convert", [lambda m: m.double(), lambda m: m.to(torch.float64),
+                                     lambda m: torch.nn.Sequential(m).to(dtype=torch.float64)[0]])
+def test_a_unit_converts_to_float64_like_any_module(convert):
+    module = nt.NALU(3, 2, seed=0)  # float32
+    param = module.W_hat
+    x = inputs(4, 3, dtype=torch.float32)
+    module(x).sum().backward()
+    expected = module(x).double()
+    assert convert(module) is module
+    assert module.layer.dtype == np.float64 and module.W_hat is param  # the same Parameter objects
+    assert all(p.dtype == torch.float64 and p.grad.dtype == torch.float64 for p in module.parameters())
+    torch.testing.assert_close(module(x.double()), expected, rtol=1e-6, atol=1e-6)
+    module.W_hat.data.fill_(0.5)  # still the layer's memory
+    assert (module.layer.params["W_hat"] == 0.5).all()
+    module.float()
+    assert module.layer.dtype == np.float32 and module(x).dtype == torch.float32
+
+
+def test_leading_dimensions_are_kept_as_torch_nn_linear_keeps_them():
+    module = nt.NAU(3, 2, dtype="float64", seed=0)
+    x = inputs(24, 3).reshape(2, 4, 3, 3).requires_grad_()
+    y = module(x)
+    assert y.shape == (2, 4, 3, 2)
+    flat = module(x.detach().reshape(-1, 3))
+    torch.testing.assert_close(y.reshape(-1, 2), flat, rtol=0, atol=0)
+    y.sum().backward()
+    assert x.grad.shape == x.shape
+    assert module(x.detach()[0, 0, 0]).shape == (2,)  # one row without a batch dimension
+
+
+def test_torch_compile_fullgraph_runs_the_kernels_as_one_operator():
     module = nt.NALU(3, 2, dtype="float64", seed=0)
-    x = inputs(4, 3)
-    compiled = torch.compile(module, backend="eager")
-    torch.testing.assert_close(compiled(x), module(x), rtol=0, atol=0)
+    x = inputs(4, 3).requires_grad_()
+    compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
+    y = compiled(x)
+    torch.testing.assert_close(y, module(x), rtol=0, atol=0)
+    y.sum().backward()
+    expected = x.grad.clone()
+    x.grad = None
+    module(x).sum().backward()
+    torch.testing.assert_close(expected, x.grad, rtol=0, atol=0)
+
+
+def test_torch_export_captures_the_units_operator():
+    model = torch.nn.Sequential(nt.NAU(3, 2, dtype="float64", seed=0), nt.NMU(2, 1, dtype="float64", seed=1))
+    x = inputs(5, 3)
+    exported = torch.export.export(model, (x,))
+    assert "nalu_ext.unit_forward" in str(exported.graph)
+    torch.testing.assert_close(exported.module()(x), model(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["NAU", "NALU", "NPU", "iNALU"])
+def test_the_custom_operators_pass_opcheck(name):
+    module = getattr(nt, name)(4, 3, dtype="float64", seed=0)
+    x = inputs(5, 4, seed=1).requires_grad_()
+    params = list(module.parameters())
+    torch.library.opcheck(torch.ops.nalu_ext.unit_forward.default, (x, params, module._handle))
+    dy = inputs(5, 3, seed=2)
+    torch.library.opcheck(torch.ops.nalu_ext.unit_backward.default,
+                          (dy, x.detach(), [p.detach() for p in params], module._handle, True))
+
+
+def test_torchscript_is_refused_with_what_to_use_instead():
+    import warnings
+
+    with warnings.catch_warnings(), pytest.raises(TypeError, match="do not support TorchScript.*torch.compile"):
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script's own (deprecated in torch 2.x)
+        torch.jit.script(nt.NAU(3, 2))
 
 
 def test_train_and_eval_reach_the_layers_mode():
