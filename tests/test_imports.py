@@ -97,16 +97,19 @@ def test_the_cycle_finder_finds_cycles():
 
 
 # modules of an optional extra: without it installed, importing them says what to install
-OPTIONAL = {"nalu_ext.torch": "torch", "nalu_ext.benchmark.torch_runs": "torch"}
+OPTIONAL = {"nalu_ext.torch": ("torch", "nalu_ext.torch needs PyTorch; install it beside nalu_ext (the CPU build: "
+                                         "pip install torch --index-url https://download.pytorch.org/whl/cpu)"),
+            "nalu_ext.sklearn": ("sklearn", "nalu_ext.sklearn needs scikit-learn >= 1.6: pip install 'scikit-learn>=1.6'")}
+OPTIONAL["nalu_ext.benchmark.torch_runs"] = OPTIONAL["nalu_ext.torch"]
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n != "nalu_ext.__main__"))
 def test_each_module_imports_first_in_a_fresh_interpreter(name):
     done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,
                           timeout=120)
-    if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+    if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name][0]) is None:
         assert done.returncode != 0
-        assert f"nalu_ext.torch needs PyTorch: pip install 'nalu_ext[{OPTIONAL[name]}]'" in done.stderr
+        assert OPTIONAL[name][1] in done.stderr
         return
     assert done.returncode == 0, done.stderr
 
@@ -144,3 +147,20 @@ def test_importing_the_package_does_not_import_the_benchmark():
     again = subprocess.run([sys.executable, "-c", "import nalu_ext; print(nalu_ext.benchmark.make_run.__module__)"],
                            capture_output=True, text=True, timeout=120)
     assert again.stdout.strip() == "nalu_ext.benchmark.sweeps", again.stderr
+
+
+def test_the_package_names_every_unit_of_the_registry_explicitly():
+    """The registry (UNITS) is the source of truth; the package's explicit imports, which type
+    checkers read, must name the same classes."""
+    import ast
+    import pathlib
+
+    import nalu_ext
+
+    tree = ast.parse(pathlib.Path(nalu_ext.__file__).read_text(encoding="utf-8"))
+    imported = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("units.") for alias in node.names}
+    assert imported == set(nalu_ext.UNITS)
+    assert set(nalu_ext.UNITS) <= set(nalu_ext.__all__)
+    for name, cls in nalu_ext.UNITS.items():
+        assert getattr(nalu_ext, name) is cls

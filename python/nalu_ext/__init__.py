@@ -10,7 +10,7 @@ imported when used.
 """
 
 import os as _os
-from typing import Any as _Any, List as _List
+from typing import Any as _Any
 
 import scipy_openblas32  # noqa: F401  (loads the OpenBLAS library that _core links against)
 
@@ -28,28 +28,30 @@ from .model import Sequential, load, load_checkpoint
 from .optim import SGD, Adam, Optimizer, RMSprop
 from .train import History, fit
 from .units import UNITS
+# Every unit by name (tests/test_imports.py checks this list against the registry, UNITS, which
+# each unit's module joins): written out so that type checkers see each class.
+from .units.division import NMRU, NRU
+from .units.inalu import iNALU
+from .units.linear import Dense, Linear
+from .units.nac import NAC
+from .units.nac_mul import NACMul
+from .units.nalu import NALU
+from .units.nau import NAU
+from .units.nmu import NMU, sNMU
+from .units.npu import NPU, RealNPU
 
 __version__ = "0.2.0"
 
 __all__ = [
-    *UNITS, "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
+    "NAU", "NMU", "sNMU", "NRU", "NMRU", "iNALU", "Linear", "Dense", "NAC", "NACMul", "NALU", "NPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "__version__",
 ]
 
 
 def __getattr__(name: str) -> _Any:
-    """The units by name (nalu_ext.NAC is nalu_ext.UNITS["NAC"]): the registry is their one list.
-    Type checkers see them as Any here; import a unit from its module (nalu_ext.units.<unit>) for
-    its precise type. ``nalu_ext.benchmark`` is imported on first use."""
+    """``nalu_ext.benchmark``, imported on first use (it is not needed to train a unit)."""
     if name == "benchmark":
         import importlib
 
         return importlib.import_module(".benchmark", __name__)
-    try:
-        return UNITS[name]
-    except KeyError:
-        raise AttributeError(f"module 'nalu_ext' has no attribute {name!r}") from None
-
-
-def __dir__() -> _List[str]:
-    return sorted(set(globals()) | set(UNITS))
+    raise AttributeError(f"module 'nalu_ext' has no attribute {name!r}")

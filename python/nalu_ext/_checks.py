@@ -12,7 +12,7 @@ import math
 import operator
 import os
 import tempfile
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -86,10 +86,10 @@ def new_file(path: Any, name: str) -> str:
         raise ValueError(f"{name} {path!r}: cannot write in {directory!r} ({err.strerror or err})") from None
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise ValueError(f"{name} {path!r} exists and cannot be written")
-    return path
+    return str(path)
 
 
-def choice(value: Any, name: str, allowed: tuple) -> Any:
+def choice(value: Any, name: str, allowed: Tuple[Any, ...]) -> Any:
     """``value`` if it is one of ``allowed``, else ValueError listing them."""
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")

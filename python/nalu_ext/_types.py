@@ -6,3 +6,6 @@ LossName = Literal["mse", "sse"]
 GateName = Literal["input", "scalar"]
 JudgeName = Literal["final", "published"]
 DTypeName = Literal["float32", "float64"]
+ConstraintName = Literal["clamp", "clip", "none"]  # units/nau.py CONSTRAINTS
+ActivationName = Literal["identity", "sigmoid", "tanh", "relu"]  # units/linear.py ACTIVATIONS
+RegularizerFormName = Literal["schlor", "nalm-benchmark"]  # units/inalu.py REGULARIZER_FORMS

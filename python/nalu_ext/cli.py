@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--plot-dir", metavar="DIR", type=directory,
                    help="write the cost-per-step plots nac_cost.png and nalu_cost.png here "
-                        "(needs matplotlib: pip install 'nalu_ext[plot]')")
+                        "(needs matplotlib: pip install matplotlib, nalu_ext's [plot] extra)")
     d.add_argument("--nac-steps", type=positive, default=demo.NAC_STEPS, metavar="N",
                    help=f"training steps of the NAC (default {demo.NAC_STEPS})")
     d.add_argument("--nalu-steps", type=positive, default=demo.NALU_STEPS, metavar="N",

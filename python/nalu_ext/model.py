@@ -93,7 +93,8 @@ class Sequential:
         -------
         numpy.ndarray, (batch, out_features)
         """
-        return self._impl.forward(x)
+        y: np.ndarray = self._impl.forward(x)
+        return y
 
     __call__ = forward
 
@@ -157,7 +158,8 @@ class Sequential:
         -------
         numpy.ndarray, (batch, out_features)
         """
-        return self._impl.predict(x)
+        y: np.ndarray = self._impl.predict(x)
+        return y
 
     def backward(self, dy: Any, *, need_dx: bool = True) -> Optional[np.ndarray]:
         """Fills every layer's ``grads`` for the last forward.
@@ -173,7 +175,8 @@ class Sequential:
         -------
         numpy.ndarray (batch, in_features) or None
         """
-        return self._impl.backward(dy, need_dx)
+        dx: Optional[np.ndarray] = self._impl.backward(dy, need_dx)
+        return dx
 
     def train_step(self, x: Any, y: Any, optimizer: Optimizer, loss: LossName = "mse") -> float:
         """Forward, loss, backward and optimizer update in one C++ call; returns the loss before

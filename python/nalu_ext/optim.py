@@ -9,7 +9,7 @@ their global L2 norm is at most ``clip_norm`` (as ``torch.nn.utils.clip_grad_nor
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -229,7 +229,7 @@ for _cls in (Optimizer, SGD, Adam, RMSprop):
     _cls.__doc__ = (_cls.__doc__ or "").replace("    <clip parameters>", _CLIP_DOC)
 
 
-def _rebuild(cls: type, owners: List[Tuple[Layer, str]], hyper: Dict[str, Any], state: Mapping[str, Any]) -> Optimizer:
+def _rebuild(cls: Callable[..., Optimizer], owners: List[Tuple[Layer, str]], hyper: Dict[str, Any], state: Mapping[str, Any]) -> Optimizer:
     optimizer = cls([layer.params[name] for layer, name in owners], **hyper)
     optimizer.load_state_dict(state)
     return optimizer

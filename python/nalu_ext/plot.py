@@ -23,7 +23,7 @@ def new_figure(width: float, height: float) -> Any:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise PlottingUnavailable(
-            "plotting needs matplotlib: pip install 'nalu_ext[plot]'") from err
+            "plotting needs matplotlib: pip install matplotlib (nalu_ext's [plot] extra)") from err
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     return fig

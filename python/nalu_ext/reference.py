@@ -30,12 +30,12 @@ def f64(a: Any) -> np.ndarray:
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)) written as exp(-log(1 + exp(-z))), accurate for every z, no overflow."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    return np.asarray(np.exp(-np.logaddexp(0.0, -z)))
 
 
 def nac_weight(W_hat: np.ndarray, M_hat: np.ndarray) -> np.ndarray:
     """W = tanh(W_hat) * sigmoid(M_hat)."""
-    return np.tanh(W_hat) * sigmoid(M_hat)
+    return np.asarray(np.tanh(W_hat) * sigmoid(M_hat))
 
 
 def nac_weight_backward(dW: np.ndarray, W_hat: np.ndarray, M_hat: np.ndarray) -> Grads:

@@ -21,7 +21,7 @@ import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Protocol, Union
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, Union
 
 import numpy as np
 
@@ -247,7 +247,7 @@ def _layer_configs(meta: Dict[str, Any], path: str) -> List[Dict[str, Any]]:
     return configs
 
 
-def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, tuple], path: str) -> Layer:
+def _layer_from(config: Dict[str, Any], index: int, shapes: Dict[str, Tuple[int, ...]], path: str) -> Layer:
     config = dict(config)
     kind = config.pop("kind", None)
     if kind not in UNITS:

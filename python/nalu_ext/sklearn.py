@@ -25,7 +25,7 @@ try:
     from sklearn.utils import check_random_state
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError as err:  # the optional extra (validate_data and the tags API: scikit-learn 1.6)
-    raise ImportError("nalu_ext.sklearn needs scikit-learn >= 1.6: pip install 'nalu_ext[sklearn]'") from err
+    raise ImportError("nalu_ext.sklearn needs scikit-learn >= 1.6: pip install 'scikit-learn>=1.6' (nalu_ext's [sklearn] extra)") from err
 
 from . import _checks
 from .errors import TrainingDiverged

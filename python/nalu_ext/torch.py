@@ -51,8 +51,8 @@ from .units.nau import NAU as _NAU
 from .units.nmu import NMU as _NMU, sNMU as _sNMU
 from .units.npu import NPU as _NPU, RealNPU as _RealNPU
 
-_TORCH_DTYPES = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}
-_NUMPY_DTYPES = {torch_dtype: numpy_dtype for numpy_dtype, torch_dtype in _TORCH_DTYPES.items()}
+_TORCH_DTYPES: Dict[np.dtype, Any] = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}
+_NUMPY_DTYPES: Dict[Any, np.dtype] = {torch_dtype: numpy_dtype for numpy_dtype, torch_dtype in _TORCH_DTYPES.items()}
 
 
 def _array(t: "torch.Tensor", what: str, dtype: np.dtype) -> np.ndarray:
@@ -286,8 +286,9 @@ class Unit(torch.nn.Module):
         if torch.compiler.is_compiling():
             y = torch.ops.nalu_ext.unit_forward(rows, params, self._handle)
         else:
-            y = _UnitFunction.apply(self._handle, rows, *params)
-        return y if batch else y.reshape(*x.shape[:-1], self.layer.out_features)
+            y = _UnitFunction.apply(self._handle, rows, *params)  # type: ignore[no-untyped-call]
+        out: torch.Tensor = y if batch else y.reshape(*x.shape[:-1], self.layer.out_features)
+        return out
 
     def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> "Unit":
         """What ``.to()``, ``.double()``, ``.float()``, ``.half()``, ``.cuda()`` call: float32 and
@@ -349,7 +350,8 @@ class Unit(torch.nn.Module):
         torch.Tensor
             A scalar.
         """
-        value: torch.Tensor = _RegularizerFunction.apply(self, *(getattr(self, n) for n in self._names))
+        value: torch.Tensor = _RegularizerFunction.apply(  # type: ignore[no-untyped-call]
+            self, *(getattr(self, n) for n in self._names))
         return value
 
     def after_update(self) -> None:

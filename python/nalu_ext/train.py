@@ -12,7 +12,7 @@ import numpy as np
 from . import _checks, _core
 from ._types import LossName
 from .errors import Interrupted, TrainingDiverged
-from .history import History
+from .history import History as History
 from .layers import Layer
 from .model import Sequential, as_sequential, check_optimizer
 from .optim import Optimizer

@@ -4,6 +4,7 @@ defaults): docs/protocols.md#recipes."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -134,3 +135,31 @@ def test_a_specification_without_init_builds_the_units_defaults():
     spec = make_run("NALU", ArithmeticTask("add"), seed=0, steps=10)
     del spec["init"]
     assert [layer.init for layer in build_model(spec).layers] == ["glorot", "glorot"]
+
+
+def test_a_recipe_whose_regularizer_misses_the_run_is_said_before_anything_trains():
+    task = ArithmeticTask("mul", seed=0)
+    with pytest.warns(nalu_ext.benchmark.RecipeWarning,
+                      match=r"NMU's published recipe .*from step 1000000 to 2000000\), which starts at step "
+                            r"1000000, after the run's 100000 steps: it never acts.*--reg-start, --reg-end"):
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=100_000)
+    with pytest.warns(nalu_ext.benchmark.RecipeWarning, match="reaches its full weight at step 2000000, after the "
+                                                               "run's 1500000 steps"):
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=1_500_000)
+    with pytest.warns(nalu_ext.benchmark.RecipeWarning, match="this NAU run's schedule"):
+        nalu_ext.benchmark.make_run("NAU", task, seed=0, steps=1000, reg_start=2000, reg_end=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=2_000_000)  # the whole schedule inside
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=1000, regularizer=0.0)  # none to miss
+        nalu_ext.benchmark.make_run("NMU", task, seed=0, steps=1000, reg_start=100, reg_end=500)
+
+
+def test_the_command_line_says_a_recipes_warning_once_not_once_per_seed(capsys):
+    from nalu_ext import cli
+
+    warnings.simplefilter("always", nalu_ext.benchmark.RecipeWarning)  # (pytest's configuration ignores it)
+    assert cli.main(["benchmark", "--pairs", "NMU:mul", "--seeds", "3", "--steps", "200", "--log-every", "100",
+                     "--no-progress", "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: NMU's published recipe schedules the sparsity regularizer") == 1

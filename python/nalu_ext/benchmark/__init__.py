@@ -10,14 +10,14 @@ from :mod:`~nalu_ext.benchmark.stats`) beside the published tables
 (:mod:`~nalu_ext.benchmark.cli`). The units and the rest of nalu_ext import nothing from here.
 """
 
-from . import published, single_module, stats, tasks
+from . import published, single_module, stats, summaries, tasks
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .recipes import RECIPES, Recipe
 from .results_file import ResultsFileError, ResultsFileWarning, ResultsWriteError, read_results, run_id
-from .sweeps import SweepSummary, make_run, sweep
+from .sweeps import RecipeWarning, SweepSummary, make_run, sweep
 
 __all__ = [
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run", "SweepSummary",
     "read_results", "run_id", "ResultsFileError", "ResultsWriteError", "ResultsFileWarning", "Recipe", "RECIPES",
-    "published", "single_module", "stats", "tasks",
+    "RecipeWarning", "published", "single_module", "stats", "summaries", "tasks",
 ]

@@ -6,6 +6,7 @@ import argparse
 import concurrent.futures as cf
 import sys
 import time
+import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 from .._arguments import existing_path, new_file, non_negative, non_negative_real, plot_file, positive, positive_real
@@ -15,7 +16,7 @@ from . import npu_simple, single_module
 from .dask_watch import WorkerWatch, WorkersLost
 from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
 from .results_file import ResultsFileError, ResultsWriteError, scan_results
-from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, SweepInterrupted, SweepSummary, make_run,
+from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, RecipeWarning, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
 
@@ -92,7 +93,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                    help="a results file or a directory of summaries (python -m nalu_ext summarize) whose "
                         "finished runs are not run again and join the tables; only read (repeatable)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786; "
-                   "needs pip install 'nalu_ext[distributed]')")
+                   "needs Dask: pip install 'dask[distributed]', nalu_ext's [distributed] extra)")
     b.add_argument("--scheduler-timeout", metavar="SECONDS", type=positive_real, default=30.0,
                    help="how long to try to reach --scheduler, and to wait for a worker while none is "
                         "connected before giving up (exit 1, finished runs kept; default 30)")
@@ -106,9 +107,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "of table1 and toy), the one Madsen & Johansen's tables were judged by (their "
                         "simulation's 26-input subsets, 10^6 rows); weights (the default of arithmetic), the "
                         "nearly perfect model on the dataset's own subsets (docs/protocols.md#success)")
-    b.add_argument("--plot", metavar="FILE.png", type=plot_file,
-                   help="write a figure of the success rates with their intervals")
-    b.add_argument("--plot-distributions", metavar="FILE.png", type=plot_file,
+    b.add_argument("--plot", metavar="FILE", type=plot_file,
+                   help="write a figure of the success rates with their intervals (.png, .pdf or .svg, by the "
+                        "extension; any format matplotlib writes)")
+    b.add_argument("--dpi", type=positive, default=None,
+                   help="pixels per inch of a .png figure (default 200, for print)")
+    b.add_argument("--plot-distributions", metavar="FILE", type=plot_file,
                    help="table1 suite: write the distributions of the successful runs' solved-at steps and "
                         "sparsity errors beside the published seeds', with their KS p")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -238,11 +242,16 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
                         recipe=recipe, **overrides)
 
     try:
-        return [run(family, task, seed)
-                for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed, args.threshold)
-                for family, op in pairs if op == task.op]
+        with warnings.catch_warnings(record=True) as caught:  # a recipe's warning once, not once per seed
+            warnings.simplefilter("always", RecipeWarning)
+            runs = [run(family, task, seed)
+                    for seed in range(setting(args, "seeds")) for task in suite_tasks(args.suite, ops, seed, args.threshold)
+                    for family, op in pairs if op == task.op]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        warnings.warn(message, RecipeWarning, stacklevel=2)
+    return runs
 
 
 def torch_factory(name: str) -> Any:
@@ -265,13 +274,14 @@ def executor_for(args: argparse.Namespace) -> Tuple[Optional[cf.Executor], Optio
         try:
             from distributed import Client
         except ImportError:
-            raise UsageError("--scheduler needs Dask: pip install 'nalu_ext[distributed]'") from None
+            raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]' (nalu_ext's [distributed] extra)") from None
         try:
-            client = Client(args.scheduler, timeout=args.scheduler_timeout)
+            client = Client(args.scheduler, timeout=args.scheduler_timeout)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError, TypeError) as err:
             raise UsageError(f"cannot reach the Dask scheduler at {args.scheduler!r} within "
                              f"{args.scheduler_timeout:g} s: {err}") from None
-        return client.get_executor(), WorkerWatch(client, args.scheduler_timeout, say=_say)
+        executor: cf.Executor = client.get_executor()  # type: ignore[no-untyped-call]
+        return executor, WorkerWatch(client, args.scheduler_timeout, say=_say)
     if args.jobs:
         return cf.ThreadPoolExecutor(max_workers=args.jobs), None
     return None, None
@@ -317,7 +327,7 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     executor, watch = executor_for(args)
     start = time.monotonic()
     try:
-        summary = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
+        summary: Any = sweep(runs, executor=executor, results=args.results,  # (either suite's summary) progress=not args.no_progress,
                         judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None,
                         watch=watch, resume_from=args.resume_from)
     except SweepInterrupted as err:
@@ -341,18 +351,18 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     print(compute_time(summary, time.monotonic() - start))
     if args.plot:
         from ..plot import PlottingUnavailable
-        from .plot import plot_success
+        from .plot import DEFAULT_DPI, plot_success
 
         try:
             shown = args.suite if args.suite in (*SUITES, "single-module", "npu-simple") else None
-            plot_success(summary, args.plot, suite=shown)
+            plot_success(summary, args.plot, suite=shown, dpi=args.dpi or DEFAULT_DPI)
             print(f"wrote {args.plot}")
         except PlottingUnavailable as err:
             print(f"note: no plot written: {err}")
     if args.plot_distributions:
-        from .plot import plot_distributions
+        from .plot import DEFAULT_DPI, plot_distributions
 
-        plot_distributions(summary, args.plot_distributions)
+        plot_distributions(summary, args.plot_distributions, dpi=args.dpi or DEFAULT_DPI)
         print(f"wrote {args.plot_distributions}")
     if summary.failed:
         print(f"benchmark: {summary.failed} of {len(runs)} runs failed", file=sys.stderr)

@@ -186,7 +186,8 @@ def published() -> Dict[str, Any]:
     """The published table (``data/npu_simple_published.json``, written by
     bench/extract_npu_simple.py): ``rows`` of family, op, mae_mean, mae_se; ``source``, ``seeds``."""
     text = resources.files("nalu_ext.benchmark").joinpath("data/npu_simple_published.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    table: Dict[str, Any] = json.loads(text)
+    return table
 
 
 def published_cell(family: str, op: str) -> Optional[Dict[str, Any]]:

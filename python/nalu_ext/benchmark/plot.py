@@ -9,16 +9,38 @@ from typing import Any, Optional, Union
 
 from ..plot import new_figure
 
+# Resolution of the written figures: a column of a paper printed at 300 dpi wants about this many
+# pixels per inch of figure (the PNGs are 8 inches wide); .pdf and .svg are vector formats.
+DEFAULT_DPI = 200
 
-def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Optional[str] = None) -> None:
+
+def study_caption(records: Any, suite: Optional[str] = None) -> str:
+    """What a figure of these runs shows, in words: the protocol, the steps per run, the seeds."""
+    done = [r["spec"] for r in records if r.get("status") == "ok"]
+    steps = sorted({spec.get("steps") for spec in done if spec.get("steps")})
+    seeds = {spec.get("seed") for spec in done}
+    protocol = {"table1": "Madsen & Johansen's Table 1", "toy": "Madsen & Johansen's toy problem",
+                "single-module": "the single-module benchmark", "npu-simple": "the NPU paper's simple task",
+                None: "the arithmetic protocol"}.get(suite, suite or "")
+    length = (f"{steps[0]:,} steps per run" if len(steps) == 1 else
+              f"{steps[0]:,} to {steps[-1]:,} steps per run" if steps else "no finished run")
+    return f"{protocol}: {len(done)} finished runs, {length}, {len(seeds)} seeds per row at most"
+
+
+def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Optional[str] = None,
+                 dpi: int = DEFAULT_DPI) -> None:
     """:func:`success_figure` (or for the single-module suite :func:`single_module_figure`)
-    written to ``path`` (PNG), cropped to what it draws (nothing cut).
+    written to ``path`` (.png, .pdf, .svg: any format matplotlib writes, by the extension),
+    cropped to what it draws (nothing cut), with a caption naming the protocol, the steps and the
+    seeds.
 
     Parameters
     ----------
     summary : SweepSummary
     path : str or os.PathLike
     suite : "table1", "toy", "single-module", "npu-simple" or None
+    dpi : int
+        Pixels per inch of a raster format (default 200).
     """
     if suite == "npu-simple":
         fig = npu_simple_figure(summary)
@@ -26,7 +48,12 @@ def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Opti
         fig = single_module_figure(summary)
     else:
         fig = success_figure(summary, suite)
-    fig.savefig(os.fspath(path), bbox_inches="tight")
+    _save(fig, path, study_caption(getattr(summary, "records", []), suite), dpi)
+
+
+def _save(fig: Any, path: Union[str, "os.PathLike[str]"], caption: str, dpi: int) -> None:
+    fig.text(0.0, 0.0, caption, fontsize=8, color="#444444", ha="left", va="top")
+    fig.savefig(os.fspath(path), bbox_inches="tight", dpi=dpi)
 
 
 def single_module_figure(summary: Any) -> Any:
@@ -118,11 +145,11 @@ def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
             ax.errorbar([100 * p["rate"]], [y - 0.3], xerr=_whisker(p), fmt="D", mfc="white", color="#c4561d", capsize=3, clip_on=False, zorder=3,
                         label="published" if y == ys[0] else None)
     ax.set_yticks(ys)
-    ax.set_yticklabels([f"{OP_SYMBOLS.get(r['op'], r['op'])}  {label(r['family'])}   (n={r['runs']}, "
-                        f"reached {r['reached']})" for r in rows])
+    ax.set_yticklabels([f"{OP_SYMBOLS.get(r['op'], r['op'])}  {label(r['family'])}   ({r['runs']} runs, "
+                        f"{r['reached']} reached the threshold at some log)" for r in rows])
     ax.set_xlim(-4, 104)
     ax.set_ylim(-0.8, n - 0.4)
-    ax.set_xlabel("success rate (%), Wilson 95% interval")
+    ax.set_xlabel("runs that succeeded (%), with the Wilson 95% interval of the rate")
     judged = {"final": "final model", "published": "published selection"}.get(getattr(summary, "judge", ""), "")
     title = "Extrapolation success over seeds" + (f", judged on the {judged}" if judged else "")
     if suite is not None:
@@ -179,9 +206,10 @@ def npu_simple_figure(summary: Any) -> Any:
     return fig
 
 
-def plot_distributions(summary: Any, path: Union[str, "os.PathLike[str]"]) -> None:
-    """:func:`distribution_figure` written to ``path``, cropped to what it draws."""
-    distribution_figure(summary).savefig(os.fspath(path), bbox_inches="tight")
+def plot_distributions(summary: Any, path: Union[str, "os.PathLike[str]"], dpi: int = DEFAULT_DPI) -> None:
+    """:func:`distribution_figure` written to ``path`` (its format by the extension), cropped to
+    what it draws, with the caption of :func:`plot_success`."""
+    _save(distribution_figure(summary), path, study_caption(getattr(summary, "records", []), "table1"), dpi)
 
 
 def distribution_figure(summary: Any) -> Any:

@@ -26,13 +26,15 @@ OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²
 @functools.lru_cache(maxsize=None)
 def _data() -> Dict[str, Any]:
     text = resources.files("nalu_ext.benchmark").joinpath("data/published.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    data: Dict[str, Any] = json.loads(text)
+    return data
 
 
 @functools.lru_cache(maxsize=None)
 def _seed_data() -> Dict[str, Any]:
     text = resources.files("nalu_ext.benchmark").joinpath("data/published_seeds.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    data: Dict[str, Any] = json.loads(text)
+    return data
 
 
 def published_seeds(family: str, op: str) -> Optional[Dict[str, List[Any]]]:
@@ -95,7 +97,8 @@ def published_table(suite: str) -> Dict[str, Any]:
     """
     if suite not in SUITES:
         raise ValueError(f"suite must be one of {SUITES}, got {suite!r}")
-    return _data()[suite]
+    table: Dict[str, Any] = _data()[suite]
+    return table
 
 
 def published_row(suite: str, family: str, op: str) -> Optional[Dict[str, Any]]:
@@ -128,7 +131,7 @@ def label(family: str) -> str:
 def intervals_overlap(ours: Dict[str, Any], theirs: Dict[str, Any]) -> bool:
     """Whether two success-rate intervals share a point (their rounding taken into account: the
     published ends are whole percents, ±0.005)."""
-    return max(ours["rate_low"], theirs["rate_low"] - 0.005) <= min(ours["rate_high"], theirs["rate_high"] + 0.005)
+    return bool(max(ours["rate_low"], theirs["rate_low"] - 0.005) <= min(ours["rate_high"], theirs["rate_high"] + 0.005))
 
 
 # The level below which a row's rate differs from the published one (issue 31: p < 0.01).

@@ -282,7 +282,7 @@ def _next_magic(f: Any, offset: int, size: int) -> int:
         data = carry + chunk
         found = data.find(GZIP_MAGIC)
         if found >= 0:
-            return base + found
+            return int(base + found)
         carry = data[-(len(GZIP_MAGIC) - 1):]
         base += len(data) - len(carry)
 

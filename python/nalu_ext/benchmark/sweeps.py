@@ -17,7 +17,7 @@ import sys
 import threading
 import traceback
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union, overload
 
 from .. import _checks
 from .._dtypes import DTypeLike, as_float_dtype
@@ -30,7 +30,7 @@ from ._ctrl_c import ctrl_c_as_flag
 from .protocol import SELECTION_WINDOW, published_selection, train_task
 from .recipes import RECIPES, Recipe
 from .results_file import ResultsFileWarning, ResultsWriter, read_results, run_id, warn_problems
-from .run_models import FAMILIES, build_model
+from .run_models import FAMILIES as FAMILIES, build_model
 from .summaries import is_summary
 from .tasks import Task, task_from_dict
 
@@ -77,6 +77,13 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
     -------
     dict
         The run specification (JSON-serialisable).
+
+    Warns
+    -----
+    RecipeWarning
+        When the regularizer's schedule starts, or reaches its full weight, after the run's last
+        step (the NMU's published 10⁶ to 2·10⁶ in a shorter run): it names the schedule and how to
+        move it.
     """
     family = _checks.choice(family, "family", tuple(FAMILIES))
     if recipe is None:
@@ -127,7 +134,30 @@ def make_run(family: str, task: Task, *, seed: int, steps: int, log_every: int =
         if "reinit" in spec["train_options"]:
             spec["train_options"]["reinit"].setdefault("seed", seed)
         training_rules.from_dict(spec["train_options"])  # checked now, not when the run starts
+    _warn_if_the_schedule_misses_the_run(family, spec, from_recipe=reg_start is None and reg_end is None)
     return spec
+
+
+class RecipeWarning(UserWarning):
+    """A run whose length leaves part of its recipe out: its regularizer starts, or reaches its
+    full weight, after the run's last step (e.g. the NMU's published schedule, 10⁶ to 2·10⁶, in a
+    run of 10⁵ steps): the unit is then unlikely to reach the sparse solution its recipe aims at."""
+
+
+def _warn_if_the_schedule_misses_the_run(family: str, spec: Dict[str, Any], from_recipe: bool) -> None:
+    schedule, steps = spec["regularizer"], spec["steps"]
+    if not schedule["regularizer"] or "reg_every" in schedule:  # (the NPU's geometric growth has no end)
+        return
+    start, end = schedule["reg_start"], schedule["reg_end"]
+    if start < steps and end <= steps:
+        return
+    whose = f"{family}'s published recipe" if from_recipe else f"this {family} run's schedule"
+    what = (f"starts at step {start}, after the run's {steps} steps: it never acts" if start >= steps else
+            f"reaches its full weight at step {end}, after the run's {steps} steps")
+    warnings.warn(f"{whose} schedules the sparsity regularizer (λ̂ = {schedule['regularizer']:g} from step {start} "
+                  f"to {end}), which {what}, so the unit is unlikely to reach a sparse solution; run more steps, or "
+                  "move the schedule inside the run (reg_start=, reg_end=; --reg-start, --reg-end)",
+                  RecipeWarning, stacklevel=3)
 
 
 def _layer_inits(recipe: Recipe, init: Union[None, str, Sequence[str]]) -> List[str]:
@@ -233,7 +263,7 @@ class SweepSummary:
         """Groups and summarises the records; see the class docstring."""
         self.judge = check_judge(judge)
         self.records = list(records)  # so that the same runs can be summarised under the other judge
-        groups: Dict[tuple, List[Dict[str, Any]]] = {}
+        groups: Dict[Tuple[Any, ...], List[Dict[str, Any]]] = {}
         self.failed = 0
         self.errors: List[str] = []  # of the failed runs, in record order
         for r in self.records:
@@ -277,6 +307,23 @@ class SweepSummary:
         if self.failed:
             lines.append(f"({self.failed} runs failed; the first error: {self.errors[0]})")
         return "\n".join(lines)
+
+
+Summary = TypeVar("Summary")
+
+
+@overload
+def sweep(runs: Sequence[Dict[str, Any]], *, executor: "Optional[cf.Executor]" = None,
+          results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final",
+          summarize: None = None, watch: Optional[Callable[[], None]] = None,
+          resume_from: Sequence[str] = ()) -> "SweepSummary": ...
+
+
+@overload
+def sweep(runs: Sequence[Dict[str, Any]], *, executor: "Optional[cf.Executor]" = None,
+          results: Optional[str] = None, progress: bool = True, judge: JudgeName = "final",
+          summarize: Callable[[List[Dict[str, Any]]], Summary], watch: Optional[Callable[[], None]] = None,
+          resume_from: Sequence[str] = ()) -> Summary: ...
 
 
 def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = None,
@@ -346,10 +393,10 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
             tqdm.write("sweep: " + resume_message(runs, results, done), file=sys.stderr)
         bar = tqdm(total=len(by_id), initial=len(by_id) - len(todo), unit="run", dynamic_ncols=True,
                    file=sys.stderr)
-    futures: Dict[cf.Future, Dict[str, Any]] = {}
-    recorded: set = set()
+    futures: "Dict[cf.Future[Dict[str, Any]], Dict[str, Any]]" = {}
+    recorded: "set[cf.Future[Dict[str, Any]]]" = set()
 
-    def record(future: cf.Future) -> None:
+    def record(future: "cf.Future[Dict[str, Any]]") -> None:
         """Writes a completed future's record (only this thread writes)."""
         recorded.add(future)
         spec = futures[future]
@@ -376,7 +423,7 @@ def sweep(runs: Sequence[Dict[str, Any]], *, executor: Optional[cf.Executor] = N
     try:
         with ctrl_c_as_flag() as ctrl_c:
             try:
-                completed: "queue.SimpleQueue[cf.Future]" = queue.SimpleQueue()
+                completed: "queue.SimpleQueue[cf.Future[Dict[str, Any]]]" = queue.SimpleQueue()
                 for spec in todo:
                     future = pool.submit(execute, spec, stop) if stop else pool.submit(execute, spec)
                     futures[future] = spec

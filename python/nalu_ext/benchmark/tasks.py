@@ -138,8 +138,8 @@ class Task:
         x = np.asarray(x, dtype=np.float64)
         a = x[:, self.a[0]:self.a[1]].sum(axis=1)
         b = x[:, self.b[0]:self.b[1]].sum(axis=1)
-        return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "square": a * a,
-                "sqrt": np.sqrt(a)}[self.op]
+        return np.asarray({"add": a + b, "sub": a - b, "mul": a * b, "div": a / b, "square": a * a,
+                           "sqrt": np.sqrt(a)}[self.op])
 
     def to_dict(self) -> Dict[str, Any]:
         """Plain data (JSON-serialisable) that rebuilds this task with :func:`task_from_dict`

@@ -23,7 +23,8 @@ from .. import _checks
 from .._types import DTypeName
 from ..errors import Interrupted
 from ..layers import Scheduled
-from ..torch import Unit, after_update, torch  # torch: the PyTorch module, or a clear ImportError
+from ..torch import Unit, after_update  # first: without PyTorch, nalu_ext.torch's clear ImportError
+import torch  # noqa: E402
 from .results_file import run_id
 from .tasks import Task, task_from_dict
 from .verdicts import Curves, RunResult, success_threshold, weights_sparsity_error
@@ -176,7 +177,8 @@ def resolve(name: str) -> Callable[..., Any]:
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
-    return obj
+    factory: Callable[..., Any] = obj
+    return factory
 
 
 def make_run(factory: Callable[..., Any], task: Task, *, seed: int, steps: int, family: Optional[str] = None,

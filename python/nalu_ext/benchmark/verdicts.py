@@ -94,19 +94,19 @@ def _weights_error(op: str, x: np.ndarray, a_range: Tuple[int, int], b_range: Tu
     b = x[:, b_range[0]:b_range[1]].sum(axis=1)
     a_eps = (1.0 - epsilon) * a + epsilon * (total - a)
     b_eps = (1.0 - epsilon) * b + epsilon * (total - b)
-    return {"add": a_eps + b_eps, "sub": a_eps - b_eps, "mul": a_eps * b_eps,
-            "div": a_eps / b_eps, "square": a_eps * a_eps, "sqrt": np.sqrt(a_eps)}[op]
+    return np.asarray({"add": a_eps + b_eps, "sub": a_eps - b_eps, "mul": a_eps * b_eps,
+                       "div": a_eps / b_eps, "square": a_eps * a_eps, "sqrt": np.sqrt(a_eps)}[op])
 
 
 def _output_error(task: Task, x: np.ndarray, t: np.ndarray, epsilon: float) -> np.ndarray:
     """t_ε − t by the "output" rule (see success_threshold)."""
     if task.op in ("add", "sub"):
-        return -epsilon * np.abs(x).sum(axis=1)
+        return np.asarray(-epsilon * np.abs(x).sum(axis=1))
     relevant = np.zeros(task.input_size, dtype=bool)
     relevant[task.a[0]:task.a[1]] = relevant[task.b[0]:task.b[1]] = True
     irrelevant = np.prod(1.0 - epsilon * np.abs(x[:, ~relevant]), axis=1)
     factor = (1.0 - epsilon) ** 2 if task.op == "mul" else (1.0 - epsilon) / (1.0 + epsilon)
-    return factor * t * irrelevant - t
+    return np.asarray(factor * t * irrelevant - t)
 
 
 # logs the published analysis chooses among (an earlier revision of its script used 100; the one

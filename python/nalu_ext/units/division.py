@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from .._dtypes import DTypeLike
+from .._types import ConstraintName
 from ..layers import SeedLike, register
 from ..reference import Cache, Grads, f64
 
@@ -50,14 +51,13 @@ class NMRU(_Multiplying):
     INITS = {"nalm-division": "W ~ U(0.25, 0.75) (bmistry4/nalm-division concat_reciprocal_nmu.py)"}
 
     def __init__(self, in_features: int, out_features: int, *, sign_retrieval: bool = False,
-                 constraint: str = "clamp", regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
+                 constraint: ConstraintName = "clamp", regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         if not isinstance(sign_retrieval, (bool, np.bool_)):
             raise TypeError(f"sign_retrieval must be True or False, got {sign_retrieval!r}")
-        super().__init__(in_features, out_features, constraint=constraint, regularizer=regularizer,
-                         reg_start=reg_start, reg_end=reg_end, dtype=dtype, seed=seed, init=init,
-                         sign_retrieval=bool(sign_retrieval), training_eps=NMRU_EPS)
+        self._build(in_features, out_features, constraint, regularizer, reg_start, reg_end, dtype, seed, init,
+                    {"sign_retrieval": bool(sign_retrieval), "training_eps": NMRU_EPS})
 
     @property
     def sign_retrieval(self) -> bool:

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
+from .._types import GateName, RegularizerFormName
 from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 
@@ -55,7 +56,7 @@ class iNALU(Scheduled, Layer):  # noqa: N801  (the unit's published name)
                        "(nmheim/NeuralArithmetic.jl's iNALU)"}
 
     def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 omega: float = 20.0, gate: str = "scalar", regularizer_form: str = "schlor",
+                 omega: float = 20.0, gate: GateName = "scalar", regularizer_form: RegularizerFormName = "schlor",
                  regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32",
                  seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""

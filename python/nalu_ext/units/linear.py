@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
+from .._types import ActivationName
 from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, sigmoid
 
@@ -85,7 +86,7 @@ class Dense(_Affine):
         Whether the layer has b (default True).
     """
 
-    def __init__(self, in_features: int, out_features: int, *, activation: str = "sigmoid", bias: bool = True,
+    def __init__(self, in_features: int, out_features: int, *, activation: ActivationName = "sigmoid", bias: bool = True,
                  dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
         code = ACTIVATIONS.index(_checks.choice(activation, "activation", ACTIVATIONS))

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
+from .._types import ConstraintName
 from ..layers import Layer, Scheduled, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64
 
@@ -29,12 +30,16 @@ class RangedWeight(Scheduled, Layer):
 
     _RANGE: Tuple[float, float]
 
-    def __init__(self, in_features: int, out_features: int, *, constraint: str = "clamp",
+    def __init__(self, in_features: int, out_features: int, *, constraint: ConstraintName = "clamp",
                  regularizer: float = 0.0, reg_start: int = 0, reg_end: int = 0,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None,
-                 **options: Any) -> None:
-        """Builds the layer; the parameters are described in the class docstring (``options``: a
-        variant's own C++ options, already checked)."""
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        self._build(in_features, out_features, constraint, regularizer, reg_start, reg_end, dtype, seed, init, {})
+
+    def _build(self, in_features: int, out_features: int, constraint: str, regularizer: float, reg_start: int,
+               reg_end: int, dtype: DTypeLike, seed: SeedLike, init: Optional[str], options: Dict[str, float]) -> None:
+        """What __init__ does, with a variant's own C++ options (already checked): the variants'
+        constructors call this, so that no constructor takes options it does not name."""
         code = CONSTRAINTS.index(_checks.choice(constraint, "constraint", CONSTRAINTS))
         Layer.__init__(self, in_features, out_features, dtype, seed, init, constraint=float(code), **options)
         self.set_regularizer(regularizer, reg_start, reg_end)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _checks, _core
 from .._dtypes import DTypeLike
+from .._types import ConstraintName
 from ..layers import SeedLike, register
 from ..reference import Cache, Grads, f64
 
@@ -81,7 +82,7 @@ class sNMU(_Multiplying):  # noqa: N801  (the unit's published name)
     INITS = {"stable-nalu": "W ~ U(0.25, 0.75), the NMU's"}
 
     def __init__(self, in_features: int, out_features: int, *, noise_low: float = 1.0, noise_high: float = 5.0,
-                 noise_seed: Optional[int] = None, constraint: str = "clamp", regularizer: float = 0.0,
+                 noise_seed: Optional[int] = None, constraint: ConstraintName = "clamp", regularizer: float = 0.0,
                  reg_start: int = 0, reg_end: int = 0, dtype: DTypeLike = "float32", seed: SeedLike = None,
                  init: Optional[str] = None) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
@@ -89,11 +90,10 @@ class sNMU(_Multiplying):  # noqa: N801  (the unit's published name)
             entropy = [] if seed is None else [_checks.integer(seed, "seed", maximum=None)]
             noise_seed = int(np.random.default_rng([*entropy, 0x534E4D55] if entropy else None).integers(2**53))
         noise_seed = _checks.integer(noise_seed, "noise_seed", maximum=2**53 - 1)
-        super().__init__(in_features, out_features, constraint=constraint, regularizer=regularizer,
-                         reg_start=reg_start, reg_end=reg_end, dtype=dtype, seed=seed, init=init,
-                         noise_low=_checks.real(noise_low, "noise_low", finite=False),
-                         noise_high=_checks.real(noise_high, "noise_high", finite=False),
-                         noise_seed=float(noise_seed))
+        self._build(in_features, out_features, constraint, regularizer, reg_start, reg_end, dtype, seed, init,
+                    {"noise_low": _checks.real(noise_low, "noise_low", finite=False),
+                     "noise_high": _checks.real(noise_high, "noise_high", finite=False),
+                     "noise_seed": float(noise_seed)})
 
     @property
     def noise_range(self) -> Tuple[float, float]:
