@@ -140,11 +140,11 @@ def test_killed_saves_leave_no_files_behind_after_the_next_save(tmp_path):
             model.save({str(path)!r})
     """
     for delay in (0.05, 0.13, 0.21, 0.34):
-        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        with subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True) as proc:
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
     nalu_ext.Sequential(nalu_ext.NAC(2, 1, seed=0)).save(path)
     assert sorted(os.listdir(tmp_path)) == ["big.npz"]
     assert nalu_ext.load(path).layers[0].in_features == 2

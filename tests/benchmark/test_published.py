@@ -178,7 +178,8 @@ def test_success_figure_shows_a_zero_row_and_the_published_interval(tmp_path):
     assert xs == [0.0, 0.0, 90.0, 98.0]  # ours and the published NALU at 0, NMU 90 and 98
     assert ax.get_xlim()[0] < 0 and all(not line.get_clip_on() for line in lines)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert sorted(labels) == ["×  NALU   (n=10, reached 0)", "×  NMU   (n=10, reached 9)"]
+    assert sorted(labels) == ["×  NALU   (10 runs, 0 reached the threshold at some log)",
+                              "×  NMU   (10 runs, 9 reached the threshold at some log)"]
     path = tmp_path / "s.png"
     plot_success(summary, path, suite="table1")
     import matplotlib.image

@@ -11,6 +11,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.layers import stable_nalu_nac_range
+from nalu_ext.benchmark.cli import build_runs
 from nalu_ext.benchmark.sweeps import PUBLISHED_COMPARISON, RECIPES, build_model, make_run
 from nalu_ext.benchmark.tasks import ArithmeticTask, ToyTask
 
@@ -163,3 +164,5 @@ def test_the_command_line_says_a_recipes_warning_once_not_once_per_seed(capsys):
                      "--no-progress", "--jobs", "1"]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: NMU's published recipe schedules the sparsity regularizer") == 1
+    runs = build_runs(cli.build_parser().parse_args(["benchmark", "--suite", "toy", "--seeds", "1"]))
+    assert runs and "warning" not in capsys.readouterr().err  # as the published toy runs were: not said

@@ -10,6 +10,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.benchmark.sweeps import read_results, run_id
+from nalu_ext.benchmark.results_file import ResultsFileWarning
 from nalu_ext.benchmark.tasks import ArithmeticTask
 from helpers import InlineExecutor
 
@@ -29,7 +30,8 @@ def test_resume_after_a_torn_last_line_keeps_the_next_record(tmp_path):
     nalu_ext.benchmark.sweep([first], results=str(results), progress=False, executor=InlineExecutor())
     whole = results.read_text()
     results.write_text(whole + whole[: len(whole) // 2])  # a sweep killed while writing a line
-    nalu_ext.benchmark.sweep([first, second], results=str(results), progress=False, executor=InlineExecutor())
+    with pytest.warns(ResultsFileWarning, match="line 2 .the last. is incomplete"):
+        nalu_ext.benchmark.sweep([first, second], results=str(results), progress=False, executor=InlineExecutor())
     records = read_results(str(results))
     assert set(records) == {run_id(first), run_id(second)}
     assert all(r["status"] == "ok" for r in records.values())
@@ -53,8 +55,10 @@ def test_a_gzip_results_file_resumes_and_survives_a_torn_member(tmp_path):
     grown = results.read_bytes()
     assert grown.startswith(whole)  # appended, not rewritten
     results.write_bytes(grown + grown[len(whole):][:-40])  # the second record again, cut short
-    assert set(read_results(str(results))) == {run_id(first), run_id(second)}
-    nalu_ext.benchmark.sweep([first, second, third], results=str(results), progress=False, executor=InlineExecutor())
+    with pytest.warns(ResultsFileWarning, match="an incomplete last gzip member, a record torn by a stopped sweep; ignored"):
+        assert set(read_results(str(results))) == {run_id(first), run_id(second)}
+    with pytest.warns(ResultsFileWarning, match="an incomplete last gzip member.*; cut off"):
+        nalu_ext.benchmark.sweep([first, second, third], results=str(results), progress=False, executor=InlineExecutor())
     records = read_results(str(results))
     assert set(records) == {run_id(first), run_id(second), run_id(third)}
     with gzip.open(results, "rb") as f:

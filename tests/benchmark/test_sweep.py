@@ -10,6 +10,7 @@ import pytest
 
 import nalu_ext
 from nalu_ext.benchmark import sweeps as sw
+from nalu_ext.benchmark.results_file import ResultsFileWarning
 from nalu_ext.benchmark.tasks import ArithmeticTask
 from helpers import InlineExecutor
 
@@ -59,7 +60,8 @@ def test_interrupted_sweep_resumes_with_only_the_missing_runs(tmp_path):
     partial = tmp_path / "partial.jsonl"
     partial.write_text("\n".join(lines[:3]) + "\n" + lines[3][: len(lines[3]) // 2])  # a torn last line
     counting = InlineExecutor()
-    resumed = nalu_ext.benchmark.sweep(runs, executor=counting, results=str(partial), progress=False)
+    with pytest.warns(ResultsFileWarning, match="line 4 .the last. is incomplete, a record torn by a stopped sweep; cut off"):
+        resumed = nalu_ext.benchmark.sweep(runs, executor=counting, results=str(partial), progress=False)
     assert counting.calls == len(runs) - 3
     assert resumed.rows == complete.rows
     assert str(resumed) == str(complete)

@@ -249,7 +249,10 @@ def build_runs(args: argparse.Namespace) -> List[Dict[str, Any]]:
                     for family, op in pairs if op == task.op]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from None
-    for message in dict.fromkeys(str(w.message) for w in caught):
+    # a published table's own runs had these very schedules (the toy problem's NMU regularizer starts
+    # after its 2e5 steps in lfs_batch_jobs/simple_mul.sh too): nothing to warn of there
+    as_published = args.suite in SUITES and args.steps is None and args.reg_start is None and args.reg_end is None
+    for message in dict.fromkeys(str(w.message) for w in caught if not as_published):
         warnings.warn(message, RecipeWarning, stacklevel=2)
     return runs
 
