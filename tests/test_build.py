@@ -42,7 +42,11 @@ def test_metadata_has_one_version_a_license_and_the_console_command():
 
     assert md.version("nalu_ext") == nalu_ext.__version__  # pyproject reads it from __init__.py
     meta = md.metadata("nalu_ext")
-    assert meta["License"] == "MIT" and "Programming Language :: Python :: 3.13" in meta.get_all("Classifier")
+    # PEP 639: an SPDX expression and the license file, no "License ::" classifier beside them
+    assert meta["License-Expression"] == "MIT" and "LICENSE" in (meta.get_all("License-File") or [])
+    assert not any(c.startswith("License ::") for c in meta.get_all("Classifier"))
+    assert "Programming Language :: Python :: 3.14" in meta.get_all("Classifier")
+    assert meta["Requires-Python"] == ">=3.10"
     scripts = {e.name: e.value for e in md.entry_points(group="console_scripts")}
     assert scripts.get("nalu-ext") == "nalu_ext.cli:main"
     files = [str(f) for f in md.files("nalu_ext") or []]
