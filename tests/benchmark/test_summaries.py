@@ -131,3 +131,22 @@ def test_the_command_line_refuses_what_it_cannot_summarise(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["benchmark", "--resume-from", str(tmp_path / "missing")])
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_results_file_and_its_summaries_are_the_same_data_frame(raw, tmp_path):
+    pytest.importorskip("pandas")
+    from nalu_ext.benchmark import results_frame
+
+    frame = results_frame(raw)
+    records = read_results(raw)
+    assert len(frame) == 12 and list(frame["id"]) == sorted(records)
+    first = records[frame["id"][0]]
+    row = frame.iloc[0]
+    assert row["family"] == first["spec"]["family"] and row["task.op"] == first["spec"]["task"]["op"]
+    assert row["selected_success"] == first["result"]["selected_success"]
+    assert row["solved_at"] == first["result"]["solved_at"] or first["result"]["solved_at"] is None
+    assert "interpolation_mse" not in frame.columns  # the curves stay in the records
+    summaries.summarize_into([raw], str(tmp_path / "study"), POINTS)
+    from_summaries = results_frame(str(tmp_path / "study"))
+    assert list(from_summaries["thinned"]) == [STEPS // LOG_EVERY] * 12
+    assert from_summaries.drop(columns="thinned").equals(frame)

@@ -13,11 +13,12 @@ from :mod:`~nalu_ext.benchmark.stats`) beside the published tables
 from . import published, single_module, stats, summaries, tasks
 from .protocol import RunResult, sparsity_error, success_threshold, train_task
 from .recipes import RECIPES, Recipe
+from .frames import results_frame
 from .results_file import ResultsFileError, ResultsFileWarning, ResultsWriteError, read_results, run_id
 from .sweeps import RecipeWarning, SweepSummary, make_run, sweep
 
 __all__ = [
     "train_task", "RunResult", "success_threshold", "sparsity_error", "sweep", "make_run", "SweepSummary",
-    "read_results", "run_id", "ResultsFileError", "ResultsWriteError", "ResultsFileWarning", "Recipe", "RECIPES",
+    "read_results", "results_frame", "run_id", "ResultsFileError", "ResultsWriteError", "ResultsFileWarning", "Recipe", "RECIPES",
     "RecipeWarning", "published", "single_module", "stats", "summaries", "tasks",
 ]
