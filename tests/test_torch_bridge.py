@@ -175,6 +175,21 @@ def test_a_unit_converts_to_float64_like_any_module(convert):
     assert module.layer.dtype == np.float32 and module(x).dtype == torch.float32
 
 
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda m: __import__("pickle").loads(__import__("pickle").dumps(m))])
+def test_a_copied_unit_is_a_unit_of_its_own(clone):
+    """A copy kept the original's handle, so its forward ran (and overwrote) the original's layer."""
+    original = nt.NAU(3, 2, dtype="float64", seed=0)
+    before = original.W.detach().clone()
+    twin = clone(original)
+    assert twin._handle != original._handle and twin.layer is not original.layer
+    assert twin.W.data_ptr() == twin.layer.params["W"].__array_interface__["data"][0]  # shared again
+    twin.W.data.fill_(0.5)
+    x = inputs(4, 3)
+    torch.testing.assert_close(twin(x), x @ torch.full((3, 2), 0.5, dtype=torch.float64), rtol=0, atol=1e-15)
+    torch.testing.assert_close(original.W.detach(), before, rtol=0, atol=0)
+    torch.testing.assert_close(original(x), x @ before.clamp(-1, 1).T, rtol=1e-15, atol=1e-15)
+
+
 def test_leading_dimensions_are_kept_as_torch_nn_linear_keeps_them():
     module = nt.NAU(3, 2, dtype="float64", seed=0)
     x = inputs(24, 3).reshape(2, 4, 3, 3).requires_grad_()

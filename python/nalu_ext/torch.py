@@ -250,6 +250,18 @@ class Unit(torch.nn.Module):
         for name, array in layer.params.items():  # views of the C++ buffers: shared, not copied
             self.register_parameter(name, torch.nn.Parameter(torch.from_numpy(array)))
 
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        """Unpickling and ``copy.deepcopy``: a handle of its own (a copied one would run the
+        original's layer), and the parameters pointed at the copied layer's buffers again."""
+        super().__setstate__(state)
+        self._handle = next(_HANDLES)
+        _MODULES[self._handle] = self
+        self._last_forward = ()
+        for name in self._names:
+            param = getattr(self, name)
+            self.layer.params[name][...] = _array(param, f"parameter {name}", self.layer.dtype)
+            param.data = torch.from_numpy(self.layer.params[name])
+
     def _fingerprint(self, x: torch.Tensor, params: Sequence[torch.Tensor]) -> Tuple[Any, ...]:
         """What a forward's result depends on: the input's and the parameters' memory and version
         counters (an in-place update bumps them), the step (the sNMU's noise) and the mode."""
