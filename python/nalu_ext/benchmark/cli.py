@@ -330,7 +330,7 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     executor, watch = executor_for(args)
     start = time.monotonic()
     try:
-        summary: Any = sweep(runs, executor=executor, results=args.results,  # (either suite's summary) progress=not args.no_progress,
+        summary: Any = sweep(runs, executor=executor, results=args.results, progress=not args.no_progress,
                         judge=judge, summarize=npu_simple.Summary if args.suite == "npu-simple" else None,
                         watch=watch, resume_from=args.resume_from)
     except SweepInterrupted as err:
