@@ -45,7 +45,7 @@ from .units.division import NMRU as _NMRU, NRU as _NRU
 from .units.inalu import iNALU as _iNALU
 from .units.linear import Dense as _Dense, Linear as _Linear
 from .units.nac import NAC as _NAC
-from .units.nac_mul import NACMul as _NACMul
+from .units.nac_mul import NACMul as _NACMul, PosNACMul as _PosNACMul
 from .units.nalu import NALU as _NALU
 from .units.nau import NAU as _NAU
 from .units.nmu import NMU as _NMU, sNMU as _sNMU
@@ -253,7 +253,7 @@ class Unit(torch.nn.Module):
     def __setstate__(self, state: Dict[str, Any]) -> None:
         """Unpickling and ``copy.deepcopy``: a handle of its own (a copied one would run the
         original's layer), and the parameters pointed at the copied layer's buffers again."""
-        super().__setstate__(state)
+        super().__setstate__(state)  # type: ignore[no-untyped-call]
         self._handle = next(_HANDLES)
         _MODULES[self._handle] = self
         self._last_forward = ()
@@ -467,6 +467,11 @@ class NAC(_Built):
 class NACMul(_Built):
     """nalu_ext.NACMul as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.NACMul's."""
     _layer_class = _NACMul
+
+
+class PosNACMul(_Built):
+    """nalu_ext.PosNACMul as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.PosNACMul's."""
+    _layer_class = _PosNACMul
 
 
 class NALU(_Built):
