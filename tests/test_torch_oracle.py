@@ -25,6 +25,11 @@ def torch_nac_mul(x, W_hat, M_hat, eps=1e-7):
     return torch.exp(torch.nn.functional.linear(torch.log(torch.abs(x) + eps), W))
 
 
+def torch_pos_nac_mul(x, W_hat, eps=1e-7):
+    """stable-nalu's layer/pos_nac.py (W = sigmoid(W_hat)) under --nac-mul normal."""
+    return torch.exp(torch.nn.functional.linear(torch.log(torch.abs(x) + eps), torch.sigmoid(W_hat)))
+
+
 def torch_linear(x, W, b):
     """stable-nalu's layer/basic.py with activation 'linear'."""
     return torch.nn.functional.linear(x, W, b)
@@ -107,6 +112,7 @@ def out_of_range(layer, low, high):
 @pytest.mark.parametrize("make, transcription", [
     (lambda: nalu_ext.NALU(5, 3, seed=0, dtype="float64"), torch_nalu),
     (lambda: nalu_ext.NACMul(5, 3, seed=0, dtype="float64", init="stable-nalu"), torch_nac_mul),
+    (lambda: nalu_ext.PosNACMul(5, 3, seed=0, dtype="float64"), torch_pos_nac_mul),
     (lambda: nalu_ext.Linear(5, 3, seed=0, dtype="float64"), torch_linear),
     *[(lambda a=a: nalu_ext.Dense(5, 3, activation=a, seed=0, dtype="float64"), torch_dense(a))
       for a in ("identity", "sigmoid", "tanh", "relu")],
@@ -121,7 +127,7 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64").eval(), torch_sign_nmru(False)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
-], ids=["NALU", "NACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
+], ids=["NALU", "NACMul", "PosNACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
         "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
         "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])

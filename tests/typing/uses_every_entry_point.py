@@ -21,7 +21,7 @@ units: List[nalu_ext.Layer] = [
     nalu_ext.NRU(4, 2, seed=0), nalu_ext.NMRU(4, 2, sign_retrieval=True, seed=0),
     nalu_ext.iNALU(4, 2, gate="input", regularizer_form="nalm-benchmark", seed=0),
     nalu_ext.Linear(4, 2, bias=False, seed=0), nalu_ext.Dense(4, 2, activation="tanh", seed=0),
-    nalu_ext.NAC(4, 2, seed=0), nalu_ext.NACMul(4, 2, eps=1e-7, seed=0),
+    nalu_ext.NAC(4, 2, seed=0), nalu_ext.NACMul(4, 2, eps=1e-7, seed=0), nalu_ext.PosNACMul(4, 2, seed=0),
     nalu_ext.NALU(4, 2, gate="scalar", separate_weights=True, dtype="float64", seed=0),
     nalu_ext.NPU(4, 2, seed=0), nalu_ext.RealNPU(4, 2, seed=0),
 ]

@@ -1,8 +1,10 @@
 """NACMul, the NAC• (Trask et al. 2018): a NAC in log space, the multiplying baseline of Madsen &
-Johansen's comparison (docs/units.md#nacmul). C++: cpp/nalu/units/nac_mul/."""
+Johansen's comparison (docs/units.md#nacmul), and PosNACMul, the NAC•,σ of their ablation
+(docs/units.md#posnacmul). C++: cpp/nalu/units/nac_mul/."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -10,7 +12,7 @@ import numpy as np
 from .. import _checks
 from .._dtypes import DTypeLike
 from ..layers import Layer, SeedLike, register
-from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward
+from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 from .nac import NAC_INITS, nac_stable_nalu_init
 
 
@@ -81,3 +83,68 @@ def nac_mul_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     x = cache["x"]
     dx = (dz @ cache["W"]) * (np.sign(x) / (np.abs(x) + cache["eps"]))
     return dx, nac_weight_backward(dz.T @ cache["log_x"], cache["W_hat"], cache["M_hat"])
+
+
+@register
+class PosNACMul(Layer):
+    """NAC•,σ (Madsen & Johansen 2020's ablation): the NAC• with ``W = sigmoid(W_hat)``, so every
+    weight lies in (0, 1): ``y = exp(log(|x| + eps) @ W.T)``.
+
+    stable-nalu's ``--layer-type PosNAC --nac-mul normal`` (layer/pos_nac.py): one parameter
+    ``W_hat`` (out_features, in_features), initialised Glorot-normal as there
+    (``torch.nn.init.xavier_normal_``). docs/units.md#posnacmul.
+
+    Parameters
+    ----------
+    <layer parameters>
+    eps : float
+        ε of log(|x| + ε), >= 0 (default 1e-7).
+    """
+
+    INITS = {"stable-nalu": "W_hat ~ N(0, 2 / (in + out)), Glorot-normal (stable-nalu's layer/pos_nac.py)"}
+
+    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W_hat = self.params["W_hat"]
+        W_hat[...] = rng.normal(0.0, math.sqrt(2.0 / (W_hat.shape[0] + W_hat.shape[1])), size=W_hat.shape)
+
+    @property
+    def eps(self) -> float:
+        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
+        return float(self._option("eps"))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps)
+
+    def _extra_repr(self) -> str:
+        return f", eps={self.eps:g}"
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return pos_nac_mul_forward(x, eps=self.eps, **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return pos_nac_mul_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        return [sigmoid(self._params64()["W_hat"])]
+
+
+def pos_nac_mul_forward(x: Any, W_hat: Any, eps: float = 1e-7) -> Tuple[np.ndarray, Cache]:
+    """y = exp(log(|x| + eps) @ sigmoid(W_hat).T); x (B, I), W_hat (O, I)."""
+    x, W_hat = f64(x), f64(W_hat)
+    W = sigmoid(W_hat)
+    log_x = np.log(np.abs(x) + eps)
+    y = np.exp(log_x @ W.T)
+    return y, {"x": x, "W": W, "log_x": log_x, "y": y, "eps": eps}
+
+
+def pos_nac_mul_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dz = f64(dy) * cache["y"]                      # d exp(z) = exp(z)
+    x, W = cache["x"], cache["W"]
+    dx = (dz @ W) * (np.sign(x) / (np.abs(x) + cache["eps"]))
+    return dx, {"W_hat": (dz.T @ cache["log_x"]) * W * (1.0 - W)}

@@ -2,3 +2,4 @@
 #include "layer.hpp"
 
 NALU_REGISTER_UNIT("NACMul", nalu::NacMulLayer)
+NALU_REGISTER_UNIT("PosNACMul", nalu::PosNacMulLayer)
