@@ -117,6 +117,11 @@ RECIPES: Dict[str, Recipe] = {
         source=f"NAC• of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
                f"--layer-type NAC --nac-mul normal (the second layer is exp(NAC(log(|z| + 1e-7))), "
                f"network/simple_function_static.py); {STABLE_NALU_DEFAULTS}; no regularizer"),
+    "PosNACMul": Recipe(
+        network=("NAC", "PosNACMul"), init=("stable-nalu", "stable-nalu"),
+        source="NAC•,σ of Madsen & Johansen's ablation table: AndreasMadsen/stable-nalu@f23b851 "
+               "lfs_batch_jobs/function_task_static_ablation.sh --layer-type PosNAC --nac-mul normal "
+               f"--first-layer NAC (layer/pos_nac.py: W = σ(Ŵ)); {STABLE_NALU_DEFAULTS}; no regularizer"),
     "NALU": Recipe(
         network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"), published=True,
         source=f"NALU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
