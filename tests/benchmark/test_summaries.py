@@ -118,6 +118,12 @@ def test_the_command_line_summarises_and_prints_a_study_from_its_summaries(tmp_p
     assert f"resuming from {study}: loaded 4 records; 4 of these 4 runs had finished, starting 0" in printed
     table = lambda out: out[out.index("unit"):out.index("compute:")]  # noqa: E731
     assert table(printed) == table(trained)
+    # a study under way: --report-only prints the rows of what has finished and trains nothing
+    assert cli.main([*command[:4], "3", *command[5:], "--resume-from", str(study), "--report-only",
+                     "--results", str(tmp_path / "nothing.jsonl")]) == 0
+    partial = capsys.readouterr().out
+    assert "--report-only: the 4 of them that have finished" in partial and table(partial) == table(trained)
+    assert not (tmp_path / "nothing.jsonl").exists() or not (tmp_path / "nothing.jsonl").read_text()
 
 
 def test_the_command_line_refuses_what_it_cannot_summarise(tmp_path, capsys):

@@ -15,7 +15,7 @@ from ..errors import UsageError
 from . import npu_simple, single_module
 from .dask_watch import WorkerWatch, WorkersLost
 from .published import OP_SYMBOLS, SUITES, comparison_table, suite_pairs
-from .results_file import ResultsFileError, ResultsWriteError, scan_results
+from .results_file import ResultsFileError, ResultsWriteError, read_results, run_id, scan_results
 from .sweeps import (FAMILIES, PUBLISHED_COMPARISON, RecipeWarning, SweepInterrupted, SweepSummary, make_run,
                      resume_message, sweep)
 from .tasks import OPS, ArithmeticTask, SingleModuleTask, Task, ToyTask, as_intervals
@@ -115,6 +115,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     b.add_argument("--plot-distributions", metavar="FILE", type=plot_file,
                    help="table1 suite: write the distributions of the successful runs' solved-at steps and "
                         "sparsity errors beside the published seeds', with their KS p")
+    b.add_argument("--report-only", action="store_true",
+                   help="train nothing: print the tables of the runs --results and --resume-from already hold "
+                        "(a study under way: its rows count the seeds done so far)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     return b
 
@@ -270,6 +273,12 @@ def torch_factory(name: str) -> Any:
         raise UsageError(f"cannot import the PyTorch model factory {name!r}: {err}") from None
 
 
+def finished_runs(runs: List[Dict[str, Any]], sources: List[str]) -> List[Dict[str, Any]]:
+    """The runs that one of the results files or summary directories holds as finished."""
+    done = {rid for path in sources for rid, r in read_results(path).items() if r["status"] == "ok"}
+    return [spec for spec in runs if run_id(spec) in done]
+
+
 def executor_for(args: argparse.Namespace) -> Tuple[Optional[cf.Executor], Optional[WorkerWatch]]:
     """The executor of --scheduler (with a watch over its workers) or --jobs; (None, None) for
     the sweep's default thread pool."""
@@ -327,6 +336,9 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     if args.no_progress:
         for path in args.resume_from:
             print("resuming from " + resume_message(runs, path))
+    if args.report_only:
+        runs = finished_runs(runs, [*([args.results] if args.results else []), *args.resume_from])
+        print(f"benchmark: --report-only: the {len(runs)} of them that have finished")
     executor, watch = executor_for(args)
     start = time.monotonic()
     try:
