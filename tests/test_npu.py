@@ -102,7 +102,9 @@ def test_a_non_finite_weight_still_gives_nan_on_inputs_without_negatives(cls, w)
     with np.errstate(invalid="ignore"):
         y_ref, _ = forward(x, eps=float(np.finfo(np.float64).eps), **p64)
     assert np.isnan(y_ref[:, 0]).all()
-    np.testing.assert_array_equal(layer(x), y_ref)
+    # NaN where the reference has NaN; elsewhere the reference's float64 bound (the last bit of
+    # NumPy's exp and cos differs between NumPy versions: numpy 1.23 in .ci/lowest)
+    np.testing.assert_allclose(layer(x), y_ref, rtol=1e-12, atol=0, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
