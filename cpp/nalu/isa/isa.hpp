@@ -20,12 +20,13 @@
 #define NALU_ISA_CONCAT(a, b) NALU_ISA_CONCAT2(a, b)
 
 // Records `table` (a static object of type Table, made of this ISA's functions) as this ISA's copy
-// of Table, while the module loads. The store happens in provide_kernels (compiled for the
-// baseline), so no instruction of this ISA runs before dispatch has checked the CPU.
-#define NALU_PROVIDE_KERNELS(Table, table)                                                        \
+// of Table, while the module loads, in a variable called `name`. The store happens in
+// provide_kernels (compiled for the baseline), so no instruction of this ISA runs before dispatch
+// has checked the CPU. (The name is the caller's: __COUNTER__ would be unique by itself, but Clang
+// 22's -Wpedantic calls it a C2y extension.)
+#define NALU_PROVIDE_KERNELS(Table, table, name)                                                  \
     namespace {                                                                                   \
-    const bool NALU_ISA_CONCAT(nalu_provided_, __COUNTER__) = ::nalu::provide_kernels(            \
-        ::nalu::KernelCopies<Table>::copies, NALU_ISA_INDEX, &(table));                           \
+    const bool name = ::nalu::provide_kernels(::nalu::KernelCopies<Table>::copies, NALU_ISA_INDEX, &(table)); \
     }
 
 // Defines this ISA's copy of the table template Table<T> for float and double, from the
@@ -33,5 +34,7 @@
 #define NALU_KERNEL_TABLE(Table, ...)                                                             \
     template <class T>                                                                            \
     const Table<T> NALU_ISA_CONCAT(nalu_table_, __LINE__){__VA_ARGS__};                           \
-    NALU_PROVIDE_KERNELS(Table<float>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<float>)             \
-    NALU_PROVIDE_KERNELS(Table<double>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<double>)
+    NALU_PROVIDE_KERNELS(Table<float>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<float>,            \
+                         NALU_ISA_CONCAT(nalu_provided_float_, __LINE__))                         \
+    NALU_PROVIDE_KERNELS(Table<double>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<double>,          \
+                         NALU_ISA_CONCAT(nalu_provided_double_, __LINE__))
