@@ -16,8 +16,29 @@ from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigm
 from .nac import NAC_INITS, nac_stable_nalu_init
 
 
+class _LogSpace(Layer):
+    """What the NAC• family shares: ε of log(|x| + ε), its option, config and repr."""
+
+    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
+
+    @property
+    def eps(self) -> float:
+        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
+        return float(self._option("eps"))
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), eps=self.eps)
+
+    def _extra_repr(self) -> str:
+        return f", eps={self.eps:g}"
+
+
 @register
-class NACMul(Layer):
+class NACMul(_LogSpace):
     """NAC• (Trask et al. 2018): ``y = exp(log(|x| + eps) @ W.T)`` with the NAC's weight
     ``W = tanh(W_hat) * sigmoid(M_hat)``.
 
@@ -35,28 +56,11 @@ class NACMul(Layer):
 
     INITS = NAC_INITS
 
-    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
-        """Builds the layer; the parameters are described in the class docstring."""
-        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
-        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
-
     def _initialise(self, rng: np.random.Generator) -> None:
         if self.init == "stable-nalu":
             nac_stable_nalu_init(rng, self.params.values())
         else:
             super()._initialise(rng)
-
-    @property
-    def eps(self) -> float:
-        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
-        return float(self._option("eps"))
-
-    def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps)
-
-    def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}"
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return nac_mul_forward(x, eps=self.eps, **self._params64())
@@ -86,7 +90,7 @@ def nac_mul_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
 
 
 @register
-class PosNACMul(Layer):
+class PosNACMul(_LogSpace):
     """NAC•,σ (Madsen & Johansen 2020's ablation): the NAC• with ``W = sigmoid(W_hat)``, so every
     weight lies in (0, 1): ``y = exp(log(|x| + eps) @ W.T)``.
 
@@ -103,26 +107,9 @@ class PosNACMul(Layer):
 
     INITS = {"stable-nalu": "W_hat ~ N(0, 2 / (in + out)), Glorot-normal (stable-nalu's layer/pos_nac.py)"}
 
-    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
-        """Builds the layer; the parameters are described in the class docstring."""
-        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
-        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
-
     def _initialise(self, rng: np.random.Generator) -> None:
         W_hat = self.params["W_hat"]
         W_hat[...] = rng.normal(0.0, math.sqrt(2.0 / (W_hat.shape[0] + W_hat.shape[1])), size=W_hat.shape)
-
-    @property
-    def eps(self) -> float:
-        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
-        return float(self._option("eps"))
-
-    def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps)
-
-    def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}"
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return pos_nac_mul_forward(x, eps=self.eps, **self._params64())
