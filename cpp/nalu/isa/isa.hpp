@@ -31,10 +31,17 @@
 
 // Defines this ISA's copy of the table template Table<T> for float and double, from the
 // initialisers of its members in order (which may name T, e.g. &forward<T>), and provides both.
+// The variable template lives in an anonymous namespace: a namespace-scope const variable template
+// has external linkage (the "const means internal" rule is for non-templates), and its mangled name
+// does not include its type, so two sources' tables of the same name would be merged by the linker,
+// one unit calling another's kernels (Clang did this to NacMulKernels and LossKernels while they
+// were named by line, both at line 30).
 #define NALU_KERNEL_TABLE(Table, ...)                                                             \
+    namespace {                                                                                   \
     template <class T>                                                                            \
-    const Table<T> NALU_ISA_CONCAT(nalu_table_, __LINE__){__VA_ARGS__};                           \
-    NALU_PROVIDE_KERNELS(Table<float>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<float>,            \
-                         NALU_ISA_CONCAT(nalu_provided_float_, __LINE__))                         \
-    NALU_PROVIDE_KERNELS(Table<double>, NALU_ISA_CONCAT(nalu_table_, __LINE__)<double>,          \
-                         NALU_ISA_CONCAT(nalu_provided_double_, __LINE__))
+    const Table<T> NALU_ISA_CONCAT(nalu_table_, Table){__VA_ARGS__};                              \
+    }                                                                                             \
+    NALU_PROVIDE_KERNELS(Table<float>, NALU_ISA_CONCAT(nalu_table_, Table)<float>,               \
+                         NALU_ISA_CONCAT(nalu_provided_float_, Table))                            \
+    NALU_PROVIDE_KERNELS(Table<double>, NALU_ISA_CONCAT(nalu_table_, Table)<double>,             \
+                         NALU_ISA_CONCAT(nalu_provided_double_, Table))
