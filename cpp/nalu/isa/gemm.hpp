@@ -30,8 +30,8 @@ inline T dot(const T* a, const T* b, std::size_t n) {
     using S = Simd<T>;
     typename S::V acc = S::splat(T(0));
     std::size_t k = 0;
-    for (; k + S::n <= n; k += S::n) acc += S::load(a + k) * S::load(b + k);
-    if (k < n) acc += S::load_partial(a + k, n - k) * S::load_partial(b + k, n - k);
+    for (; k + S::n <= n; k += S::n) acc = S::fma(S::load(a + k), S::load(b + k), acc);
+    if (k < n) acc = S::fma(S::load_partial(a + k, n - k), S::load_partial(b + k, n - k), acc);
     return S::sum(acc);
 }
 
@@ -41,7 +41,7 @@ inline void axpy(T* y, T alpha, const T* x, std::size_t n) {
     using S = Simd<T>;
     const typename S::V a = S::splat(alpha);
     std::size_t k = 0;
-    for (; k + S::n <= n; k += S::n) S::store(y + k, S::load(y + k) + a * S::load(x + k));
+    for (; k + S::n <= n; k += S::n) S::store(y + k, S::fma(a, S::load(x + k), S::load(y + k)));
     for (; k < n; ++k) y[k] += alpha * x[k];
 }
 
@@ -64,7 +64,7 @@ void matmul_nt_narrow(T* C, const T* A, const T* B, std::size_t M, std::size_t N
             for (std::size_t j = 0; j < rows; ++j) column[k][j] = A[(m + j) * K + k];
         for (std::size_t n = 0; n < N; ++n) {
             V acc = S::splat(T(0));
-            for (std::size_t k = 0; k < K; ++k) acc += column[k] * B[n * K + k];
+            for (std::size_t k = 0; k < K; ++k) acc = S::fma(column[k], S::splat(B[n * K + k]), acc);
             if (N == 1 && rows == S::n) S::store(C + m, acc);
             else
                 for (std::size_t j = 0; j < rows; ++j) C[(m + j) * N + n] = acc[j];
@@ -98,8 +98,8 @@ void matmul_nt(T* C, const T* A, const T* B, std::size_t M, std::size_t N, std::
                 for (int r = 0; r < 4; ++r) {
                     const T* a = A + (m + r) * K + k;
                     const V av = full ? S::load(a) : S::load_partial(a, width);
-                    acc[r][0] += av * bv[0];
-                    acc[r][1] += av * bv[1];
+                    acc[r][0] = S::fma(av, bv[0], acc[r][0]);
+                    acc[r][1] = S::fma(av, bv[1], acc[r][1]);
                 }
             };
             std::size_t k = 0;
@@ -170,9 +170,9 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
             for (std::size_t n = 0; n < N; ++n) {
                 V a = S::splat(T(0)), z = a, q = a;
                 for (std::size_t k = 0; k < K; ++k) {
-                    a += xc[k] * W[n * K + k];
-                    z += lc[k] * W[n * K + k];
-                    q += xc[k] * G[n * K + k];
+                    a = S::fma(xc[k], S::splat(W[n * K + k]), a);
+                    z = S::fma(lc[k], S::splat(W[n * K + k]), z);
+                    q = S::fma(xc[k], S::splat(G[n * K + k]), q);
                 }
                 for (std::size_t j = 0; j < S::n; ++j) {
                     A[(m + j) * N + n] = a[j];
@@ -213,9 +213,9 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
                     }
                     for (int r = 0; r < 2; ++r)
                         for (int o = 0; o < 2; ++o) {
-                            acc[r][o][0] += xv[r] * wv[o];
-                            acc[r][o][1] += lv[r] * wv[o];
-                            acc[r][o][2] += xv[r] * gv[o];
+                            acc[r][o][0] = S::fma(xv[r], wv[o], acc[r][o][0]);
+                            acc[r][o][1] = S::fma(lv[r], wv[o], acc[r][o][1]);
+                            acc[r][o][2] = S::fma(xv[r], gv[o], acc[r][o][2]);
                         }
                 };
                 std::size_t k = 0;
@@ -252,12 +252,12 @@ void matmul_nt3(T* A, T* Z, T* Q, const T* x, const T* L, const T* W, const T* G
             for (auto& u : acc)
                 for (auto& v : u) v = S::splat(T(0));
             auto step = [&](V* a, const V xv, const V lv, const V w0v, const V w1v, const V g0v, const V g1v) {
-                a[0] += xv * w0v;
-                a[1] += lv * w0v;
-                a[2] += xv * g0v;
-                a[3] += xv * w1v;
-                a[4] += lv * w1v;
-                a[5] += xv * g1v;
+                a[0] = S::fma(xv, w0v, a[0]);
+                a[1] = S::fma(lv, w0v, a[1]);
+                a[2] = S::fma(xv, g0v, a[2]);
+                a[3] = S::fma(xv, w1v, a[3]);
+                a[4] = S::fma(lv, w1v, a[4]);
+                a[5] = S::fma(xv, g1v, a[5]);
             };
             std::size_t k = 0;
             for (; k + 2 * S::n <= K; k += 2 * S::n)
@@ -319,9 +319,9 @@ inline void tn_block(T* C1, T* C2, const T* A1, const T* B1, const T* A2, const 
             const T a1 = A1[k * M + m + r], a2 = second ? A2[k * M + m + r] : T(0),
                     a3 = third ? A3[k * M + m + r] : T(0);
             for (int j = 0; j < J; ++j) {
-                c1[u][r][j] += a1 * b1[j];
-                if (second) d1[u][r][j] += a2 * b2[j];
-                if (third) c2[u][r][j] += a3 * b1[j];
+                c1[u][r][j] = S::fma(S::splat(a1), b1[j], c1[u][r][j]);
+                if (second) d1[u][r][j] = S::fma(S::splat(a2), b2[j], d1[u][r][j]);
+                if (third) c2[u][r][j] = S::fma(S::splat(a3), b1[j], c2[u][r][j]);
             }
         }
     };
@@ -415,9 +415,9 @@ bool matmul_tn_fused_narrow(T* C1, T* C2, const T* A1, const T* B1, const T* A2,
     std::size_t k = 0;
     for (; k + R <= K; k += R) {
         const V b1 = S::load(B1 + k * N);
-        c1 += permute(S::load_partial(A1 + k, R), spread) * b1;
-        if (A2) d1 += permute(S::load_partial(A2 + k, R), spread) * S::load(B2 + k * N);
-        if (A3) c2 += permute(S::load_partial(A3 + k, R), spread) * b1;
+        c1 = S::fma(permute(S::load_partial(A1 + k, R), spread), b1, c1);
+        if (A2) d1 = S::fma(permute(S::load_partial(A2 + k, R), spread), S::load(B2 + k * N), d1);
+        if (A3) c2 = S::fma(permute(S::load_partial(A3 + k, R), spread), b1, c2);
     }
     T out1[S::n], out2[S::n];
     S::store(out1, c1 + d1);
@@ -533,9 +533,9 @@ void matmul_nn2(T* C, T* D, const T* A1, const T* W, const T* A2, const T* G, co
             V c = S::splat(T(0)), e = c, d = c;
             for (std::size_t k = 0; k < K; ++k) {
                 const V w = S::load_partial(W + k * N + n, width);
-                c += a1[k] * w;
-                e += a2[k] * S::load_partial(G + k * N + n, width);
-                d += a3[k] * w;
+                c = S::fma(S::splat(a1[k]), w, c);
+                e = S::fma(S::splat(a2[k]), S::load_partial(G + k * N + n, width), e);
+                d = S::fma(S::splat(a3[k]), w, d);
             }
             S::store_partial(C + m * N + n, c + e, width);
             S::store_partial(D + m * N + n, d, width);

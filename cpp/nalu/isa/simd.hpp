@@ -88,6 +88,24 @@ struct Simd {
     }
 #endif
     static V splat(T x) { return V{} + x; }  // one broadcast instruction
+    // a·b + c, rounded once where the ISA has FMA, else twice (the baseline). Written out rather
+    // than left to -ffp-contract=fast: Clang does not fuse a multiply and an add that end up in
+    // different blocks (matmul_nt's tail step did not), GCC does, and the bits followed the compiler.
+    static V fma(V a, V b, V c) {
+#if defined(__FMA__)
+#if defined(__AVX512F__)
+        if constexpr (Bytes == 64) {
+            if constexpr (sizeof(T) == 4) return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+            else return (V)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+        }
+#endif
+        if constexpr (Bytes == 32) {
+            if constexpr (sizeof(T) == 4) return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+            else return (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+        }
+#endif
+        return a * b + c;
+    }
     // Sum of the lanes, pairwise by halves: ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)) for 8 floats.
     static T sum(V v) {
 #if defined(__AVX512F__)
