@@ -125,14 +125,18 @@ void generate(T* x, T* t, const TaskSpec& spec, const Ranges& ranges, std::uint6
                 for (std::size_t i = 0; i < m; ++i) xr[r * n + i0 + i] = static_cast<T>(ranges.at(u[i]));
             }
     };
-    constexpr std::size_t kKeys = 64;  // row keys per call, on the stack
+    // Rows a chunk at a time, each chunk's targets summed right after its rows are made, while they
+    // are still in the L1 cache (a whole batch of 128 rows of 100 floats is not).
+    constexpr std::size_t kKeys = 32;  // row keys per chunk, on the stack
     std::uint64_t keys[kKeys];
+    std::vector<std::size_t> zero_denominators;
     for (std::size_t r0 = 0; r0 < rows; r0 += kKeys) {
         const std::size_t count = rows - r0 < kKeys ? rows - r0 : kKeys;
         for (std::size_t r = 0; r < count; ++r) keys[r] = row_key(key, first_row + r0 + r);
         fill_rows(x + r0 * n, keys, count);
+        for (const std::size_t r : targets(t + r0, x + r0 * n, spec, count)) zero_denominators.push_back(r0 + r);
     }
-    for (const std::size_t r : targets(t, x, spec, rows)) {
+    for (const std::size_t r : zero_denominators) {
         const std::uint64_t rk = row_key(key, first_row + r);
         // bounded: a denominator that is 0 on most draws (a range that is almost only 0) keeps its
         // non-finite target, which training reports as divergence

@@ -1,5 +1,6 @@
 #include "uniform.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "../isa/simd.hpp"  // Simd (registers, masked loads and stores), and this ISA's intrinsics
@@ -49,14 +50,33 @@ struct FloatRow {
     std::uint32_t k1;
     FloatRow(std::uint64_t key, const U32s& columns)
         : weyl(columns + static_cast<std::uint32_t>(key)), k1(static_cast<std::uint32_t>(key >> 32)) {}
-    // the next kLanes values
-    Floats next(const Floats& lo, const Floats& scale) {
+    // the next kLanes hashes
+    U32s next_hash() {
         const U32s h = fmix32(weyl ^ k1);
         weyl += U32s{} + static_cast<std::uint32_t>(kLanes) * 0x9e3779b9u;
+        return h;
+    }
+    // the next kLanes values
+    Floats next(const Floats& lo, const Floats& scale) {
         // a non-negative int32 converts exactly (a vector convert exists only for signed ints)
-        return lo + __builtin_convertvector((I32s)(h >> 9), Floats) * scale;
+        return lo + __builtin_convertvector((I32s)(next_hash() >> 9), Floats) * scale;
+    }
+    // the next kLanes values on one binade [2^e, 2^(e+1)) (lo = width = 2^e), given its exponent
+    // bits: lo + k·(width·2⁻²³) is then 2^e·(1 + k·2⁻²³) exactly, the float whose exponent is e's
+    // and whose mantissa is k, so the convert, multiply and add of next() are one OR, same bits
+    Floats next_in_binade(const U32s& exponent_bits) {
+        return (Floats)((next_hash() >> 9) | exponent_bits);
     }
 };
+
+// The exponent bits of the float 2^e if [lo, lo + width) is the binade [2^e, 2^(e+1)) of normal
+// floats (lo = width = 2^e), else 0.
+inline std::uint32_t binade_exponent_bits(double lo, double width) {
+    int e = 0;
+    if (lo != width || std::frexp(lo, &e) != 0.5) return 0;  // frexp: lo = 0.5·2^e, so lo = 2^(e - 1)
+    const int biased = e - 1 + 127;
+    return biased >= 1 && biased <= 254 ? static_cast<std::uint32_t>(biased) << 23 : 0;
+}
 
 inline void put(float* x, std::size_t i, std::size_t n, const Floats& v) {
     if (n - i >= kLanes) FloatLanes::store(x + i, v);
@@ -65,27 +85,39 @@ inline void put(float* x, std::size_t i, std::size_t n, const Floats& v) {
 
 // Rows two at a time, so that two independent hash chains are in flight (a row of 100 values is
 // only seven vectors: one row's chain leaves the vector units idle between its multiplies).
-void fill(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, std::uint32_t first,
-          double lo, double width) {
-    const Floats lo_v = Floats{} + static_cast<float>(lo);
-    const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-23f;
-    U32s columns;
-    for (std::size_t j = 0; j < kLanes; ++j) columns[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u;
+// `values(row)` gives a FloatRow's next kLanes values.
+template <class NextValues>
+void fill_rows(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, const U32s& columns,
+               const NextValues& values) {
     std::size_t r = 0;
     for (; r + 2 <= rows; r += 2) {
         FloatRow a(keys[r], columns), b(keys[r + 1], columns);
         float* xa = x + r * n;
         float* xb = xa + n;
         for (std::size_t i = 0; i < n; i += kLanes) {
-            const Floats va = a.next(lo_v, scale), vb = b.next(lo_v, scale);
+            const Floats va = values(a), vb = values(b);
             put(xa, i, n, va);
             put(xb, i, n, vb);
         }
     }
     if (r < rows) {
         FloatRow a(keys[r], columns);
-        for (std::size_t i = 0; i < n; i += kLanes) put(x + r * n, i, n, a.next(lo_v, scale));
+        for (std::size_t i = 0; i < n; i += kLanes) put(x + r * n, i, n, values(a));
     }
+}
+
+void fill(float* x, std::size_t rows, std::size_t n, const std::uint64_t* keys, std::uint32_t first,
+          double lo, double width) {
+    U32s columns;
+    for (std::size_t j = 0; j < kLanes; ++j) columns[j] = (first + static_cast<std::uint32_t>(j)) * 0x9e3779b9u;
+    if (const std::uint32_t exponent = binade_exponent_bits(lo, width)) {  // U[1, 2), the benchmark's training range
+        const U32s exponent_v = U32s{} + exponent;
+        fill_rows(x, rows, n, keys, columns, [&](FloatRow& row) { return row.next_in_binade(exponent_v); });
+        return;
+    }
+    const Floats lo_v = Floats{} + static_cast<float>(lo);
+    const Floats scale = Floats{} + static_cast<float>(width) * 0x1.0p-23f;
+    fill_rows(x, rows, n, keys, columns, [&](FloatRow& row) { return row.next(lo_v, scale); });
 }
 
 // double: u = the hash's top 31 bits · 2⁻³¹, x = lo + u·width rounded in double.
