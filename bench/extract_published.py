@@ -1,12 +1,14 @@
 """Writes python/nalu_ext/benchmark/data/published.json, the published figures that
-`python -m nalu_ext benchmark --suite table1|toy` prints and plots beside its own, from the LaTeX
-tables that stable-nalu's analysis wrote (export/function_task_static.r and export/simple_mul.r).
+`python -m nalu_ext benchmark --suite table1|toy|ablation` prints and plots beside its own, from the
+LaTeX tables that stable-nalu's analysis wrote (export/function_task_static.r, export/simple_mul.r
+and export/function_task_static_ablation.r).
 
     python bench/extract_published.py STABLE_NALU_GIT_DIR
 
 reads the tables at commit 3e31a1d with `git show` (a clone or mirror of AndreasMadsen/stable-nalu).
 The tables round rates to whole percents and their interval ends to whole percents from the rate,
-so the bundled intervals carry that rounding (±0.5 percentage points).
+so the bundled intervals carry that rounding (±0.5 percentage points). The ablation table prints
+no interval (its rates alone are bundled, their intervals None).
 """
 
 from __future__ import annotations
@@ -69,6 +71,33 @@ def rows(tex: str) -> List[Dict[str, Any]]:
     return [r for r in out if r["family"] is not None]
 
 
+# the ablation table's model labels (paper/results/function_task_static_ablation.tex) -> families
+ABLATION_MODELS = {
+    r"$\mathrm{NAC}_{\bullet,\sigma}$": "PosNACMul", r"$\mathrm{NAC}_{\bullet}$": "NACMul", "NMU": "NMU",
+    r"NMU, no $\mathcal{R}_{bias}$": "NMU-no-Rbias",
+    r"NMU, no $\mathcal{R}_{bias}$, no W-clamp": "NMU-no-Rbias-no-clamp",
+    r"NMU, no W-clamp": "NMU-no-clamp",
+}
+
+
+def ablation_rows(tex: str) -> List[Dict[str, Any]]:
+    """The ablation table's rows (model, rate, solved-at median and mean, sparsity error; all on ×)."""
+    out: List[Dict[str, Any]] = []
+    for line in tex.splitlines():
+        cells = [c.strip() for c in line.rstrip("\\* ").split("&")]
+        if len(cells) != 5 or cells[0] not in ABLATION_MODELS:
+            continue
+        m = re.fullmatch(r"\$([0-9]+)\\%\$", cells[1])
+        if m is None:
+            raise ValueError(f"not a rate cell: {cells[1]!r}")
+        out.append({"label": cells[0], "family": ABLATION_MODELS[cells[0]], "rate": int(m.group(1)) / 100,
+                    "rate_low": None, "rate_high": None, "solved_at_median": number(cells[2]),
+                    "solved_at_mean": number(cells[3]), "sparsity_error_mean": number(cells[4]), "op": "mul"})
+    if len(out) != len(ABLATION_MODELS):
+        raise ValueError(f"expected the ablation table's {len(ABLATION_MODELS)} rows, found {len(out)}")
+    return out
+
+
 def show(git_dir: str, path: str) -> str:
     return subprocess.run(["git", "--git-dir", git_dir, "show", f"{COMMIT}:{path}"], check=True,
                           capture_output=True, text=True).stdout
@@ -94,9 +123,17 @@ def main(git_dir: str) -> None:
                                runs="lfs_batch_jobs/simple_mul.sh"),
                 "seeds": 100, "steps": 200_000, "rows": toy},
     }
+    data["ablation"] = {
+        "source": dict(source, file="paper/results/function_task_static_ablation.tex",
+                       analysis="export/function_task_static_ablation.r",
+                       # deleted at 0c36cec, after the table was written (5f0d4e4, "revision 2")
+                       runs="lfs_batch_jobs/function_task_static_ablation.sh@5f0d4e4"),
+        "seeds": 25, "steps": 5_000_000,
+        "rows": ablation_rows(show(git_dir, "paper/results/function_task_static_ablation.tex"))}
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(table1)} Table 1 rows ({len(main_rows)} in the main table), {len(toy)} toy rows")
+    print(f"wrote {OUT}: {len(table1)} Table 1 rows ({len(main_rows)} in the main table), {len(toy)} toy rows, "
+          f"{len(data['ablation']['rows'])} ablation rows")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,59 @@ def test_bundled_toy_table_is_the_papers():
         assert (row["rate"], row["rate_low"], row["rate_high"]) == expected
 
 
+# Madsen & Johansen 2020, the ablation table as printed (revision of 2019-09-08; typed from the
+# paper's table, not from our file): rate, solved-at median, sparsity error mean
+ABLATION = {"PosNACMul": (1.00, 2.5e6, 1.0e-4), "NACMul": (0.24, 2.9e6, 4.0e-4), "NMU": (1.00, 1.4e6, 4.4e-7),
+            "NMU-no-Rbias": (1.00, 1.9e6, 9.4e-4), "NMU-no-Rbias-no-clamp": (1.00, 1.5e6, 2.8e-4),
+            "NMU-no-clamp": (1.00, 1.3e6, 8.8e-5)}
+
+
+def test_bundled_ablation_table_is_the_papers():
+    assert suite_pairs("ablation", ["mul"]) == [(family, "mul") for family in ABLATION]  # in its order
+    for family, expected in ABLATION.items():
+        row = published_row("ablation", family, "mul")
+        assert (row["rate"], row["solved_at_median"], row["sparsity_error_mean"]) == expected
+        assert row["rate_low"] is None and row["rate_high"] is None  # the table prints no interval
+    table = published_table("ablation")
+    assert (table["seeds"], table["steps"]) == (25, 5_000_000)  # the script's seeds 0..24
+
+
+def test_ablation_suite_varies_the_nmu_as_the_script_does_and_reuses_table_1s_runs():
+    runs = build_runs(parse("--suite", "ablation"))
+    assert len(runs) == 6 * 25 and {r["task"]["op"] for r in runs} == {"mul"}
+    of = {r["family"]: r for r in runs if r["seed"] == 3}
+    nmu = of["NMU"]
+    assert nmu["regularizer"] == {"regularizer": 10.0, "reg_start": 1_000_000, "reg_end": 2_000_000}
+    assert "options" not in nmu  # the clamp, the default
+    assert of["NMU-no-Rbias"]["regularizer"]["regularizer"] == 0.0 and "options" not in of["NMU-no-Rbias"]
+    clip = [{"constraint": "clip"}, {"constraint": "clip"}]  # both layers: --oob-mode applies to the NAU too
+    assert of["NMU-no-clamp"]["options"] == clip and of["NMU-no-clamp"]["regularizer"]["regularizer"] == 10.0
+    assert of["NMU-no-Rbias-no-clamp"]["options"] == clip
+    assert of["NMU-no-Rbias-no-clamp"]["regularizer"]["regularizer"] == 0.0
+    assert nalu_ext.benchmark.run_models.network_of(of["PosNACMul"]) == ["NAC", "PosNACMul"]
+    # its NAC• and NMU rows are Table 1's runs of seeds 0..24: one run id, trained once
+    table1 = {run_id(r) for r in build_runs(parse("--suite", "table1", "--ops", "mul", "--seeds", "25"))}
+    shared = {r["family"] for r in runs if run_id(r) in table1}
+    assert shared == {"NACMul", "NMU"}
+    assert sum(run_id(r) in table1 for r in runs) == 50
+
+
+def test_ablation_nmu_without_clamp_is_the_clip_constraint_in_both_layers():
+    spec = build_runs(parse("--suite", "ablation", "--units", "NMU-no-clamp", "--seeds", "1"))[0]
+    model = nalu_ext.benchmark.sweeps.build_model(spec)
+    assert [layer.constraint for layer in model.layers] == ["clip", "clip"]
+    assert [type(layer).__name__ for layer in model.layers] == ["NAU", "NMU"]
+
+
+def test_comparison_table_of_a_published_row_without_interval(capsys):
+    text = comparison_table(Rows(NACMul_mul=[True] * 6 + [False] * 19), "ablation")
+    row = next(line for line in text.splitlines() if "NAC•" in line)
+    assert "24%" in row and " - " in row  # the rates, no overlap verdict without a published interval
+    assert " 1.000 " in row  # Fisher's p of 6 of 25 against the published 24% of 25
+    assert "25 seeds" in text.splitlines()[-1] and "function_task_static_ablation.tex" in text
+    assert "Table 1's seeds 0–24" in text
+
+
 def test_appendix_operations_add_every_family():
     rows = suite_pairs("table1", ["div", "square", "sqrt"])
     assert len(rows) == 18 and {f for f, _ in rows} == {"NACMul", "NAC", "Linear", "NALU", "NAU", "NMU"}

@@ -36,6 +36,9 @@ SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     "table1": {"steps": 5_000_000, "seeds": 10, "ops": "add,sub,mul"},
     # the toy problem: 2e5 steps, 100 seeds (lfs_batch_jobs/simple_mul.sh): a few minutes
     "toy": {"steps": 200_000, "seeds": 100, "ops": "mul"},
+    # the ablation table: six models on ×, 5e6 steps, 25 seeds (function_task_static_ablation.sh at
+    # stable-nalu@5f0d4e4); its NAC• and NMU rows are Table 1's runs of seeds 0–24
+    "ablation": {"steps": 5_000_000, "seeds": 25, "ops": "mul"},
 }
 
 
@@ -51,11 +54,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
-    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "single-module", "npu-simple"), default="arithmetic",
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "ablation", "single-module", "npu-simple"),
+                   default="arithmetic",
                    help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
                         "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
                         "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
-                        "2e5 steps, beside the published toy table; single-module: Mistry, Farrahi & "
+                        "2e5 steps, beside the published toy table; ablation: Madsen & Johansen's ablation "
+                        "table, NAC•, NAC•,σ and the NMU without its sparsity regularizer and/or weight "
+                        "clamp on ×, 5e6 steps, 25 seeds; single-module: Mistry, Farrahi & "
                         "Hare's benchmark, one unit on x1 op x2 over its nine ranges, 5e4 steps, 25 seeds, "
                         "each unit by its published script's recipe; npu-simple: the NPU paper's task, one "
                         "model learns x+y, xy, x/y and sqrt(x) jointly, 2e4 steps, 20 runs, mean absolute "
@@ -99,12 +105,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "connected before giving up (exit 1, finished runs kept; default 30)")
     b.add_argument("--judge", choices=("final", "published"), default=None,
                    help="which model decides success: the final one (the default of arithmetic), "
-                        "or the published analysis' choice (table1, toy and single-module; table1 and "
-                        "toy also print the other), the lowest validation MSE among the last 5000 logs (every log of "
+                        "or the published analysis' choice (table1, toy, ablation and single-module; "
+                        "table1, toy and ablation also print the other), the lowest validation MSE among the last 5000 logs (every log of "
                         "a 5e6-step run at the default --log-every)")
     b.add_argument("--threshold", choices=("weights", "published"), default=None,
-                   help="the success threshold of the arithmetic, table1 and toy suites: published (the default "
-                        "of table1 and toy), the one Madsen & Johansen's tables were judged by (their "
+                   help="the success threshold of the arithmetic, table1, toy and ablation suites: published (the default "
+                        "of table1, toy and ablation), the one Madsen & Johansen's tables were judged by (their "
                         "simulation's 26-input subsets, 10^6 rows); weights (the default of arithmetic), the "
                         "nearly perfect model on the dataset's own subsets (docs/protocols.md#success)")
     b.add_argument("--plot", metavar="FILE", type=plot_file,
@@ -130,7 +136,7 @@ def setting(args: argparse.Namespace, name: str) -> Any:
 
 # The success threshold's rule of Madsen & Johansen's suites unless --threshold says otherwise: the
 # suites that reproduce a published table are judged by the thresholds that table was judged by.
-SUITE_THRESHOLDS = {"arithmetic": "weights", "table1": "published", "toy": "published"}
+SUITE_THRESHOLDS = {"arithmetic": "weights", "table1": "published", "toy": "published", "ablation": "published"}
 
 
 def suite_tasks(suite: str, ops: List[str], seed: int, threshold: Optional[str] = None) -> List[Task]:
@@ -138,12 +144,12 @@ def suite_tasks(suite: str, ops: List[str], seed: int, threshold: Optional[str] 
     Madsen & Johansen's suites ("weights" or "published": verdicts.success_threshold; default
     SUITE_THRESHOLDS)."""
     rule = threshold or SUITE_THRESHOLDS.get(suite, "weights")
-    if suite in ("arithmetic", "table1"):
+    if suite in ("arithmetic", "table1", "ablation"):
         return [ArithmeticTask(op, seed=seed, threshold_rule=rule) for op in ops]
     if suite == "toy":
         return [ToyTask(seed=seed, threshold_rule=rule)]
     if threshold is not None:
-        raise UsageError(f"--threshold applies to the arithmetic, table1 and toy suites; the {suite} suite "
+        raise UsageError(f"--threshold applies to the arithmetic, table1, toy and ablation suites; the {suite} suite "
                          "has its own rule")
     return [SingleModuleTask(op, interp, extrap, seed=seed) for op in ops
             for interp, extrap in SingleModuleTask.RANGES

@@ -152,3 +152,25 @@ RECIPES: Dict[str, Recipe] = {
     "NPU": Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
     "RealNPU": Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
 }
+
+# The NMU rows of Madsen & Johansen's ablation table (paper/results/function_task_static_ablation.tex,
+# run by lfs_batch_jobs/function_task_static_ablation.sh at stable-nalu@5f0d4e4): the NAU -> NMU
+# recipe with `--regualizer 0` (no R_bias: no sparsity regularizer on either layer) and/or
+# `--oob-mode regualized --regualizer-oob 0` (no W-clamp: both layers' forwards clamp W, the weights
+# themselves are never clamped and no out-of-range penalty replaces it: the constraint "clip").
+_ABLATION_SCRIPT = ("Madsen & Johansen's ablation table: AndreasMadsen/stable-nalu@5f0d4e4 "
+                    "lfs_batch_jobs/function_task_static_ablation.sh --layer-type ReRegualizedLinearNAC --nac-mul mnac")
+_NO_CLAMP = ({"constraint": "clip"}, {"constraint": "clip"})
+RECIPES.update({
+    "NMU-no-Rbias": dataclasses.replace(
+        _NMU, regularizer=0.0, published=False,
+        source=f"NMU, no R_bias of {_ABLATION_SCRIPT} --regualizer 0; {STABLE_NALU_DEFAULTS}"),
+    "NMU-no-clamp": dataclasses.replace(
+        _NMU, options=_NO_CLAMP, published=False,
+        source=f"NMU, no W-clamp of {_ABLATION_SCRIPT} --oob-mode regualized --regualizer-oob 0; "
+               f"{STABLE_NALU_DEFAULTS}"),
+    "NMU-no-Rbias-no-clamp": dataclasses.replace(
+        _NMU, regularizer=0.0, options=_NO_CLAMP, published=False,
+        source=f"NMU, no R_bias, no W-clamp of {_ABLATION_SCRIPT} --oob-mode regualized --regualizer-oob 0 "
+               f"--regualizer 0; {STABLE_NALU_DEFAULTS}"),
+})
