@@ -52,6 +52,24 @@ def torch_nmu_clipped(x, W):
     return torch.prod(x.unsqueeze(1) * Wc + 1 - Wc, dim=2)
 
 
+def torch_gated_nau_nmu(x, W_add, W_mul, G):
+    """stable-nalu's ReRegualizedLinearNALULayer (layer/_abstract_nalu.py) with --nalu-two-nac
+    --nalu-mul mnac and --oob-mode regualized (the forward clamps both weights): g a + (1 - g) m."""
+    g = torch.sigmoid(torch.nn.functional.linear(x, G))
+    a = torch.nn.functional.linear(x, torch.clamp(W_add, -1.0, 1.0))
+    Wc = torch.clamp(W_mul, 0.0, 1.0)
+    m = torch.prod(x.unsqueeze(1) * Wc + 1 - Wc, dim=2)  # functional/mnac.py, mode "prod"
+    return g * a + (1 - g) * m
+
+
+def gated_out_of_range(layer):
+    """Both weights spread beyond their ranges (the clip constraint: no gradient passes there)."""
+    for name, (low, high) in (("W_add", (-1.6, 1.7)), ("W_mul", (-0.5, 1.45))):
+        W = layer.params[name]
+        W[...] = np.linspace(low, high, W.size).reshape(W.shape)
+    return layer
+
+
 def torch_inalu_input_gate(x, W_hat_a, M_hat_a, W_hat_m, M_hat_m, G, eps=1e-7, omega=20.0):
     """The iNALU with the gate σ(x Gᵀ) of the original paper (Schlör et al. 2020)."""
     W_a = torch.tanh(W_hat_a) * torch.sigmoid(M_hat_a)
@@ -121,6 +139,9 @@ def out_of_range(layer, low, high):
     (lambda: out_of_range(nalu_ext.NMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.6, 1.55),
      torch_nmu_clipped),
     (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
+    (lambda: nalu_ext.GatedNAUNMU(5, 3, seed=0, dtype="float64"), torch_gated_nau_nmu),
+    (lambda: gated_out_of_range(nalu_ext.GatedNAUNMU(5, 3, constraint="clip", seed=0, dtype="float64")),
+     torch_gated_nau_nmu),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64"), torch_nmru(True)),
     (lambda: nalu_ext.NMRU(5, 3, seed=0, dtype="float64").eval(), torch_nmru(False)),
     (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64"), torch_sign_nmru(True)),
@@ -128,7 +149,7 @@ def out_of_range(layer, low, high):
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
 ], ids=["NALU", "NACMul", "PosNACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip", "iNALU-input-gate", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
+        "NAU-none", "NMU-clip", "iNALU-input-gate", "GatedNAUNMU", "GatedNAUNMU-clip-out-of-range", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
         "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])
 def test_gradients_match_torch_autograd(make, transcription, rng):

@@ -35,7 +35,7 @@ from .units.inalu import iNALU
 from .units.linear import Dense, Linear
 from .units.nac import NAC
 from .units.nac_mul import NACMul, PosNACMul
-from .units.nalu import NALU
+from .units.nalu import NALU, GatedNAUNMU
 from .units.nau import NAU
 from .units.nmu import NMU, sNMU
 from .units.npu import NPU, RealNPU
@@ -44,7 +44,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "NAU", "NMU", "sNMU", "NRU", "NMRU", "iNALU", "Linear", "Dense", "NAC", "NACMul", "PosNACMul", "NALU",
-    "NPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
+    "GatedNAUNMU", "NPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "__version__",
 ]
 

@@ -46,7 +46,7 @@ from .units.inalu import iNALU as _iNALU
 from .units.linear import Dense as _Dense, Linear as _Linear
 from .units.nac import NAC as _NAC
 from .units.nac_mul import NACMul as _NACMul, PosNACMul as _PosNACMul
-from .units.nalu import NALU as _NALU
+from .units.nalu import NALU as _NALU, GatedNAUNMU as _GatedNAUNMU
 from .units.nau import NAU as _NAU
 from .units.nmu import NMU as _NMU, sNMU as _sNMU
 from .units.npu import NPU as _NPU, RealNPU as _RealNPU
@@ -477,6 +477,12 @@ class PosNACMul(_Built):
 class NALU(_Built):
     """nalu_ext.NALU as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.NALU's."""
     _layer_class = _NALU
+
+
+class GatedNAUNMU(_Built):
+    """nalu_ext.GatedNAUNMU as a torch.nn.Module (see :class:`Unit`); its arguments are
+    nalu_ext.GatedNAUNMU's."""
+    _layer_class = _GatedNAUNMU
 
 
 class NPU(_Built):

@@ -1,5 +1,6 @@
 """NALU, the neural arithmetic logic unit (Trask et al. 2018; docs/units.md#nalu), with the
-variants the literature compares. C++: cpp/nalu/units/nalu/."""
+variants the literature compares, and Madsen & Johansen's gated NAU/NMU, a NALU whose paths are a
+NAU and an NMU (docs/units.md#gatednaunmu). C++: cpp/nalu/units/nalu/."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from .._types import GateName
 from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 from .nac import nac_stable_nalu_init
+from .nau import RangedWeight, nau_backward, nau_forward, sparsity_regularizer
+from .nmu import nmu_backward, nmu_forward
 
 
 @register
@@ -179,3 +182,96 @@ def nalu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
     if cache["bias"]:
         grads["b"] = dz_g.sum(axis=0)
     return dx, grads
+
+
+@register
+class GatedNAUNMU(RangedWeight):
+    """The gated NAU/NMU of Madsen & Johansen 2020 (their NALU table; stable-nalu's
+    ``ReRegualizedLinearNALULayer`` with ``--nalu-two-nac --nalu-mul mnac``): a NALU whose
+    additive path is a :class:`NAU` and whose multiplicative path an :class:`NMU`.
+
+    ``a = x @ clamp(W_add, -1, 1).T``, ``m_j = prod_i (W_ji x_i + 1 - W_ji)`` with
+    ``W = clamp(W_mul, 0, 1)``, ``g = sigmoid(x @ G.T)``, ``y = g * a + (1 - g) * m``.
+
+    Parameters ``W_add``, ``W_mul`` and ``G``, each (out_features, in_features), drawn in that
+    order: W_add as the NAU's stable-nalu scheme, W_mul as the NMU's, G Glorot-uniform (stable-nalu's
+    xavier_uniform with the sigmoid's gain, 1). The regularizer is the NAU's on W_add plus the
+    NMU's on W_mul (the gate has none); both weights follow ``constraint`` as the NAU's and NMU's.
+
+    Parameters
+    ----------
+    <layer parameters>
+    constraint : "clamp", "clip" or "none"
+        As the NAU's and the NMU's, for both weights.
+    <schedule parameters>
+    """
+
+    _RANGE = (-1.0, 1.0)  # W_add's; W_mul's is the NMU's [0, 1]
+
+    INITS = {"stable-nalu": "W_add as the NAU's stable-nalu scheme, W_mul ~ U(0.25, 0.75), G Glorot-uniform "
+                            "(stable-nalu's layer/_abstract_nalu.py, re_regualized_linear_nac.py, "
+                            "re_regualized_linear_mnac.py)"}
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        W_add, W_mul, G = self.params["W_add"], self.params["W_mul"], self.params["G"]
+        r = min(0.5, np.sqrt(3.0) * np.sqrt(2.0 / (W_add.shape[0] + W_add.shape[1])))
+        W_add[...] = rng.uniform(-r, r, size=W_add.shape)
+        W_mul[...] = rng.uniform(0.25, 0.75, size=W_mul.shape)
+        G[...] = glorot_uniform(rng, *G.shape)
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return gated_nau_nmu_forward(x, self.params["W_add"], self.params["W_mul"], self.params["G"],
+                                     self.constraint)
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        return gated_nau_nmu_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        """The two paths' weights as the forward uses them (the gate is not a weight the sparsity
+        error counts, as stable-nalu logs only the paths' W).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            W_add and W_mul, (out_features, in_features) each, float64.
+        """
+        p = self._params64()
+        if self.constraint == "none":
+            return [p["W_add"], p["W_mul"]]
+        return [np.clip(p["W_add"], -1.0, 1.0), np.clip(p["W_mul"], 0.0, 1.0)]
+
+    def regularizer_value(self) -> Tuple[float, np.ndarray]:
+        """The regularizer on the current weights in NumPy float64.
+
+        Returns
+        -------
+        R : float
+        dR : numpy.ndarray
+            dR/dW_add and dR/dW_mul stacked, (2, out_features, in_features).
+        """
+        R_add, dR_add = sparsity_regularizer(self.params["W_add"], "NAU")
+        R_mul, dR_mul = sparsity_regularizer(self.params["W_mul"], "NMU")
+        return R_add + R_mul, np.stack([dR_add, dR_mul])
+
+
+def gated_nau_nmu_forward(x: Any, W_add: Any, W_mul: Any, G: Any, constraint: str = "clamp"
+                          ) -> Tuple[np.ndarray, Cache]:
+    """y = g a + (1 - g) m with a the NAU's, m the NMU's and g = sigmoid(x G^T); x (B, I), each
+    weight (O, I)."""
+    x, G = f64(x), f64(G)
+    a, cache_add = nau_forward(x, W_add, constraint)
+    m, cache_mul = nmu_forward(x, W_mul, constraint)
+    z = x @ G.T
+    g, one_minus_g = sigmoid(z), sigmoid(-z)
+    cache = {"x": x, "G": G, "a": a, "m": m, "g": g, "one_minus_g": one_minus_g, "add": cache_add, "mul": cache_mul}
+    return g * a + one_minus_g * m, cache
+
+
+def gated_nau_nmu_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+    dy = f64(dy)
+    g, one_minus_g = cache["g"], cache["one_minus_g"]
+    dx_add, grads_add = nau_backward(dy * g, cache["add"])
+    dx_mul, grads_mul = nmu_backward(dy * one_minus_g, cache["mul"])
+    dz = dy * (cache["a"] - cache["m"]) * (g * one_minus_g)
+    dx = dx_add + dx_mul + dz @ cache["G"]
+    return dx, {"W_add": grads_add["W"], "W_mul": grads_mul["W"], "G": dz.T @ cache["x"]}
