@@ -1,7 +1,7 @@
 """Writes python/nalu_ext/benchmark/data/published.json, the published figures that
-`python -m nalu_ext benchmark --suite table1|toy|ablation` prints and plots beside its own, from the
-LaTeX tables that stable-nalu's analysis wrote (export/function_task_static.r, export/simple_mul.r
-and export/function_task_static_ablation.r).
+`python -m nalu_ext benchmark --suite table1|toy|ablation|nalu-table` prints and plots beside its own, from the
+LaTeX tables that stable-nalu's analysis wrote (export/function_task_static.r, export/simple_mul.r,
+export/function_task_static_ablation.r and export/function_task_static_nalu.r).
 
     python bench/extract_published.py STABLE_NALU_GIT_DIR
 
@@ -48,7 +48,11 @@ def rate(cell: str) -> Dict[str, float]:
     return {"rate": r, "rate_low": round(r - down, 2), "rate_high": round(r + up, 2)}
 
 
-def rows(tex: str) -> List[Dict[str, Any]]:
+# the NALU table's model labels (paper/results/function_task_static_nalu.tex) -> families
+NALU_MODELS = {"Gated NAU/NMU": "GatedNAUNMU", "NALU (separate)": "NALU-separate", "NALU (shared)": "NALU-shared"}
+
+
+def rows(tex: str, models: Dict[str, str] = MODELS) -> List[Dict[str, Any]]:
     """The table's rows with their operation (the \\multirow label closes each operation's group)."""
     out: List[Dict[str, Any]] = []
     group: List[Dict[str, Any]] = []
@@ -57,7 +61,7 @@ def rows(tex: str) -> List[Dict[str, Any]]:
         if len(cells) != 6 or cells[1] == "" or "Model" in cells[1]:
             continue
         label = cells[1]
-        row: Dict[str, Any] = {"label": label, "family": MODELS.get(label)}
+        row: Dict[str, Any] = {"label": label, "family": models.get(label)}
         row.update(rate(cells[2]))
         row.update(solved_at_median=number(cells[3]), solved_at_mean=number(cells[4]),
                    sparsity_error_mean=number(cells[5]))
@@ -130,10 +134,16 @@ def main(git_dir: str) -> None:
                        runs="lfs_batch_jobs/function_task_static_ablation.sh@5f0d4e4"),
         "seeds": 25, "steps": 5_000_000,
         "rows": ablation_rows(show(git_dir, "paper/results/function_task_static_ablation.tex"))}
+    data["nalu-table"] = {
+        "source": dict(source, file="paper/results/function_task_static_nalu.tex",
+                       analysis="export/function_task_static_nalu.r",
+                       runs="lfs_batch_jobs/function_task_static_nalu.sh"),
+        "seeds": 100, "steps": 5_000_000,
+        "rows": rows(show(git_dir, "paper/results/function_task_static_nalu.tex"), NALU_MODELS)}
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT}: {len(table1)} Table 1 rows ({len(main_rows)} in the main table), {len(toy)} toy rows, "
-          f"{len(data['ablation']['rows'])} ablation rows")
+          f"{len(data['ablation']['rows'])} ablation rows, {len(data['nalu-table']['rows'])} NALU table rows")
 
 
 if __name__ == "__main__":

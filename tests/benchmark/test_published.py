@@ -1,5 +1,5 @@
-"""The published figures bundled with the package, the table1 and toy suites built from them, and
-the comparison they print and plot (docs/protocols.md#table-1)."""
+"""The published figures bundled with the package, the suites built from them (table1, toy,
+ablation, nalu-table), and the comparison they print and plot (docs/protocols.md#table-1)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,37 @@ def test_ablation_nmu_without_clamp_is_the_clip_constraint_in_both_layers():
     model = nalu_ext.benchmark.sweeps.build_model(spec)
     assert [layer.constraint for layer in model.layers] == ["clip", "clip"]
     assert [type(layer).__name__ for layer in model.layers] == ["NAU", "NMU"]
+
+
+# Madsen & Johansen 2020, the NALU table as printed (typed from the paper's table): rate and interval
+NALU_TABLE = {("GatedNAUNMU", "mul"): (0.62, 0.52, 0.71), ("NALU-separate", "mul"): (0.22, 0.15, 0.31),
+              ("NALU-shared", "mul"): (0.24, 0.17, 0.33), ("GatedNAUNMU", "add"): (0.37, 0.28, 0.47),
+              ("NALU-separate", "add"): (0.51, 0.41, 0.61), ("NALU-shared", "add"): (0.34, 0.25, 0.44)}
+
+
+def test_bundled_nalu_table_is_the_papers():
+    assert set(suite_pairs("nalu-table", ["add", "mul"])) == set(NALU_TABLE)
+    for (family, op), expected in NALU_TABLE.items():
+        row = published_row("nalu-table", family, op)
+        assert (row["rate"], row["rate_low"], row["rate_high"]) == expected
+    assert published_row("nalu-table", "GatedNAUNMU", "add")["solved_at_median"] == 1.9e4
+    assert published_table("nalu-table")["seeds"] == 100
+
+
+def test_nalu_table_suite_runs_the_scripts_networks():
+    runs = build_runs(parse("--suite", "nalu-table", "--seeds", "1"))
+    assert {(r["family"], r["task"]["op"]) for r in runs} == set(NALU_TABLE)
+    of = {r["family"]: r for r in runs if r["task"]["op"] == "mul"}
+    network_of = nalu_ext.benchmark.run_models.network_of
+    assert network_of(of["NALU-shared"]) == ["NAC", "NALU"] and "options" not in of["NALU-shared"]
+    assert network_of(of["NALU-separate"]) == ["NAC", "NALU"]
+    assert of["NALU-separate"]["options"] == [{}, {"separate_weights": True}]
+    assert network_of(of["GatedNAUNMU"]) == ["NAU", "GatedNAUNMU"]
+    # the script passes no --regualizer flags: both layers take the default 10 from 1e6 to 2e6
+    assert of["GatedNAUNMU"]["regularizer"] == {"regularizer": 10.0, "reg_start": 1_000_000, "reg_end": 2_000_000}
+    model = nalu_ext.benchmark.sweeps.build_model(of["GatedNAUNMU"])
+    assert [layer.regularizer for layer in model.layers] == [10.0, 10.0]
+    assert nalu_ext.benchmark.sweeps.build_model(of["NALU-separate"]).layers[1].config()["separate_weights"]
 
 
 def test_comparison_table_of_a_published_row_without_interval(capsys):

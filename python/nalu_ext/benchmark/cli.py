@@ -39,6 +39,9 @@ SUITE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     # the ablation table: six models on ×, 5e6 steps, 25 seeds (function_task_static_ablation.sh at
     # stable-nalu@5f0d4e4); its NAC• and NMU rows are Table 1's runs of seeds 0–24
     "ablation": {"steps": 5_000_000, "seeds": 25, "ops": "mul"},
+    # the NALU table: the NALU after a NAC+ (tied or separate weights) and the gated NAU/NMU on + and
+    # ×, 5e6 steps (function_task_static_nalu.sh; 100 seeds published, 10 here by default as Table 1)
+    "nalu-table": {"steps": 5_000_000, "seeds": 10, "ops": "add,mul"},
 }
 
 
@@ -54,14 +57,17 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             + ", ".join(f"{name} ({'->'.join(net)})" for name, net in FAMILIES.items()) + ". "
             "Finished runs are appended to --results; running the same command again resumes."),
     )
-    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "ablation", "single-module", "npu-simple"),
+    b.add_argument("--suite", choices=("arithmetic", "table1", "toy", "ablation", "nalu-table", "single-module",
+                                        "npu-simple"),
                    default="arithmetic",
                    help="arithmetic: the static protocol (100 inputs, U[1,2] -> U[2,6]); table1: its "
                         "rows of Madsen & Johansen's Table 1 at 5e6 steps, beside the published figures "
                         "(--ops div,square,sqrt: the appendix's operations); toy: (x1+x2)(x1+x2+x3+x4), "
                         "2e5 steps, beside the published toy table; ablation: Madsen & Johansen's ablation "
                         "table, NAC•, NAC•,σ and the NMU without its sparsity regularizer and/or weight "
-                        "clamp on ×, 5e6 steps, 25 seeds; single-module: Mistry, Farrahi & "
+                        "clamp on ×, 5e6 steps, 25 seeds; nalu-table: Madsen & Johansen's NALU table, the "
+                        "NALU after a NAC+ with tied and with separate weights and the gated NAU/NMU on + "
+                        "and ×, 5e6 steps; single-module: Mistry, Farrahi & "
                         "Hare's benchmark, one unit on x1 op x2 over its nine ranges, 5e4 steps, 25 seeds, "
                         "each unit by its published script's recipe; npu-simple: the NPU paper's task, one "
                         "model learns x+y, xy, x/y and sqrt(x) jointly, 2e4 steps, 20 runs, mean absolute "
@@ -105,14 +111,16 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         "connected before giving up (exit 1, finished runs kept; default 30)")
     b.add_argument("--judge", choices=("final", "published"), default=None,
                    help="which model decides success: the final one (the default of arithmetic), "
-                        "or the published analysis' choice (table1, toy, ablation and single-module; "
-                        "table1, toy and ablation also print the other), the lowest validation MSE among the last 5000 logs (every log of "
-                        "a 5e6-step run at the default --log-every)")
+                        "or the published analysis' choice (table1, toy, ablation, nalu-table and "
+                        "single-module; all but single-module also print the other), the lowest "
+                        "validation MSE among the last 5000 logs (every log of a 5e6-step run at the "
+                        "default --log-every)")
     b.add_argument("--threshold", choices=("weights", "published"), default=None,
-                   help="the success threshold of the arithmetic, table1, toy and ablation suites: published (the default "
-                        "of table1, toy and ablation), the one Madsen & Johansen's tables were judged by (their "
-                        "simulation's 26-input subsets, 10^6 rows); weights (the default of arithmetic), the "
-                        "nearly perfect model on the dataset's own subsets (docs/protocols.md#success)")
+                   help="the success threshold of Madsen & Johansen's suites (arithmetic, table1, toy, "
+                        "ablation, nalu-table): published (the default of the published tables' suites), "
+                        "the one Madsen & Johansen's tables were judged by (their simulation's 26-input "
+                        "subsets, 10^6 rows); weights (the default of arithmetic), the nearly perfect "
+                        "model on the dataset's own subsets (docs/protocols.md#success)")
     b.add_argument("--plot", metavar="FILE", type=plot_file,
                    help="write a figure of the success rates with their intervals (.png, .pdf or .svg, by the "
                         "extension; any format matplotlib writes)")
@@ -136,7 +144,8 @@ def setting(args: argparse.Namespace, name: str) -> Any:
 
 # The success threshold's rule of Madsen & Johansen's suites unless --threshold says otherwise: the
 # suites that reproduce a published table are judged by the thresholds that table was judged by.
-SUITE_THRESHOLDS = {"arithmetic": "weights", "table1": "published", "toy": "published", "ablation": "published"}
+SUITE_THRESHOLDS = {"arithmetic": "weights", "table1": "published", "toy": "published", "ablation": "published",
+                    "nalu-table": "published"}
 
 
 def suite_tasks(suite: str, ops: List[str], seed: int, threshold: Optional[str] = None) -> List[Task]:
@@ -144,13 +153,13 @@ def suite_tasks(suite: str, ops: List[str], seed: int, threshold: Optional[str] 
     Madsen & Johansen's suites ("weights" or "published": verdicts.success_threshold; default
     SUITE_THRESHOLDS)."""
     rule = threshold or SUITE_THRESHOLDS.get(suite, "weights")
-    if suite in ("arithmetic", "table1", "ablation"):
+    if suite in ("arithmetic", "table1", "ablation", "nalu-table"):
         return [ArithmeticTask(op, seed=seed, threshold_rule=rule) for op in ops]
     if suite == "toy":
         return [ToyTask(seed=seed, threshold_rule=rule)]
     if threshold is not None:
-        raise UsageError(f"--threshold applies to the arithmetic, table1, toy and ablation suites; the {suite} suite "
-                         "has its own rule")
+        raise UsageError(f"--threshold applies to Madsen & Johansen's suites (arithmetic, table1, toy, ablation, "
+                         f"nalu-table); the {suite} suite has its own rule")
     return [SingleModuleTask(op, interp, extrap, seed=seed) for op in ops
             for interp, extrap in SingleModuleTask.RANGES
             if op != "sqrt" or _non_negative(interp, extrap)]

@@ -20,7 +20,7 @@ def study_caption(records: Any, suite: Optional[str] = None) -> str:
     steps = sorted({spec.get("steps") for spec in done if spec.get("steps")})
     seeds = {spec.get("seed") for spec in done}
     protocol = {"table1": "Madsen & Johansen's Table 1", "toy": "Madsen & Johansen's toy problem",
-                "ablation": "Madsen & Johansen's ablation table",
+                "ablation": "Madsen & Johansen's ablation table", "nalu-table": "Madsen & Johansen's NALU table",
                 "single-module": "the single-module benchmark", "npu-simple": "the NPU paper's simple task",
                 None: "the arithmetic protocol"}.get(suite, suite or "")
     length = (f"{steps[0]:,} steps per run" if len(steps) == 1 else
@@ -39,7 +39,7 @@ def plot_success(summary: Any, path: Union[str, "os.PathLike[str]"], suite: Opti
     ----------
     summary : SweepSummary
     path : str or os.PathLike
-    suite : "table1", "toy", "ablation", "single-module", "npu-simple" or None
+    suite : "table1", "toy", "ablation", "nalu-table", "single-module", "npu-simple" or None
     dpi : int
         Pixels per inch of a raster format (default 200).
     """
@@ -122,13 +122,13 @@ def _whisker(row: Any) -> Any:
 def success_figure(summary: Any, suite: Optional[str] = None) -> Any:
     """Success rate of each unit × operation with its Wilson 95% interval (a marker with a
     whisker, so a 0% row shows), one row each, labelled with its runs and how many reached the
-    criterion at some log; with ``suite`` ("table1", "toy" or "ablation") the published rate and
-    interval beside each row.
+    criterion at some log; with ``suite`` (a published table's: "table1", "toy", "ablation",
+    "nalu-table") the published rate and interval beside each row.
 
     Parameters
     ----------
     summary : SweepSummary
-    suite : "table1", "toy", "ablation" or None
+    suite : "table1", "toy", "ablation", "nalu-table" or None
 
     Returns
     -------

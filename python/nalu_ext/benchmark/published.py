@@ -2,8 +2,8 @@
 
 ``data/published.json`` holds the tables Madsen & Johansen's analysis wrote (stable-nalu@3e31a1d:
 ``paper/results/function_task_static_all.tex``, whose rows include the paper's Table 1,
-``paper/results/simple_mul.tex``, the toy problem, and ``function_task_static_ablation.tex``, the
-ablation table), extracted by ``bench/extract_published.py``. Rates and interval ends are rounded to
+``paper/results/simple_mul.tex``, the toy problem, ``function_task_static_ablation.tex``, the
+ablation table, and ``function_task_static_nalu.tex``, the NALU table), extracted by ``bench/extract_published.py``. Rates and interval ends are rounded to
 whole percents there, so are they here; the ablation table prints no interval.
 """
 
@@ -16,12 +16,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .stats import fisher_exact, ks_2samp
 
-SUITES = ("table1", "toy", "ablation")
+SUITES = ("table1", "toy", "ablation", "nalu-table")
 # the operations of the appendix table, run with every family; Table 1 itself is +, −, ×
 APPENDIX_OPS = ("div", "square", "sqrt")
 # how the paper names a family in these tables
 LABELS = {"NACMul": "NAC•", "NAC": "NAC+", "PosNACMul": "NAC•,σ", "NMU-no-Rbias": "NMU, no R_bias",
-          "NMU-no-clamp": "NMU, no W-clamp", "NMU-no-Rbias-no-clamp": "NMU, no R_bias, no W-clamp"}
+          "NMU-no-clamp": "NMU, no W-clamp", "NMU-no-Rbias-no-clamp": "NMU, no R_bias, no W-clamp",
+          "GatedNAUNMU": "Gated NAU/NMU", "NALU-separate": "NALU (separate)", "NALU-shared": "NALU (shared)"}
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "square": "z²", "sqrt": "√z"}
 
 
@@ -94,7 +95,7 @@ def published_table(suite: str) -> Dict[str, Any]:
 
     Parameters
     ----------
-    suite : "table1", "toy" or "ablation"
+    suite : "table1", "toy", "ablation" or "nalu-table"
 
     Returns
     -------
@@ -116,8 +117,7 @@ def published_row(suite: str, family: str, op: str) -> Optional[Dict[str, Any]]:
 
 def suite_pairs(suite: str, ops: Sequence[str]) -> List[Tuple[str, str]]:
     """The (family, op) rows of a suite for the given operations, in the published order: Table 1's
-    rows for +, −, × and every family for the appendix's ÷, z², √z; the toy and ablation tables'
-    rows."""
+    rows for +, −, × and every family for the appendix's ÷, z², √z; the other tables' rows."""
     rows = published_table(suite)["rows"]
     return [(r["family"], r["op"]) for r in rows if r["op"] in ops
             and (suite != "table1" or r["in_table_1"] or r["op"] in APPENDIX_OPS)]
@@ -178,7 +178,7 @@ def comparison_table(summary: Any, suite: str) -> str:
     Parameters
     ----------
     summary : SweepSummary
-    suite : "table1", "toy" or "ablation"
+    suite : "table1", "toy", "ablation" or "nalu-table"
 
     Returns
     -------

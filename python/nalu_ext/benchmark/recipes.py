@@ -86,7 +86,7 @@ class Recipe:
 
 
 # The units whose layers take the benchmark's regularizer setting (λ̂ and its warm-up).
-REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU"})
+REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU", "GatedNAUNMU"})
 
 _NMU = Recipe(
         network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
@@ -152,6 +152,29 @@ RECIPES: Dict[str, Recipe] = {
     "NPU": Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
     "RealNPU": Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
 }
+
+# The rows of Madsen & Johansen's NALU table (paper/results/function_task_static_nalu.tex, run by
+# lfs_batch_jobs/function_task_static_nalu.sh at stable-nalu@3e31a1d, seeds 0-99 on + and ×): the
+# NALU after a NAC+ (`--layer-type NALU --first-layer NAC`), with tied ("shared") or separate
+# (`--nalu-two-nac`) weights, and the gated NAU/NMU after a NAU (`--layer-type ReRegualizedLinearNALU
+# --first-layer ReRegualizedLinearNAC --nalu-two-nac --nalu-mul mnac`), whose NAU and NMU take the
+# script's default regularizer, λ̂ 10 from step 10⁶ to 2·10⁶, as Table 1's NMU does.
+_NALU_SCRIPT = f"Madsen & Johansen's NALU table: {STABLE_NALU} lfs_batch_jobs/function_task_static_nalu.sh"
+RECIPES.update({
+    "NALU-shared": Recipe(
+        network=("NAC", "NALU"), init=("stable-nalu", "stable-nalu"),
+        source=f"NALU (shared) of {_NALU_SCRIPT} --layer-type NALU --first-layer NAC; {STABLE_NALU_DEFAULTS}; "
+               "no regularizer"),
+    "NALU-separate": Recipe(
+        network=("NAC", "NALU"), init=("stable-nalu", "stable-nalu"), options=({}, {"separate_weights": True}),
+        source=f"NALU (separate) of {_NALU_SCRIPT} --layer-type NALU --first-layer NAC --nalu-two-nac; "
+               f"{STABLE_NALU_DEFAULTS}; no regularizer"),
+    "GatedNAUNMU": dataclasses.replace(
+        _NMU, network=("NAU", "GatedNAUNMU"), published=False,
+        source=f"Gated NAU/NMU of {_NALU_SCRIPT} --layer-type ReRegualizedLinearNALU --first-layer "
+               "ReRegualizedLinearNAC --nalu-two-nac --nalu-mul mnac with the script's default --regualizer 10 "
+               f"--regualizer-scaling-start 1000000 --regualizer-scaling-end 2000000; {STABLE_NALU_DEFAULTS}"),
+})
 
 # The NMU rows of Madsen & Johansen's ablation table (paper/results/function_task_static_ablation.tex,
 # run by lfs_batch_jobs/function_task_static_ablation.sh at stable-nalu@5f0d4e4): the NAU -> NMU
