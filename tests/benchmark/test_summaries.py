@@ -123,6 +123,12 @@ def test_the_command_line_summarises_and_prints_a_study_from_its_summaries(tmp_p
                      "--results", str(tmp_path / "nothing.jsonl")]) == 0
     partial = capsys.readouterr().out
     assert "--report-only: the 4 of them that have finished" in partial and table(partial) == table(trained)
+    # several sources: each says what it holds, one line what all of them leave to start
+    nothing = str(tmp_path / "nothing.jsonl")
+    assert f"resuming from {nothing}: loaded 0 records; 0 of these 6 runs had finished there\n" in partial
+    assert f"resuming from {study}: loaded 4 records; 4 of these 6 runs had finished there\n" in partial
+    assert "benchmark: 4 of these 6 runs had finished, starting 2\n" in partial
+    assert "starting 6" not in partial
     assert not (tmp_path / "nothing.jsonl").exists() or not (tmp_path / "nothing.jsonl").read_text()
 
 

@@ -345,14 +345,18 @@ def _run_benchmark(args: argparse.Namespace) -> int:
     judge = judge_of(args)
     print(f"benchmark: {len(runs)} runs ({args.suite} suite, {setting(args, 'seeds')} seeds, "
           f"{setting(args, 'steps')} steps each)")
-    if args.results and args.no_progress:  # with a progress bar, sweep says it
-        stored = scan_results(args.results).records  # its problems: warned once, by the sweep
-        print("resuming from " + resume_message(runs, args.results, stored))
-    if args.no_progress:
-        for path in args.resume_from:
-            print("resuming from " + resume_message(runs, path))
+    sources = [*([args.results] if args.results else []), *args.resume_from]
+    if args.no_progress and sources:  # with a progress bar, sweep says it
+        one = len(sources) == 1  # else each source's line says what it holds, and a last line the sum
+        for path in sources:
+            # the results file's problems are warned once, by the sweep
+            stored = scan_results(path).records if path == args.results else None
+            print("resuming from " + resume_message(runs, path, stored, starting=one))
+        if not one:
+            finished = len(finished_runs(runs, sources))
+            print(f"benchmark: {finished} of these {len(runs)} runs had finished, starting {len(runs) - finished}")
     if args.report_only:
-        runs = finished_runs(runs, [*([args.results] if args.results else []), *args.resume_from])
+        runs = finished_runs(runs, sources)
         print(f"benchmark: --report-only: the {len(runs)} of them that have finished")
     executor, watch = executor_for(args)
     start = time.monotonic()

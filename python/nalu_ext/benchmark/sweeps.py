@@ -197,14 +197,17 @@ def execute(spec: Dict[str, Any], stop: Optional[threading.Event] = None) -> Dic
     return {"id": run_id(spec), "spec": spec, "status": "ok", "result": result.to_dict()}
 
 
-def resume_message(runs: Sequence[Dict[str, Any]], results: str, stored: Optional[Dict[str, Dict[str, Any]]] = None) -> str:
+def resume_message(runs: Sequence[Dict[str, Any]], results: str, stored: Optional[Dict[str, Dict[str, Any]]] = None,
+                   starting: bool = True) -> str:
     """What resuming ``runs`` from the results file finds: the records it loaded, how many of the
-    runs had finished, how many it starts. ``stored``: the file's records if already read."""
+    runs had finished and (``starting``) how many it starts; without it, for one of several
+    sources, whose starts only all of them together decide. ``stored``: the file's records if
+    already read."""
     stored = read_results(results) if stored is None else stored
     ids = {run_id(spec) for spec in runs}
     finished = sum(1 for rid in ids if stored.get(rid, {}).get("status") == "ok")
-    return (f"{results}: loaded {len(stored)} records; {finished} of these {len(ids)} runs had finished, "
-            f"starting {len(ids) - finished}")
+    return (f"{results}: loaded {len(stored)} records; {finished} of these {len(ids)} runs had finished"
+            + (f", starting {len(ids) - finished}" if starting else " there"))
 
 
 class SweepInterrupted(KeyboardInterrupt):
