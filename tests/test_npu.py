@@ -152,3 +152,23 @@ def test_npu_can_learn_signed_division():
     t = xt[:, 0] / xt[:, 1]
     # What those weights allow: |Δ exponent| <= Σ|ΔW_re| ln 10 + Σ|W_im| π <= 1e-3 (2.31 + 3.15)
     assert np.max(np.abs(model(xt)[:, 0] - t) / np.abs(t)) < 6e-3
+
+
+@pytest.mark.parametrize("naive, gated", [("NaiveNPU", "NPU"), ("RealNaiveNPU", "RealNPU")])
+def test_the_naive_forms_are_the_gated_ones_at_g_1_without_g(naive, gated, rng):
+    """NeuralArithmetic.jl's NaiveNPU is the NPU's formula with r = |x| + eps, k = pi [x < 0]: the
+    gated unit at g = 1, bit for bit, with no gate to learn."""
+    a = getattr(nalu_ext, naive)(5, 3, dtype="float32", seed=0)
+    b = getattr(nalu_ext, gated)(5, 3, dtype="float32", seed=0)
+    assert "g" not in a.params and set(b.params) == set(a.params) | {"g"}
+    for name, p in a.params.items():
+        p[...] = rng.normal(scale=0.4, size=p.shape)
+        b.params[name][...] = p
+    b.params["g"][...] = 1.0
+    x = (rng.uniform(0.1, 3.0, size=(8, 5)) * rng.choice([-1.0, 1.0], size=(8, 5))).astype(np.float32)
+    dy = rng.normal(size=(8, 3)).astype(np.float32)
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+    np.testing.assert_array_equal(a.backward(dy), b.backward(dy))
+    for name in a.params:
+        np.testing.assert_array_equal(a.grads[name], b.grads[name])
+    assert a._impl.regularize(1.0) == pytest.approx(sum(np.abs(p).sum() for p in a.params.values()), rel=1e-6)

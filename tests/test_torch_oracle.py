@@ -52,6 +52,26 @@ def torch_nmu_clipped(x, W):
     return torch.prod(x.unsqueeze(1) * Wc + 1 - Wc, dim=2)
 
 
+def torch_naive_npu(x, W_re, W_im):
+    """nmheim/NeuralArithmetic.jl's NaiveNPU (src/npu.jl): r = |x| + eps, k = pi max(-sign x, 0)."""
+    r = torch.abs(x) + torch.finfo(x.dtype).eps
+    k = torch.clamp(-torch.sign(x), min=0) * torch.pi
+    return torch.exp(torch.log(r) @ W_re.T - k @ W_im.T) * torch.cos(k @ W_re.T + torch.log(r) @ W_im.T)
+
+
+def torch_real_naive_npu(x, W):
+    """nmheim/NeuralArithmetic.jl's RealNaiveNPU: exp(W log r) cos(W k)."""
+    r = torch.abs(x) + torch.finfo(x.dtype).eps
+    k = torch.clamp(-torch.sign(x), min=0) * torch.pi
+    return torch.exp(torch.log(r) @ W.T) * torch.cos(k @ W.T)
+
+
+def imaginary_weights(layer, rng):
+    """W_im away from its initial 0, where a dropped imaginary term would show."""
+    layer.params["W_im"][...] = rng.normal(scale=0.3, size=layer.params["W_im"].shape)
+    return layer
+
+
 def torch_gated_nau_nmu(x, W_add, W_mul, G):
     """stable-nalu's ReRegualizedLinearNALULayer (layer/_abstract_nalu.py) with --nalu-two-nac
     --nalu-mul mnac and --oob-mode regualized (the forward clamps both weights): g a + (1 - g) m."""
@@ -139,6 +159,9 @@ def out_of_range(layer, low, high):
     (lambda: out_of_range(nalu_ext.NMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.6, 1.55),
      torch_nmu_clipped),
     (lambda: nalu_ext.iNALU(5, 3, gate="input", seed=0, dtype="float64"), torch_inalu_input_gate),
+    (lambda: imaginary_weights(nalu_ext.NaiveNPU(5, 3, seed=0, dtype="float64"), np.random.default_rng(4)),
+     torch_naive_npu),
+    (lambda: nalu_ext.RealNaiveNPU(5, 3, seed=0, dtype="float64"), torch_real_naive_npu),
     (lambda: nalu_ext.GatedNAUNMU(5, 3, seed=0, dtype="float64"), torch_gated_nau_nmu),
     (lambda: gated_out_of_range(nalu_ext.GatedNAUNMU(5, 3, constraint="clip", seed=0, dtype="float64")),
      torch_gated_nau_nmu),
@@ -149,7 +172,7 @@ def out_of_range(layer, low, high):
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
 ], ids=["NALU", "NACMul", "PosNACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
-        "NAU-none", "NMU-clip", "iNALU-input-gate", "GatedNAUNMU", "GatedNAUNMU-clip-out-of-range", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
+        "NAU-none", "NMU-clip", "iNALU-input-gate", "NaiveNPU", "RealNaiveNPU", "GatedNAUNMU", "GatedNAUNMU-clip-out-of-range", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
         "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])
 def test_gradients_match_torch_autograd(make, transcription, rng):

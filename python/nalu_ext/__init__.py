@@ -38,13 +38,13 @@ from .units.nac_mul import NACMul, PosNACMul
 from .units.nalu import NALU, GatedNAUNMU
 from .units.nau import NAU
 from .units.nmu import NMU, sNMU
-from .units.npu import NPU, RealNPU
+from .units.npu import NPU, NaiveNPU, RealNaiveNPU, RealNPU
 
 __version__ = "0.2.0"
 
 __all__ = [
     "NAU", "NMU", "sNMU", "NRU", "NMRU", "iNALU", "Linear", "Dense", "NAC", "NACMul", "PosNACMul", "NALU",
-    "GatedNAUNMU", "NPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
+    "GatedNAUNMU", "NPU", "NaiveNPU", "RealNaiveNPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
     "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "__version__",
 ]
 

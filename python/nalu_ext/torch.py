@@ -49,7 +49,7 @@ from .units.nac_mul import NACMul as _NACMul, PosNACMul as _PosNACMul
 from .units.nalu import NALU as _NALU, GatedNAUNMU as _GatedNAUNMU
 from .units.nau import NAU as _NAU
 from .units.nmu import NMU as _NMU, sNMU as _sNMU
-from .units.npu import NPU as _NPU, RealNPU as _RealNPU
+from .units.npu import NPU as _NPU, NaiveNPU as _NaiveNPU, RealNaiveNPU as _RealNaiveNPU, RealNPU as _RealNPU
 
 _TORCH_DTYPES: Dict[np.dtype, Any] = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}
 _NUMPY_DTYPES: Dict[Any, np.dtype] = {torch_dtype: numpy_dtype for numpy_dtype, torch_dtype in _TORCH_DTYPES.items()}
@@ -493,6 +493,17 @@ class NPU(_Built):
 class RealNPU(_Built):
     """nalu_ext.RealNPU as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.RealNPU's."""
     _layer_class = _RealNPU
+
+
+class NaiveNPU(_Built):
+    """nalu_ext.NaiveNPU as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.NaiveNPU's."""
+    _layer_class = _NaiveNPU
+
+
+class RealNaiveNPU(_Built):
+    """nalu_ext.RealNaiveNPU as a torch.nn.Module (see :class:`Unit`); its arguments are
+    nalu_ext.RealNaiveNPU's."""
+    _layer_class = _RealNaiveNPU
 
 
 _CLASSES: Dict[str, Type[Unit]] = {cls._layer_class.__name__: cls for cls in _Built.__subclasses__()}

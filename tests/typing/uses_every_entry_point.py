@@ -25,6 +25,7 @@ units: List[nalu_ext.Layer] = [
     nalu_ext.NALU(4, 2, gate="scalar", separate_weights=True, dtype="float64", seed=0),
     nalu_ext.GatedNAUNMU(4, 2, constraint="clip", regularizer=10.0, seed=0),
     nalu_ext.NPU(4, 2, seed=0), nalu_ext.RealNPU(4, 2, seed=0),
+    nalu_ext.NaiveNPU(4, 2, seed=0), nalu_ext.RealNaiveNPU(4, 2, regularizer=1e-3, seed=0),
 ]
 assert_type(nalu_ext.NAU(4, 2), nalu_ext.NAU)
 assert sorted(type(u).__name__ for u in units) == sorted(nalu_ext.UNITS)

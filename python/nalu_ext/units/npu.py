@@ -1,5 +1,6 @@
-"""NPU and RealNPU, the neural power units (Heim, Pevný & Šmídl 2020; docs/units.md#npu-and-realnpu):
-one C++ unit whose option ``real`` drops the imaginary weights. C++: cpp/nalu/units/npu/."""
+"""NPU and RealNPU, the neural power units (Heim, Pevný & Šmídl 2020; docs/units.md#npu-and-realnpu),
+and their forms without the relevance gate, NaiveNPU and RealNaiveNPU: one C++ unit whose option
+``real`` drops the imaginary weights and ``naive`` the gate. C++: cpp/nalu/units/npu/."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ class PowerUnit(Scheduled, Layer):
                                "layer/npu.py and npu_real.py)"}
 
     def __init__(self, real: bool, in_features: int, out_features: int, dtype: DTypeLike,
-                 seed: SeedLike, init: Optional[str], schedule: Dict[str, Any]) -> None:
+                 seed: SeedLike, init: Optional[str], schedule: Dict[str, Any], naive: bool = False) -> None:
         """Builds the layer; the parameters are described in the class docstring."""
-        Layer.__init__(self, in_features, out_features, dtype, seed, init, real=real)
+        options = {"real": real, "naive": True} if naive else {"real": real}  # (older files: no "naive")
+        Layer.__init__(self, in_features, out_features, dtype, seed, init, **options)
         self.set_regularizer(**schedule)
 
     def config(self) -> Dict[str, Any]:
@@ -110,6 +112,77 @@ class RealNPU(PowerUnit):
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
         return real_npu_backward(dy, cache)
+
+    def effective_weights(self) -> List[np.ndarray]:
+        return [self._params64()["W"]]
+
+
+class _Naive(PowerUnit):
+    """What the NaiveNPU and the RealNaiveNPU share: the NPU's formula at g = 1 (r = |x| + eps,
+    k = pi [x < 0]), g no parameter."""
+
+    _REAL: bool
+    INITS = {"glorot": "W_re (or W) Glorot-uniform, W_im = 0 (nmheim/NeuralArithmetic.jl's NaiveNPU)"}
+
+    def __init__(self, in_features: int, out_features: int, *, regularizer: float = 0.0, reg_start: int = 0,
+                 reg_end: int = 0, reg_initial: float = 0.0, reg_growth: float = 0.0, reg_every: int = 0,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        super().__init__(self._REAL, in_features, out_features, dtype, seed, init,
+                         dict(regularizer=regularizer, reg_start=reg_start, reg_end=reg_end,
+                              reg_initial=reg_initial, reg_growth=reg_growth, reg_every=reg_every), naive=True)
+
+    def _ones(self) -> np.ndarray:
+        return np.ones(self.in_features)
+
+
+@register
+class NaiveNPU(_Naive):
+    """The NPU without its relevance gate (nmheim/NeuralArithmetic.jl's ``NaiveNPU``, a row of the
+    NPU paper's large-scale table): ``r = |x| + eps``, ``k = pi * (x < 0)``,
+    ``y = exp(log(r) @ W_re.T - k @ W_im.T) * cos(log(r) @ W_im.T + k @ W_re.T)``, the NPU at
+    g = 1. Parameters ``W_re``, ``W_im`` (out, in); W_re Glorot-uniform, W_im = 0.
+
+    Parameters
+    ----------
+    <layer parameters>
+    <schedule parameters>
+    """
+
+    _REAL = False
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return npu_forward(x, eps=self._eps(), g=self._ones(), **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        dx, grads = npu_backward(dy, cache)
+        return dx, {"W_re": grads["W_re"], "W_im": grads["W_im"]}
+
+    def effective_weights(self) -> List[np.ndarray]:
+        p = self._params64()
+        return [p["W_re"], p["W_im"]]
+
+
+@register
+class RealNaiveNPU(_Naive):
+    """The RealNPU without its relevance gate (nmheim/NeuralArithmetic.jl's ``RealNaiveNPU``):
+    ``y = exp(log(|x| + eps) @ W.T) * cos(pi * (x < 0) @ W.T)``. Parameter ``W`` (out, in),
+    Glorot-uniform.
+
+    Parameters
+    ----------
+    <layer parameters>
+    <schedule parameters>
+    """
+
+    _REAL = True
+
+    def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
+        return real_npu_forward(x, eps=self._eps(), g=self._ones(), **self._params64())
+
+    def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
+        dx, grads = real_npu_backward(dy, cache)
+        return dx, {"W": grads["W"]}
 
     def effective_weights(self) -> List[np.ndarray]:
         return [self._params64()["W"]]
