@@ -8,11 +8,14 @@ import pytest
 
 import nalu_ext
 from nalu_ext import reference as R
-from nalu_ext.units import nau, nmu
+from nalu_ext.units import nac_mul, nau, nmu
 from tolerances import assert_matches_reference
 
 UNITS = {"NAU": (nalu_ext.NAU, nau.nau_forward, nau.nau_backward, (-1.0, 1.0)),
-         "NMU": (nalu_ext.NMU, nmu.nmu_forward, nmu.nmu_backward, (0.0, 1.0))}
+         "NMU": (nalu_ext.NMU, nmu.nmu_forward, nmu.nmu_backward, (0.0, 1.0)),
+         # the NAC• with the NMU's weight: its range, clamp, constraint and regularizer
+         "NACMulNMU": (nalu_ext.NACMulNMU, lambda x, W, constraint="clamp": nac_mul.nac_mul_nmu_forward(
+             x, W, 1e-7, constraint), nac_mul.nac_mul_nmu_backward, (0.0, 1.0))}
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -246,7 +249,8 @@ def test_constraint_survives_save_load_and_names_its_choices(unit, tmp_path, rng
     assert again.layers[0].constraint == "clip"
     x = rng.uniform(0.5, 2.0, size=(4, 3))
     np.testing.assert_array_equal(again.forward(x), model.forward(x))
-    assert repr(cls(3, 2, constraint="none")) == f"{unit}(3, 2, constraint='none', dtype='float32')"
+    shown = repr(cls(3, 2, constraint="none"))  # (the NAC•'s log space shows its eps first)
+    assert shown.replace(", eps=1e-07", "") == f"{unit}(3, 2, constraint='none', dtype='float32')"
     with pytest.raises(ValueError, match="constraint must be one of .*'clip'.*got 'soft'"):
         cls(3, 2, constraint="soft")
 

@@ -30,6 +30,12 @@ def torch_pos_nac_mul(x, W_hat, eps=1e-7):
     return torch.exp(torch.nn.functional.linear(torch.log(torch.abs(x) + eps), torch.sigmoid(W_hat)))
 
 
+def torch_nac_mul_nmu(x, W, eps=1e-7):
+    """stable-nalu's ReRegualizedLinearPosNACLayer (layer/re_regualized_linear_pos_nac.py) under
+    --nac-mul normal and --oob-mode regualized (the forward clamps W into [0, 1])."""
+    return torch.exp(torch.nn.functional.linear(torch.log(torch.abs(x) + eps), torch.clamp(W, 0.0, 1.0)))
+
+
 def torch_linear(x, W, b):
     """stable-nalu's layer/basic.py with activation 'linear'."""
     return torch.nn.functional.linear(x, W, b)
@@ -151,6 +157,9 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.NALU(5, 3, seed=0, dtype="float64"), torch_nalu),
     (lambda: nalu_ext.NACMul(5, 3, seed=0, dtype="float64", init="stable-nalu"), torch_nac_mul),
     (lambda: nalu_ext.PosNACMul(5, 3, seed=0, dtype="float64"), torch_pos_nac_mul),
+    (lambda: nalu_ext.NACMulNMU(5, 3, seed=0, dtype="float64"), torch_nac_mul_nmu),
+    (lambda: out_of_range(nalu_ext.NACMulNMU(5, 3, constraint="clip", seed=0, dtype="float64"), -0.4, 1.3),
+     torch_nac_mul_nmu),
     (lambda: nalu_ext.Linear(5, 3, seed=0, dtype="float64"), torch_linear),
     *[(lambda a=a: nalu_ext.Dense(5, 3, activation=a, seed=0, dtype="float64"), torch_dense(a))
       for a in ("identity", "sigmoid", "tanh", "relu")],
@@ -171,7 +180,7 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64").eval(), torch_sign_nmru(False)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
-], ids=["NALU", "NACMul", "PosNACMul", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
+], ids=["NALU", "NACMul", "PosNACMul", "NACMulNMU", "NACMulNMU-clip-out-of-range", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
         "NAU-none", "NMU-clip", "iNALU-input-gate", "NaiveNPU", "RealNaiveNPU", "GatedNAUNMU", "GatedNAUNMU-clip-out-of-range", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
         "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])

@@ -34,7 +34,7 @@ from .units.division import NMRU, NRU
 from .units.inalu import iNALU
 from .units.linear import Dense, Linear
 from .units.nac import NAC
-from .units.nac_mul import NACMul, PosNACMul
+from .units.nac_mul import NACMul, NACMulNMU, PosNACMul
 from .units.nalu import NALU, GatedNAUNMU
 from .units.nau import NAU
 from .units.nmu import NMU, sNMU
@@ -43,9 +43,10 @@ from .units.npu import NPU, NaiveNPU, RealNaiveNPU, RealNPU
 __version__ = "0.2.0"
 
 __all__ = [
-    "NAU", "NMU", "sNMU", "NRU", "NMRU", "iNALU", "Linear", "Dense", "NAC", "NACMul", "PosNACMul", "NALU",
-    "GatedNAUNMU", "NPU", "NaiveNPU", "RealNaiveNPU", "RealNPU", "UNITS", "Layer", "Sequential", "SGD", "Adam", "RMSprop", "Optimizer", "fit", "History",
-    "TrainingDiverged", "ModelFileError", "load", "load_checkpoint", "build_info", "reference", "__version__",
+    "NAU", "NMU", "sNMU", "NRU", "NMRU", "iNALU", "Linear", "Dense", "NAC", "NACMul", "PosNACMul", "NACMulNMU",
+    "NALU", "GatedNAUNMU", "NPU", "RealNPU", "NaiveNPU", "RealNaiveNPU", "UNITS", "Layer", "Sequential", "SGD",
+    "Adam", "RMSprop", "Optimizer", "fit", "History", "TrainingDiverged", "ModelFileError", "load",
+    "load_checkpoint", "build_info", "reference", "__version__",
 ]
 
 

@@ -45,7 +45,7 @@ from .units.division import NMRU as _NMRU, NRU as _NRU
 from .units.inalu import iNALU as _iNALU
 from .units.linear import Dense as _Dense, Linear as _Linear
 from .units.nac import NAC as _NAC
-from .units.nac_mul import NACMul as _NACMul, PosNACMul as _PosNACMul
+from .units.nac_mul import NACMul as _NACMul, NACMulNMU as _NACMulNMU, PosNACMul as _PosNACMul
 from .units.nalu import NALU as _NALU, GatedNAUNMU as _GatedNAUNMU
 from .units.nau import NAU as _NAU
 from .units.nmu import NMU as _NMU, sNMU as _sNMU
@@ -472,6 +472,12 @@ class NACMul(_Built):
 class PosNACMul(_Built):
     """nalu_ext.PosNACMul as a torch.nn.Module (see :class:`Unit`); its arguments are nalu_ext.PosNACMul's."""
     _layer_class = _PosNACMul
+
+
+class NACMulNMU(_Built):
+    """nalu_ext.NACMulNMU as a torch.nn.Module (see :class:`Unit`); its arguments are
+    nalu_ext.NACMulNMU's."""
+    _layer_class = _NACMulNMU
 
 
 class NALU(_Built):

@@ -86,7 +86,7 @@ class Recipe:
 
 
 # The units whose layers take the benchmark's regularizer setting (λ̂ and its warm-up).
-REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU", "GatedNAUNMU"})
+REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU", "GatedNAUNMU", "NACMulNMU"})
 
 _NMU = Recipe(
         network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
@@ -117,6 +117,11 @@ RECIPES: Dict[str, Recipe] = {
         source=f"NAC• of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "
                f"--layer-type NAC --nac-mul normal (the second layer is exp(NAC(log(|z| + 1e-7))), "
                f"network/simple_function_static.py); {STABLE_NALU_DEFAULTS}; no regularizer"),
+    "NACMulNMU": dataclasses.replace(
+        _NMU, network=("NAU", "NACMulNMU"), published=False,
+        source=f"NAC•,NMU: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh (commented out there) --layer-type "
+               "ReRegualizedLinearPosNAC --nac-mul normal --first-layer ReRegualizedLinearNAC, with the "
+               f"script's default regularizer (10 from 1e6 to 2e6, as the NMU's); {STABLE_NALU_DEFAULTS}"),
     "PosNACMul": Recipe(
         network=("NAC", "PosNACMul"), init=("stable-nalu", "stable-nalu"),
         source="NAC•,σ of Madsen & Johansen's ablation table: AndreasMadsen/stable-nalu@f23b851 "

@@ -3,3 +3,4 @@
 
 NALU_REGISTER_UNIT("NACMul", nalu::NacMulLayer)
 NALU_REGISTER_UNIT("PosNACMul", nalu::PosNacMulLayer)
+NALU_REGISTER_UNIT("NACMulNMU", nalu::NacMulNmuLayer)
