@@ -1,4 +1,5 @@
-"""The NALU variants: separate weights for the m path, a scalar gate, a gate bias."""
+"""The NALU variants: separate weights for the m path, a scalar gate, a gate bias, and the G-NALU's
+golden-ratio base."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from tolerances import assert_matches_reference
 VARIANTS = [dict(separate_weights=s, gate=g, gate_bias=b)
             for s, g, b in itertools.product([False, True], ["input", "scalar"], [False, True])
             if not (g == "scalar" and b)]
-IDS = [f"sep={v['separate_weights']}-gate={v['gate']}-bias={v['gate_bias']}" for v in VARIANTS]
+VARIANTS += [dict(v, base="golden-ratio") for v in VARIANTS]  # the G-NALU of each
+IDS = [f"sep={v['separate_weights']}-gate={v['gate']}-bias={v['gate_bias']}-base={v.get('base', 'e')}"
+       for v in VARIANTS]
 
 
 def expected_names(v):
@@ -62,15 +65,34 @@ def test_kernels_match_reference(variant, dtype, shape, rng):
     x = (rng.normal(size=(B, I)) * 2.0).astype(dtype)
     dy = rng.normal(size=(B, O)).astype(dtype)
     y, dx = layer.forward(x), layer.backward(dy)
-    p64 = {k: v.astype(np.float64) for k, v in layer.params.items()}
-    y_ref, cache = nalu.nalu_forward(x.astype(np.float64), eps=float(np.asarray(1e-7, dtype)), **p64)
-    dx_ref, grads_ref = nalu.nalu_backward(dy.astype(np.float64), cache)
+    y_ref, cache = layer.reference_forward(x.astype(np.float64))  # (the G-NALU's scaling included)
+    dx_ref, grads_ref = layer.reference_backward(dy.astype(np.float64), cache)
     amp = float(np.max(np.abs(cache["log_x"])))
     assert_matches_reference(y, y_ref, n=I, amplification=amp, what="y")
     assert_matches_reference(dx, dx_ref, n=B + I + O, amplification=amp, what="dx")
     assert set(layer.grads) == set(grads_ref)
     for name in layer.grads:
         assert_matches_reference(layer.grads[name], grads_ref[name], n=B + I + O, amplification=amp, what=name)
+
+
+def test_the_g_nalu_is_the_nalu_at_parameters_times_ln_phi(rng):
+    """The G-NALU's tanh_phi, sigmoid_phi and phi-power are the NALU's functions at u ln phi: the
+    same forward as a NALU whose every parameter is scaled by ln phi, and gradients ln phi times
+    that NALU's."""
+    golden = nalu_ext.NALU(4, 3, base="golden-ratio", gate_bias=True, dtype="float64", seed=0)
+    plain = nalu_ext.NALU(4, 3, gate_bias=True, dtype="float64", seed=0)
+    c = np.log((1 + np.sqrt(5)) / 2)
+    for name, p in golden.params.items():
+        p[...] = rng.normal(size=p.shape)
+        plain.params[name][...] = c * p
+    x, dy = rng.uniform(0.5, 2.0, size=(6, 4)), rng.normal(size=(6, 3))
+    np.testing.assert_allclose(golden.forward(x), plain.forward(x), rtol=1e-14)
+    np.testing.assert_allclose(golden.backward(dy), plain.backward(dy), rtol=1e-12, atol=1e-15)
+    for name in golden.params:
+        np.testing.assert_allclose(golden.grads[name], c * plain.grads[name], rtol=1e-12, atol=1e-15)
+    assert "base='golden-ratio'" in repr(golden) and golden.config()["base"] == "golden-ratio"
+    with pytest.raises(ValueError, match="base must be one of"):
+        nalu_ext.NALU(2, 1, base="2")
 
 
 def test_bad_variant_arguments():

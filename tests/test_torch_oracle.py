@@ -19,6 +19,19 @@ def torch_nalu(x, W_hat, M_hat, G, eps=1e-7):
     return g * a + (1 - g) * m
 
 
+def torch_g_nalu(x, W_hat, M_hat, G, eps=1e-7):
+    """bmistry4/nalm-benchmark's G-NALU (--nalu-gate golden-ratio --nalu-mul golden-ratio
+    --nac-weight golden-ratio: functional/golden_ratio_base.py, layer/_abstract_nalu.py)."""
+    phi = (1 + 5 ** 0.5) / 2
+    tanh = lambda u: (torch.pow(phi, 2 * u) - 1) / (torch.pow(phi, 2 * u) + 1)  # noqa: E731
+    sigmoid = lambda u: 1 / (1 + torch.pow(phi, -u))  # noqa: E731
+    W = tanh(W_hat) * sigmoid(M_hat)
+    a = x @ W.T
+    m = phi ** ((torch.log(torch.abs(x) + eps) @ W.T) / torch.log(torch.tensor(phi, dtype=x.dtype)))
+    g = sigmoid(x @ G.T)
+    return g * a + (1 - g) * m
+
+
 def torch_nac_mul(x, W_hat, M_hat, eps=1e-7):
     """stable-nalu's --nac-mul normal layer: exp(NAC(log(|x| + eps)))."""
     W = torch.tanh(W_hat) * torch.sigmoid(M_hat)
@@ -155,6 +168,7 @@ def out_of_range(layer, low, high):
 
 @pytest.mark.parametrize("make, transcription", [
     (lambda: nalu_ext.NALU(5, 3, seed=0, dtype="float64"), torch_nalu),
+    (lambda: nalu_ext.NALU(5, 3, base="golden-ratio", seed=0, dtype="float64"), torch_g_nalu),
     (lambda: nalu_ext.NACMul(5, 3, seed=0, dtype="float64", init="stable-nalu"), torch_nac_mul),
     (lambda: nalu_ext.PosNACMul(5, 3, seed=0, dtype="float64"), torch_pos_nac_mul),
     (lambda: nalu_ext.NACMulNMU(5, 3, seed=0, dtype="float64"), torch_nac_mul_nmu),
@@ -180,7 +194,7 @@ def out_of_range(layer, low, high):
     (lambda: nalu_ext.NMRU(5, 3, sign_retrieval=True, seed=0, dtype="float64").eval(), torch_sign_nmru(False)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")), torch_nru(True)),
     (lambda: nru_weights(nalu_ext.NRU(5, 3, seed=0, dtype="float64")).eval(), torch_nru(False)),
-], ids=["NALU", "NACMul", "PosNACMul", "NACMulNMU", "NACMulNMU-clip-out-of-range", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
+], ids=["NALU", "G-NALU", "NACMul", "PosNACMul", "NACMulNMU", "NACMulNMU-clip-out-of-range", "Linear", "Dense-identity", "Dense-sigmoid", "Dense-tanh", "Dense-relu",
         "NAU-none", "NMU-clip", "iNALU-input-gate", "NaiveNPU", "RealNaiveNPU", "GatedNAUNMU", "GatedNAUNMU-clip-out-of-range", "NMRU-training", "NMRU-evaluation", "SignNMRU-training",
         "SignNMRU-evaluation", "NRU-training",
         "NRU-evaluation"])

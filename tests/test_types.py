@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from nalu_ext import _types
-from nalu_ext.units import inalu, linear, nau
+from nalu_ext.units import inalu, linear, nalu, nau
 
 ISA_INDEPENDENT = True
 HERE = pathlib.Path(__file__).parent / "typing"
@@ -58,6 +58,8 @@ def test_the_package_is_mypy_strict_clean(tmp_path):
 
 @pytest.mark.parametrize("literal, choices", [(_types.ConstraintName, nau.CONSTRAINTS),
                                               (_types.ActivationName, linear.ACTIVATIONS),
-                                              (_types.RegularizerFormName, inalu.REGULARIZER_FORMS)])
+                                              (_types.RegularizerFormName, inalu.REGULARIZER_FORMS),
+                                              (_types.GateName, nalu.NALU.GATES),
+                                              (_types.NaluBase, nalu.NALU.BASES)])
 def test_the_literal_types_are_the_run_time_choices(literal, choices):
     assert typing.get_args(literal) == tuple(choices)

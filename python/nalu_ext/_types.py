@@ -3,7 +3,8 @@
 from typing import Literal
 
 LossName = Literal["mse", "sse"]
-GateName = Literal["input", "scalar"]
+GateName = Literal["input", "scalar"]  # units/nalu.py NALU.GATES
+NaluBase = Literal["e", "golden-ratio"]  # units/nalu.py NALU.BASES
 JudgeName = Literal["final", "published"]
 DTypeName = Literal["float32", "float64"]
 ConstraintName = Literal["clamp", "clip", "none"]  # units/nau.py CONSTRAINTS

@@ -81,6 +81,15 @@ def test_a_single_module_run_is_one_layer_with_its_scripts_settings(monkeypatch)
     assert not {"network", "options", "train_options"} & set(nalu_ext.benchmark.make_run("NMRU", task, seed=4, steps=10))
 
 
+def test_the_g_nalu_runs_in_every_figure_as_a_golden_ratio_nalu():
+    assert all("G-NALU" in units for units in single_module.PAIRS.values())
+    task = SingleModuleTask("mul", (1.0, 2.0), (2.0, 6.0))
+    spec = nalu_ext.benchmark.make_run("G-NALU", task, seed=2, steps=10, recipe=single_module.recipe("G-NALU", "mul"))
+    assert spec["network"] == ["NALU"] and spec["options"] == [{"base": "golden-ratio"}]
+    layer = sweeps.build_model(spec).layers[0]
+    assert type(layer).__name__ == "NALU" and layer.config()["base"] == "golden-ratio"
+
+
 @pytest.mark.parametrize("op, beta", [("mul", (1e-7, 1e-5)), ("div", (1e-9, 1e-7))])
 def test_the_power_units_get_the_scripts_l1_schedule(op, beta):
     task = SingleModuleTask(op, (1.0, 2.0), (2.0, 6.0))

@@ -23,7 +23,7 @@ units: List[nalu_ext.Layer] = [
     nalu_ext.Linear(4, 2, bias=False, seed=0), nalu_ext.Dense(4, 2, activation="tanh", seed=0),
     nalu_ext.NAC(4, 2, seed=0), nalu_ext.NACMul(4, 2, eps=1e-7, seed=0), nalu_ext.PosNACMul(4, 2, seed=0),
     nalu_ext.NACMulNMU(4, 2, eps=1e-7, constraint="clip", seed=0),
-    nalu_ext.NALU(4, 2, gate="scalar", separate_weights=True, dtype="float64", seed=0),
+    nalu_ext.NALU(4, 2, gate="scalar", separate_weights=True, base="golden-ratio", dtype="float64", seed=0),
     nalu_ext.GatedNAUNMU(4, 2, constraint="clip", regularizer=10.0, seed=0),
     nalu_ext.NPU(4, 2, seed=0), nalu_ext.RealNPU(4, 2, seed=0),
     nalu_ext.NaiveNPU(4, 2, seed=0), nalu_ext.RealNaiveNPU(4, 2, regularizer=1e-3, seed=0),

@@ -127,6 +127,11 @@ RECIPES: Dict[str, Recipe] = {
         source="NAC•,σ of Madsen & Johansen's ablation table: AndreasMadsen/stable-nalu@f23b851 "
                "lfs_batch_jobs/function_task_static_ablation.sh --layer-type PosNAC --nac-mul normal "
                f"--first-layer NAC (layer/pos_nac.py: W = σ(Ŵ)); {STABLE_NALU_DEFAULTS}; no regularizer"),
+    "G-NALU": Recipe(
+        network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"),
+        options=({"base": "golden-ratio"}, {"base": "golden-ratio"}),
+        source=UNPUBLISHED + "; the NALU's recipe with both layers golden-ratio NALUs (bmistry4/nalm-benchmark's "
+               "G-NALU, which it runs single-module only)"),
     "NALU": Recipe(
         network=("NALU", "NALU"), init=("stable-nalu", "stable-nalu"), published=True,
         source=f"NALU of Madsen & Johansen's Table 1: {STABLE_NALU} lfs_batch_jobs/function_task_static.sh "

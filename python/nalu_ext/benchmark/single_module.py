@@ -33,15 +33,15 @@ SEEDS = 25
 # the λ̂ warm-up of every regularized unit in these scripts (--regualizer-scaling-start/-end)
 REG_START, REG_END = 20_000, 35_000
 
-# The units each published figure compares, per operation (the scripts' runs; G-NALU, the
-# golden-ratio NALU, is not a unit of nalu_ext). One addition of ours: the NMU on ÷, on its ×
+# The units each published figure compares, per operation (the scripts' runs). One addition of
+# ours: the NMU on ÷, on its ×
 # recipe, which no published script runs; it is the unit the division units were built to
 # replace, so their rows are read against it (its weights in [0, 1] cannot express 1/x2).
 PAIRS: Dict[str, Tuple[str, ...]] = {
-    "add": ("NAC", "NALU", "NAU", "iNALU"),
-    "sub": ("NAC", "NALU", "NAU", "iNALU"),
-    "mul": ("NMU", "NACMul", "NALU", "NPU", "RealNPU", "iNALU", "sNMU"),
-    "div": ("NMU", "NACMul", "NALU", "NPU", "RealNPU", "iNALU", "NRU", "NMRU"),
+    "add": ("NAC", "NALU", "G-NALU", "NAU", "iNALU"),
+    "sub": ("NAC", "NALU", "G-NALU", "NAU", "iNALU"),
+    "mul": ("NMU", "NACMul", "NALU", "G-NALU", "NPU", "RealNPU", "iNALU", "sNMU"),
+    "div": ("NMU", "NACMul", "NALU", "G-NALU", "NPU", "RealNPU", "iNALU", "NRU", "NMRU"),
 }
 
 _RECIPES: Dict[str, Recipe] = {
@@ -49,6 +49,9 @@ _RECIPES: Dict[str, Recipe] = {
     "NACMul": Recipe(("NACMul",), ("stable-nalu",),
                      source=f"{_SCRIPT}: --layer-type MNAC --nac-mul normal (exp(NAC(log(|x| + 1e-7)))); {_DEFAULTS}"),
     "NALU": Recipe(("NALU",), ("stable-nalu",), source=f"{_SCRIPT}: --layer-type NALU; {_DEFAULTS}"),
+    "G-NALU": Recipe(("NALU",), ("stable-nalu",), options=({"base": "golden-ratio"},),
+                     source=f"{_SCRIPT} (its G-NALU runs, commented out there): --layer-type NALU --nalu-gate "
+                            f"golden-ratio --nalu-mul golden-ratio --nac-weight golden-ratio; {_DEFAULTS}"),
     "NAU": Recipe(("NAU",), ("stable-nalu",), regularizer=0.01, reg_start=REG_START, reg_end=REG_END,
                   source=f"{_SCRIPT}: --layer-type ReRegualizedLinearNAC --regualizer 0.01 "
                          f"--regualizer-scaling-start 20000 --regualizer-scaling-end 35000; {_DEFAULTS}"),

@@ -4,18 +4,24 @@ NAU and an NMU (docs/units.md#gatednaunmu). C++: cpp/nalu/units/nalu/."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from .. import _checks
 from .._dtypes import DTypeLike
-from .._types import GateName
+from .._types import GateName, NaluBase
 from ..layers import Layer, SeedLike, glorot_uniform, register
 from ..reference import Cache, Grads, f64, nac_weight, nac_weight_backward, sigmoid
 from .nac import nac_stable_nalu_init
 from .nau import RangedWeight, nau_backward, nau_forward, sparsity_regularizer
 from .nmu import nmu_backward, nmu_forward
+
+
+# The G-NALU's base: phi = (1 + sqrt 5) / 2, and tanh_phi(u) = tanh(u ln phi), sigmoid_phi(u) =
+# sigmoid(u ln phi), phi^(z / ln phi) = e^z (bmistry4/nalm-benchmark functional/golden_ratio_base.py).
+LN_GOLDEN_RATIO = math.log((1.0 + math.sqrt(5.0)) / 2.0)
 
 
 @register
@@ -32,7 +38,9 @@ class NALU(Layer):
     Variants: ``separate_weights=True`` gives the m path its own ``W_hat_m``, ``M_hat_m``;
     ``gate="scalar"`` makes the gate input-independent, ``g = sigmoid(G)`` with ``G`` (out,)
     (initialised to 0: g = 1/2); ``gate_bias=True`` adds ``b`` (out,) inside the input gate,
-    ``g = sigmoid(x @ G.T + b)`` (initialised to 0).
+    ``g = sigmoid(x @ G.T + b)`` (initialised to 0); ``base="golden-ratio"`` is the G-NALU
+    (nalm-benchmark's golden-ratio NALU): tanh, sigmoid and exp to the base phi = (1 + sqrt 5) / 2,
+    which is the NALU on every parameter times ln(phi).
 
     The unit's known failure modes are reproduced faithfully: ``m`` overflows to inf for large
     ``|x| * W``, the log path explodes near x = 0 with negative weights, and ``m`` ignores the
@@ -49,9 +57,12 @@ class NALU(Layer):
         sigmoid(x @ G.T) (the original) or an input-independent sigmoid(G).
     gate_bias : bool
         Add a bias b inside the input gate.
+    base : "e" or "golden-ratio"
+        The base of the unit's tanh, sigmoid and exp: the NALU's, or the G-NALU's phi.
     """
 
     GATES = ("input", "scalar")
+    BASES = ("e", "golden-ratio")
     INITS = {
         "glorot": "W_hat, M_hat (and W_hat_m, M_hat_m) and G Glorot-uniform; a scalar G and b are 0",
         "stable-nalu": "W_hat, M_hat (and W_hat_m, M_hat_m) as the NAC's stable-nalu scheme, G "
@@ -69,6 +80,7 @@ class NALU(Layer):
         separate_weights: bool = False,
         gate: GateName = "input",
         gate_bias: bool = False,
+        base: NaluBase = "e",
         dtype: DTypeLike = "float32",
         seed: SeedLike = None,
         init: Optional[str] = None,
@@ -78,10 +90,13 @@ class NALU(Layer):
         _checks.choice(gate, "gate", self.GATES)
         if gate_bias and gate == "scalar":
             raise ValueError("gate_bias=True needs gate='input' (a scalar gate sigmoid(G) has no input to offset)")
-        self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias)}
+        _checks.choice(base, "base", self.BASES)
+        self._variant = {"separate_weights": bool(separate_weights), "gate": gate, "gate_bias": bool(gate_bias),
+                         "base": base}
+        golden = {"golden_ratio": True} if base == "golden-ratio" else {}  # (older files: no such option)
         super().__init__(in_features, out_features, dtype, seed, init, eps=eps,
                          separate_weights=bool(separate_weights), scalar_gate=gate == "scalar",
-                         gate_bias=bool(gate_bias))
+                         gate_bias=bool(gate_bias), **golden)
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """The (out, in) weights in parameter order, by the scheme (see INITS); zeros for G (out,)
@@ -107,17 +122,25 @@ class NALU(Layer):
 
     def _extra_repr(self) -> str:
         variant = "".join(f", {k}={v!r}" for k, v in self._variant.items()
-                          if v != {"separate_weights": False, "gate": "input", "gate_bias": False}[k])
+                          if v != {"separate_weights": False, "gate": "input", "gate_bias": False, "base": "e"}[k])
         return f", eps={self.eps:g}{variant}"
 
+    def _scale(self) -> float:
+        """The factor the formulas take the parameters by: 1, or the G-NALU's ln(phi)."""
+        return LN_GOLDEN_RATIO if self._variant["base"] == "golden-ratio" else 1.0
+
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
-        return nalu_forward(x, eps=self.eps, **self._params64())
+        c = self._scale()
+        y, cache = nalu_forward(x, eps=self.eps, **{k: c * v for k, v in self._params64().items()})
+        cache["scale"] = c
+        return y, cache
 
     def reference_backward(self, dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
-        return nalu_backward(dy, cache)
+        dx, grads = nalu_backward(dy, cache)
+        return dx, {k: cache["scale"] * g for k, g in grads.items()}
 
     def effective_weights(self) -> List[np.ndarray]:
-        p = self._params64()
+        p = {k: self._scale() * v for k, v in self._params64().items()}
         weights = [nac_weight(p["W_hat"], p["M_hat"])]
         if "W_hat_m" in p:
             weights.append(nac_weight(p["W_hat_m"], p["M_hat_m"]))

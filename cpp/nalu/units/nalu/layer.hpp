@@ -1,10 +1,12 @@
 // NALU layer: parameters W_hat, M_hat (out, in) and the gate G; ε. Variants (docs/units.md#nalu):
-// separate weights for the m path (W_hat_m, M_hat_m), a scalar gate σ(G) with G (out,), and a
-// gate bias b (out,) for the input gate. Kernels in kernels.hpp.
+// separate weights for the m path (W_hat_m, M_hat_m), a scalar gate σ(G) with G (out,), a gate
+// bias b (out,) for the input gate, and the G-NALU's golden-ratio base. Kernels in kernels.hpp.
 #pragma once
 
 #include <cstring>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../../blas.hpp"
@@ -18,24 +20,33 @@ namespace nalu {
 template <class T>
 class NaluLayer : public Layer<T> {
 public:
-    // Options: eps (a number), and the flags separate_weights, scalar_gate, gate_bias.
+    // Options: eps (a number), and the flags separate_weights, scalar_gate, gate_bias, golden_ratio.
     NaluLayer(std::size_t in, std::size_t out, const Options& given)
         : NaluLayer(in, out, given.number("eps"),
                     Variant{given.flag("separate_weights"), given.flag("scalar_gate"),
-                            given.flag("gate_bias")}) {}
+                            given.flag("gate_bias"), given.flag("golden_ratio")}) {}
 
     const char* kind() const override { return "NALU"; }
     Options options() const override {
-        return Options({{"eps", static_cast<double>(eps_)},
-                        {"separate_weights", variant_.separate_weights},
-                        {"scalar_gate", variant_.scalar_gate},
-                        {"gate_bias", variant_.gate_bias}});
+        std::map<std::string, Options::Value> values{{"eps", static_cast<double>(eps_)},
+                                                     {"separate_weights", variant_.separate_weights},
+                                                     {"scalar_gate", variant_.scalar_gate},
+                                                     {"gate_bias", variant_.gate_bias}};
+        if (variant_.golden_ratio) values["golden_ratio"] = true;  // only when set: older files have no such option
+        return Options(values);
     }
 
 private:
     struct Variant {
-        bool separate_weights, scalar_gate, gate_bias;
+        bool separate_weights, scalar_gate, gate_bias, golden_ratio;
     };
+
+    // The G-NALU (nalm-benchmark's --nalu-gate, --nalu-mul and --nac-weight golden-ratio) takes
+    // tanh, σ and exp to the base φ: tanh_φ(u) = tanh(u ln φ), σ_φ(u) = σ(u ln φ), and its m path
+    // φ^(z / ln φ) = e^z is the NALU's. Every parameter sits inside one of the first two, so the
+    // G-NALU at θ is the NALU at θ ln φ: the forward runs on the scaled parameters and every
+    // gradient is multiplied by ln φ.
+    static constexpr double kLnGoldenRatio = 0.48121182505960344;  // ln((1 + √5) / 2)
 
     NaluLayer(std::size_t in, std::size_t out, double eps, Variant variant)
         : Layer<T>(in, out),
@@ -54,7 +65,7 @@ private:
 
 protected:
     void do_forward(const T* x, T* y, std::size_t batch, bool input_unchanged) override {
-        const T* p = this->params();
+        const T* p = used_params();
         weights_.compute(p + W_hat_, p + M_hat_);
         if (weights_m_) weights_m_->compute(p + W_hat_m_, p + M_hat_m_);
         // log(|x| + ε) depends on the input alone: an unchanged input (full-batch training) keeps it.
@@ -79,11 +90,22 @@ protected:
         // The effective-weight gradients, turned into those of Ŵ and M̂ in place.
         weights_.backward(g + W_hat_, g + M_hat_);
         if (weights_m_) weights_m_->backward(g + W_hat_m_, g + M_hat_m_);
+        if (variant_.golden_ratio)
+            for (std::size_t k = 0, n = this->num_params(); k < n; ++k) g[k] *= static_cast<T>(kLnGoldenRatio);
     }
 
 private:
-    NaluParams<T> params_view() {
+    // The parameters the formulas run on: the layer's own, or the G-NALU's scaled by ln φ.
+    const T* used_params() {
+        if (!variant_.golden_ratio) return this->params();
         const T* p = this->params();
+        T* scaled = ensure_size(scaled_, this->num_params());
+        for (std::size_t k = 0, n = this->num_params(); k < n; ++k) scaled[k] = p[k] * static_cast<T>(kLnGoldenRatio);
+        return scaled;
+    }
+
+    NaluParams<T> params_view() {
+        const T* p = variant_.golden_ratio ? scaled_.data() : this->params();
         const T* W_a = weights_.view().W;
         return NaluParams<T>{W_a, weights_m_ ? weights_m_->view().W : W_a, p + G_,
                              variant_.gate_bias ? p + b_ : nullptr, variant_.scalar_gate};
@@ -113,7 +135,7 @@ private:
     T eps_;
     NacWeightCache<T> weights_;
     std::unique_ptr<NacWeightCache<T>> weights_m_;  // separate weights only
-    std::vector<T> cache_, scratch_;
+    std::vector<T> cache_, scratch_, scaled_;
     std::size_t log_x_batch_ = 0;  // rows of cache().log_x that match the current input; 0: none
 };
 
