@@ -58,6 +58,17 @@ def test_protocol_subsets():
     assert len(offsets) > 5  # the placement depends on the seed
 
 
+def test_overlap_ratio_one_makes_b_the_subset_of_a_as_the_published_overlap_study():
+    task = tasks.ArithmeticTask("mul", overlap_ratio=1.0, seed=3, threshold_rule="published")
+    assert task.a == task.b and task.a[1] - task.a[0] == 25
+    assert task.threshold_subsets == ((0, 26), (0, 26))  # R's inclusive W[a.start:a.end], twice
+    x, t = task.validation(50, "float64")
+    a = x[:, task.a[0]:task.a[1]].sum(axis=1)
+    np.testing.assert_allclose(t[:, 0], a * a, rtol=1e-12)
+    with pytest.raises(ValueError, match="0 <= overlap_ratio <= 1"):
+        tasks.ArithmeticTask("mul", overlap_ratio=1.5)
+
+
 def test_same_seed_same_data_and_rows_are_independent_of_batching():
     a, b = tasks.ArithmeticTask("add", seed=7), tasks.ArithmeticTask("add", seed=7)
     np.testing.assert_array_equal(a.batch(3, 16)[0], b.batch(3, 16)[0])

@@ -190,8 +190,10 @@ class ArithmeticTask(Task):
         n = _checks.positive(input_size, "input_size")
         subset_ratio = _checks.real(subset_ratio, "subset_ratio")
         overlap_ratio = _checks.real(overlap_ratio, "overlap_ratio")
-        if not (0.0 < subset_ratio <= 1.0 and 0.0 <= overlap_ratio < 1.0):
-            raise ValueError(f"need 0 < subset_ratio <= 1 and 0 <= overlap_ratio < 1, got {subset_ratio}, {overlap_ratio}")
+        # overlap_ratio 1: b is a's subset (a · a on ×), as the published overlap study runs it
+        # (stable-nalu lfs_batch_jobs/function_task_static_mul_overlap.sh)
+        if not (0.0 < subset_ratio <= 1.0 and 0.0 <= overlap_ratio <= 1.0):
+            raise ValueError(f"need 0 < subset_ratio <= 1 and 0 <= overlap_ratio <= 1, got {subset_ratio}, {overlap_ratio}")
         size = max(1, int(round(subset_ratio * n)))
         overlap = int(overlap_ratio * size)           # 0.5 of 25 → 12 shared elements
         span = 2 * size - overlap
