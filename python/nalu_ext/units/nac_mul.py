@@ -20,14 +20,9 @@ from .nau import _used
 from .nmu import _Multiplying
 
 
-class _LogSpace(Layer):
-    """What the NAC• family shares: ε of log(|x| + ε), its option, config and repr."""
-
-    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
-                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
-        """Builds the layer; the parameters are described in the class docstring."""
-        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
-        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
+class _WithEps(Layer):
+    """What every unit of the NAC• family shows of ε of log(|x| + ε): the option as the layer uses
+    it, in its config and its repr (before what its other bases show)."""
 
     @property
     def eps(self) -> float:
@@ -38,7 +33,17 @@ class _LogSpace(Layer):
         return dict(super().config(), eps=self.eps)
 
     def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}"
+        return f", eps={self.eps:g}" + super()._extra_repr()
+
+
+class _LogSpace(_WithEps):
+    """What NACMul and PosNACMul share: ε, their only option."""
+
+    def __init__(self, in_features: int, out_features: int, *, eps: float = 1e-7,
+                 dtype: DTypeLike = "float32", seed: SeedLike = None, init: Optional[str] = None) -> None:
+        """Builds the layer; the parameters are described in the class docstring."""
+        eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
+        super().__init__(in_features, out_features, dtype, seed, init, eps=eps)
 
 
 @register
@@ -142,7 +147,7 @@ def pos_nac_mul_backward(dy: Any, cache: Cache) -> Tuple[np.ndarray, Grads]:
 
 
 @register
-class NACMulNMU(_Multiplying):
+class NACMulNMU(_WithEps, _Multiplying):
     """NAC•,NMU (Madsen & Johansen 2020): the NAC• in log space with the NMU's weight,
     ``y = exp(log(|x| + eps) @ clamp(W, 0, 1).T)``, W kept in [0, 1] by ``constraint`` and
     regularized towards {0, 1} as the NMU's.
@@ -170,17 +175,6 @@ class NACMulNMU(_Multiplying):
         eps = _checks.real(eps, "eps", finite=False)  # its range is the C++ layer's rule
         self._build(in_features, out_features, constraint, regularizer, reg_start, reg_end, dtype, seed, init,
                     {"eps": eps})
-
-    @property
-    def eps(self) -> float:
-        """ε as the layer uses it (rounded to float32 in a float32 layer)."""
-        return float(self._option("eps"))
-
-    def config(self) -> Dict[str, Any]:
-        return dict(super().config(), eps=self.eps)
-
-    def _extra_repr(self) -> str:
-        return f", eps={self.eps:g}" + super()._extra_repr()
 
     def reference_forward(self, x: Any) -> Tuple[np.ndarray, Cache]:
         return nac_mul_nmu_forward(x, self.params["W"], self.eps, self.constraint)
