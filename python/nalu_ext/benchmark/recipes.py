@@ -86,7 +86,8 @@ class Recipe:
 
 
 # The units whose layers take the benchmark's regularizer setting (λ̂ and its warm-up).
-REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU", "GatedNAUNMU", "NACMulNMU"})
+REGULARIZED = frozenset({"NAU", "NMU", "sNMU", "NMRU", "NRU", "NPU", "RealNPU", "NaiveNPU", "RealNaiveNPU",
+                         "GatedNAUNMU", "NACMulNMU"})
 
 _NMU = Recipe(
         network=("NAU", "NMU"), init=("stable-nalu", "stable-nalu"), published=True,
@@ -161,6 +162,8 @@ RECIPES: Dict[str, Recipe] = {
                "and here the NAU before it shares the optimizer)"),
     "NPU": Recipe(network=("NPU", "NPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
     "RealNPU": Recipe(network=("RealNPU", "RealNPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
+    "NaiveNPU": Recipe(network=("NaiveNPU", "NaiveNPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
+    "RealNaiveNPU": Recipe(network=("RealNaiveNPU", "RealNaiveNPU"), init=("glorot", "glorot"), source=UNPUBLISHED),
 }
 
 # The rows of Madsen & Johansen's NALU table (paper/results/function_task_static_nalu.tex, run by
