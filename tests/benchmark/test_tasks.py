@@ -309,6 +309,15 @@ def _numpy_training_rows(seed: int, first_row: int, rows: int, lo: float, width:
     return np.float32(lo) + (h >> u32(9)).astype(np.float32) * scale
 
 
+@pytest.mark.parametrize("lo, width", [(0.5, 0.5), (2.0, 2.0), (0.125, 0.125), (1024.0, 1024.0),  # binades
+                                       (1.0, 2.0), (-2.0, 1.0), (2.0, 4.0), (0.1, 0.1)])           # and not
+def test_every_interval_is_the_transcribed_formula_whichever_path_makes_it(lo, width):
+    """One binade [2^e, 2^(e+1)) is made by an OR into 2^e's exponent (uniform.cpp), every other
+    interval by lo + k·(width·2⁻²³): both are the transcription's lo + k·scale, bit for bit."""
+    task = tasks.ArithmeticTask("add", interpolation=(lo, lo + width), seed=5)
+    np.testing.assert_array_equal(task.batch(3, 64)[0], _numpy_training_rows(5, 3 * 64, 64, lo, width))
+
+
 def test_training_data_are_the_generator_transcribed_into_numpy():
     for seed, step in ((0, 0), (7, 12345), (2**40 + 3, 4_999_999)):
         task = tasks.ArithmeticTask("add", seed=seed)
