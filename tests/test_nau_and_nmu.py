@@ -258,3 +258,13 @@ def test_constraint_survives_save_load_and_names_its_choices(unit, tmp_path, rng
 def test_the_core_refuses_a_constraint_number_it_does_not_know():
     with pytest.raises(ValueError, match=r"option 'constraint' must be one of 0 \(clamp\), 1 \(clip\), 2 \(none\), got 3"):
         nalu_ext._core.make_layer("NMU", "float64", 2, 2, {"constraint": 3.0})
+
+
+def test_the_repr_shows_the_regularizer_schedule_the_constructor_was_given():
+    """A repr the constructor can be read from: λ̂ with its warm-up, or with its geometric growth."""
+    assert repr(nalu_ext.NAU(100, 2, regularizer=10, reg_start=1_000_000, reg_end=2_000_000)) == (
+        "NAU(100, 2, regularizer=10, reg_start=1000000, reg_end=2000000, dtype='float32')")
+    assert repr(nalu_ext.NMU(2, 1, regularizer=0.5)) == "NMU(2, 1, regularizer=0.5, dtype='float32')"
+    assert repr(nalu_ext.NPU(2, 1, regularizer=1e-5, reg_initial=1e-7, reg_growth=10, reg_every=10_000)) == (
+        "NPU(2, 1, regularizer=1e-05, reg_initial=1e-07, reg_growth=10, reg_every=10000, dtype='float32')")
+    assert repr(nalu_ext.NAU(2, 1)) == "NAU(2, 1, dtype='float32')"

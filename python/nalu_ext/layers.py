@@ -474,7 +474,15 @@ class Scheduled:
         return config
 
     def _schedule_repr(self) -> str:
-        return f", regularizer={self.regularizer:g}" if self.regularizer else ""
+        """λ̂ and, where it is not a step at 0, its schedule: what the constructor would be given."""
+        if not self.regularizer:
+            return ""
+        if self.reg_every:
+            return (f", regularizer={self.regularizer:g}, reg_initial={self.reg_initial:g}, "
+                    f"reg_growth={self.reg_growth:g}, reg_every={self.reg_every}")
+        shown = "".join(f", {name}={value}" for name, value in (("reg_start", self.reg_start), ("reg_end", self.reg_end))
+                        if value)
+        return f", regularizer={self.regularizer:g}" + shown
 
 
 UNITS: Dict[str, Type[Layer]] = {}
